@@ -1,0 +1,48 @@
+package pipeline
+
+import (
+	"time"
+
+	"levelmeter/dsp"
+)
+
+// A Report is one source's levels at the end of a report interval, or its summary when it stops. It is a plain
+// value: reporters may keep it.
+type Report struct {
+	Source string    // the source's label, unique in a run
+	Time   time.Time // when the DSP goroutine took the snapshot
+	Final  bool      // the source has stopped: Total is its summary and no more reports follow
+
+	// Interval covers the frames metered since the previous report; its Loudness and Display fields are the
+	// meter's current state.
+	Interval dsp.Levels
+	// Total covers everything metered since the source started.
+	Total dsp.Levels
+
+	Counters Counters
+}
+
+// Counters account for every frame a source delivered. At every report, Captured == Metered + Dropped exactly.
+type Counters struct {
+	Captured  int64 // frames the source delivered to the pipeline
+	Metered   int64 // frames the DSP goroutine measured
+	Dropped   int64 // frames lost because the ring was full
+	Overflows int64 // blocks the device itself flagged as overflowed (PortAudio input overflow)
+	Restarts  int64 // times the source was restarted after failing
+	Errors    int64 // source failures seen
+	RingFill  int   // frames waiting in the ring when the report was taken
+	RingCap   int   // the ring's capacity in frames
+}
+
+// A Reporter receives every Report. Report is called from the pipeline's one reporter goroutine; it must return
+// promptly (a slow reporter delays the others, never the audio path) and must not keep r past the call unless it
+// copies it.
+type Reporter interface {
+	Report(r *Report)
+}
+
+// ReporterFunc adapts an ordinary function to a Reporter.
+type ReporterFunc func(r *Report)
+
+// Report calls f(r).
+func (f ReporterFunc) Report(r *Report) { f(r) }
