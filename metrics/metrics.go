@@ -1,0 +1,289 @@
+// Package metrics exposes levelmeter's reports as Prometheus metrics.
+//
+// A Reporter is a pipeline.Reporter and a prometheus.Collector. Report keeps a copy of the latest report of
+// each source (a short critical section, no allocation in steady state); a scrape turns those copies into
+// constant metrics. Nothing is computed between scrapes, and counters are the pipeline's own cumulative counts,
+// so they are exact: a scrape never sees a counter that drifted from Counters.
+//
+// # Names and labels
+//
+// Every metric carries the label source (the source's label in the configuration). Per-channel metrics also
+// carry channel, the channel's 0-based index in the interleaved frame as a decimal string ("0" is left and "1"
+// right in a stereo source). Levels are in the units their names end in: dBFS, dBTP, LUFS, LU.
+//
+// Per source and channel (gauges, the latest report interval unless noted):
+//
+//	levelmeter_sample_peak_dbfs      largest |sample| in the interval
+//	levelmeter_true_peak_dbtp        largest |sample| of the 4× oversampled signal in the interval
+//	levelmeter_rms_dbfs              RMS in the interval (a full-scale sine reads -3.01)
+//	levelmeter_dc_offset_ratio       mean sample value in the interval, -1 to +1
+//	levelmeter_crest_factor_db       peak over RMS in the interval
+//	levelmeter_clipped_samples_total      samples at or beyond full scale since the source started (counter)
+//	levelmeter_nonfinite_samples_total    NaN and ±Inf samples since the source started (counter)
+//
+// Per source:
+//
+//	levelmeter_momentary_lufs, levelmeter_short_term_lufs        the current 400 ms and 3 s windows
+//	levelmeter_momentary_max_lufs, levelmeter_short_term_max_lufs the largest since the source started
+//	levelmeter_integrated_lufs        gated integrated loudness since the source started
+//	levelmeter_loudness_range_lu      EBU Tech 3342 loudness range since the source started
+//	levelmeter_correlation            stereo correlation of channels 0 and 1 in the interval, -1 to +1
+//	levelmeter_frames_captured_total, levelmeter_frames_metered_total, levelmeter_frames_dropped_total
+//	levelmeter_input_overflows_total  blocks the device flagged as overflowed
+//	levelmeter_source_restarts_total, levelmeter_source_errors_total
+//	levelmeter_ring_fill_frames, levelmeter_ring_capacity_frames
+//	levelmeter_sample_rate_hertz, levelmeter_channels
+//	levelmeter_source_up              1 while the source runs, 0 after its final report
+//	levelmeter_last_report_timestamp_seconds   when the latest report was taken (Unix time)
+//
+// And once per process: levelmeter_build_info{version, goversion} 1.
+//
+// # Silence and undefined values
+//
+// Digital silence is -Inf in dsp.Levels. Prometheus can carry -Inf, but Grafana cannot scale a graph around it
+// and avg_over_time, deriv and friends turn into -Inf or NaN over any range that touches it; an absent series
+// is worse, because "the input has gone silent" is exactly what an alert wants to see. So levels below a
+// floor, digital silence included, are exported at the floor: Floor (-120) for dBFS and dBTP levels, and
+// LoudnessFloor (-70, the absolute gate of BS.1770) for LUFS values. A meter reading exactly the floor means
+// "at or below the floor". An alert for silence is then `levelmeter_rms_dbfs <= -90` or
+// `levelmeter_short_term_lufs <= -70`, and max_over_time, avg_over_time and graphs stay finite.
+//
+// Values that are undefined (NaN: the correlation of a mono or silent input, the crest factor of silence) have
+// no number that would not lie, so their series is left out of the scrape while they are undefined.
+//
+// After a source's final report its level gauges are removed, levelmeter_source_up reads 0, and its counters
+// stay at their final values so that rate() and increase() keep working.
+package metrics
+
+import (
+	"math"
+	"net/http"
+	"runtime"
+	"sort"
+	"strconv"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"levelmeter/dsp"
+	"levelmeter/pipeline"
+)
+
+// The floors below which levels are exported as the floor itself; see the package documentation.
+const (
+	Floor         = -120.0 // dBFS and dBTP
+	LoudnessFloor = -70.0  // LUFS
+)
+
+// A Reporter turns reports into Prometheus metrics. Create one with New; its methods are safe for concurrent
+// use.
+type Reporter struct {
+	gatherer prometheus.Gatherer
+	version  string
+
+	mu      sync.Mutex
+	sources map[string]*pipeline.Report // the latest report of each source
+}
+
+// New returns a Reporter registered with reg. If reg is nil, the Reporter gets a registry of its own holding
+// it and the Go runtime and process collectors; Handler serves that registry. version is the value of the
+// version label of levelmeter_build_info ("" reads "unknown").
+//
+// New panics if reg refuses the Reporter (a second Reporter in one registry), as MustRegister does.
+func New(reg prometheus.Registerer, version string) *Reporter {
+	if version == "" {
+		version = "unknown"
+	}
+	r := &Reporter{version: version, sources: make(map[string]*pipeline.Report)}
+	if reg == nil {
+		own := prometheus.NewRegistry()
+		own.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		reg = own
+	}
+	reg.MustRegister(r)
+	if g, ok := reg.(prometheus.Gatherer); ok {
+		r.gatherer = g
+	} else {
+		own := prometheus.NewRegistry()
+		own.MustRegister(r)
+		r.gatherer = own
+	}
+	return r
+}
+
+// Handler serves the metrics in the Prometheus text and OpenMetrics formats: the registry given to New if it is
+// also a Gatherer (a *prometheus.Registry is), otherwise a registry holding only this Reporter.
+func (r *Reporter) Handler() http.Handler {
+	return promhttp.HandlerFor(r.gatherer, promhttp.HandlerOpts{EnableOpenMetrics: true})
+}
+
+// Report keeps a copy of rep as its source's latest report. It allocates only for a source it has not seen.
+func (r *Reporter) Report(rep *pipeline.Report) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	last := r.sources[rep.Source]
+	if last == nil {
+		last = new(pipeline.Report)
+		r.sources[rep.Source] = last
+	}
+	*last = *rep
+}
+
+// Forget removes a source's metrics, counters included, for a source that is gone for good (a run that
+// reconfigures its sources). A source's final report does not remove its counters; Forget does.
+func (r *Reporter) Forget(source string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.sources, source)
+}
+
+type desc struct {
+	d *prometheus.Desc
+	t prometheus.ValueType
+}
+
+func newDesc(name, help string, t prometheus.ValueType, labels ...string) desc {
+	return desc{prometheus.NewDesc(name, help, labels, nil), t}
+}
+
+var (
+	src = []string{"source"}
+	ch  = []string{"source", "channel"}
+
+	descBuildInfo = newDesc("levelmeter_build_info", "A metric with a constant 1 labelled with the build's version.", prometheus.GaugeValue, "version", "goversion")
+
+	descSamplePeak = newDesc("levelmeter_sample_peak_dbfs", "Largest absolute sample in the latest report interval, in dBFS; -120 means at or below -120 (digital silence included).", prometheus.GaugeValue, ch...)
+	descTruePeak   = newDesc("levelmeter_true_peak_dbtp", "True peak (ITU-R BS.1770-4, 4x oversampled) in the latest report interval, in dBTP; -120 means at or below -120.", prometheus.GaugeValue, ch...)
+	descRMS        = newDesc("levelmeter_rms_dbfs", "RMS level in the latest report interval, in dBFS (a full-scale sine reads -3.01); -120 means at or below -120.", prometheus.GaugeValue, ch...)
+	descDC         = newDesc("levelmeter_dc_offset_ratio", "Mean sample value in the latest report interval, -1 to +1.", prometheus.GaugeValue, ch...)
+	descCrest      = newDesc("levelmeter_crest_factor_db", "Peak over RMS in the latest report interval, in dB; absent for silence.", prometheus.GaugeValue, ch...)
+	descClipped    = newDesc("levelmeter_clipped_samples_total", "Samples at or beyond full scale since the source started.", prometheus.CounterValue, ch...)
+	descNonFinite  = newDesc("levelmeter_nonfinite_samples_total", "NaN and infinite samples since the source started (measured as zero).", prometheus.CounterValue, ch...)
+
+	descMomentary    = newDesc("levelmeter_momentary_lufs", "Momentary loudness (400 ms window, EBU R 128), in LUFS; -70 means at or below -70.", prometheus.GaugeValue, src...)
+	descShortTerm    = newDesc("levelmeter_short_term_lufs", "Short-term loudness (3 s window, EBU R 128), in LUFS; -70 means at or below -70.", prometheus.GaugeValue, src...)
+	descMomentaryMax = newDesc("levelmeter_momentary_max_lufs", "Largest momentary loudness since the source started, in LUFS.", prometheus.GaugeValue, src...)
+	descShortTermMax = newDesc("levelmeter_short_term_max_lufs", "Largest short-term loudness since the source started, in LUFS.", prometheus.GaugeValue, src...)
+	descIntegrated   = newDesc("levelmeter_integrated_lufs", "Gated integrated loudness (ITU-R BS.1770-4) since the source started, in LUFS; -70 until a block passes the gate.", prometheus.GaugeValue, src...)
+	descRange        = newDesc("levelmeter_loudness_range_lu", "Loudness range (EBU Tech 3342) since the source started, in LU.", prometheus.GaugeValue, src...)
+	descCorrelation  = newDesc("levelmeter_correlation", "Stereo correlation of channels 0 and 1 in the latest report interval, -1 to +1; absent for mono or silent input.", prometheus.GaugeValue, src...)
+
+	descCaptured  = newDesc("levelmeter_frames_captured_total", "Frames the source delivered to the pipeline (captured = metered + dropped).", prometheus.CounterValue, src...)
+	descMetered   = newDesc("levelmeter_frames_metered_total", "Frames the meter measured.", prometheus.CounterValue, src...)
+	descDropped   = newDesc("levelmeter_frames_dropped_total", "Frames lost because the ring between the audio thread and the meter was full.", prometheus.CounterValue, src...)
+	descOverflows = newDesc("levelmeter_input_overflows_total", "Blocks the audio device flagged as overflowed (PortAudio input overflow).", prometheus.CounterValue, src...)
+	descRestarts  = newDesc("levelmeter_source_restarts_total", "Times the source was restarted after failing.", prometheus.CounterValue, src...)
+	descErrors    = newDesc("levelmeter_source_errors_total", "Source failures seen.", prometheus.CounterValue, src...)
+	descRingFill  = newDesc("levelmeter_ring_fill_frames", "Frames waiting in the ring when the latest report was taken.", prometheus.GaugeValue, src...)
+	descRingCap   = newDesc("levelmeter_ring_capacity_frames", "Capacity of the ring, in frames.", prometheus.GaugeValue, src...)
+	descRate      = newDesc("levelmeter_sample_rate_hertz", "Sample rate of the source.", prometheus.GaugeValue, src...)
+	descChannels  = newDesc("levelmeter_channels", "Channel count of the source.", prometheus.GaugeValue, src...)
+	descUp        = newDesc("levelmeter_source_up", "1 while the source runs, 0 after its final report.", prometheus.GaugeValue, src...)
+	descLastTime  = newDesc("levelmeter_last_report_timestamp_seconds", "When the latest report was taken, in seconds since the Unix epoch.", prometheus.GaugeValue, src...)
+
+	allDescs = []desc{
+		descBuildInfo,
+		descSamplePeak, descTruePeak, descRMS, descDC, descCrest, descClipped, descNonFinite,
+		descMomentary, descShortTerm, descMomentaryMax, descShortTermMax, descIntegrated, descRange, descCorrelation,
+		descCaptured, descMetered, descDropped, descOverflows, descRestarts, descErrors, descRingFill, descRingCap,
+		descRate, descChannels, descUp, descLastTime,
+	}
+)
+
+// channelLabels are the values of the channel label, computed once.
+var channelLabels = func() (l [dsp.MaxChannels]string) {
+	for i := range l {
+		l[i] = strconv.Itoa(i)
+	}
+	return l
+}()
+
+// Describe sends the descriptors of every metric the Reporter can export.
+func (r *Reporter) Describe(out chan<- *prometheus.Desc) {
+	for _, d := range allDescs {
+		out <- d.d
+	}
+}
+
+// Collect sends the metrics of the latest report of every source.
+func (r *Reporter) Collect(out chan<- prometheus.Metric) {
+	out <- prometheus.MustNewConstMetric(descBuildInfo.d, descBuildInfo.t, 1, r.version, runtime.Version())
+
+	r.mu.Lock()
+	reps := make([]pipeline.Report, 0, len(r.sources))
+	for _, rep := range r.sources {
+		reps = append(reps, *rep)
+	}
+	r.mu.Unlock()
+	sort.Slice(reps, func(i, j int) bool { return reps[i].Source < reps[j].Source })
+
+	for i := range reps {
+		collect(out, &reps[i])
+	}
+}
+
+func collect(out chan<- prometheus.Metric, rep *pipeline.Report) {
+	s := rep.Source
+	emit := func(d desc, v float64, labels ...string) {
+		if math.IsNaN(v) {
+			return
+		}
+		out <- prometheus.MustNewConstMetric(d.d, d.t, v, labels...)
+	}
+	c := &rep.Counters
+	emit(descCaptured, float64(c.Captured), s)
+	emit(descMetered, float64(c.Metered), s)
+	emit(descDropped, float64(c.Dropped), s)
+	emit(descOverflows, float64(c.Overflows), s)
+	emit(descRestarts, float64(c.Restarts), s)
+	emit(descErrors, float64(c.Errors), s)
+	emit(descRingCap, float64(c.RingCap), s)
+
+	n := min(max(rep.Total.Channels, rep.Interval.Channels, 0), dsp.MaxChannels)
+	for i := range n {
+		t := &rep.Total.Channel[i]
+		emit(descClipped, float64(t.Clipped), s, channelLabels[i])
+		emit(descNonFinite, float64(t.NonFinite), s, channelLabels[i])
+	}
+
+	emit(descLastTime, float64(rep.Time.Unix())+float64(rep.Time.Nanosecond())/1e9, s)
+	if rep.Final {
+		emit(descUp, 0, s)
+		return
+	}
+	emit(descUp, 1, s)
+	emit(descRingFill, float64(c.RingFill), s)
+
+	lv := &rep.Interval
+	emit(descRate, float64(lv.SampleRate), s)
+	emit(descChannels, float64(lv.Channels), s)
+	for i := range min(max(lv.Channels, 0), dsp.MaxChannels) {
+		st := &lv.Channel[i]
+		l := channelLabels[i]
+		emit(descSamplePeak, floor(st.SamplePeak, Floor), s, l)
+		emit(descTruePeak, floor(st.TruePeak, Floor), s, l)
+		emit(descRMS, floor(st.RMS, Floor), s, l)
+		emit(descDC, st.DCOffset, s, l)
+		if !math.IsInf(st.CrestFactor, 0) {
+			emit(descCrest, st.CrestFactor, s, l)
+		}
+	}
+	ld := &lv.Loudness
+	emit(descMomentary, floor(ld.Momentary, LoudnessFloor), s)
+	emit(descShortTerm, floor(ld.ShortTerm, LoudnessFloor), s)
+	emit(descMomentaryMax, floor(ld.MomentaryMax, LoudnessFloor), s)
+	emit(descShortTermMax, floor(ld.ShortTermMax, LoudnessFloor), s)
+	emit(descIntegrated, floor(ld.Integrated, LoudnessFloor), s)
+	emit(descRange, ld.Range, s)
+	emit(descCorrelation, lv.Correlation, s)
+}
+
+// floor returns v, or f if v is below f (-Inf included). NaN stays NaN.
+func floor(v, f float64) float64 {
+	if v < f {
+		return f
+	}
+	return v
+}
