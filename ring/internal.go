@@ -1,0 +1,124 @@
+package ring
+
+import (
+	"reflect"
+	"sync/atomic"
+	"time"
+)
+
+// pad keeps fields written by different goroutines on different cache lines. 128 bytes also covers the
+// adjacent-line prefetcher of x86 cores and the 128-byte lines of some ARM cores.
+type pad [128]byte
+
+// hasPointers reports whether values of type T can hold pointers, so that vacated slots must be zeroed to let the
+// garbage collector free what they pointed to. Pointer-free element types (samples, frames) skip the zeroing.
+func hasPointers[T any]() bool { return typeHasPointers(reflect.TypeFor[T]()) }
+
+func typeHasPointers(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128:
+		return false
+	case reflect.Array:
+		return t.Len() > 0 && typeHasPointers(t.Elem())
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if typeHasPointers(t.Field(i).Type) {
+				return true
+			}
+		}
+		return false
+	default: // pointers, slices, strings, maps, channels, functions, interfaces, unsafe pointers
+		return true
+	}
+}
+
+func isPowerOfTwo(n int) bool { return n > 0 && n&(n-1) == 0 }
+
+// waitSpins is how many times a Wait re-checks, yielding the processor in between, before it parks. Parking
+// costs a wake-up by the other side (a channel send and a goroutine switch); a short yield phase catches the
+// items that arrive within a few microseconds without that cost and without burning a core when idle.
+// See BenchmarkWaitStrategy.
+var waitSpins = 16
+
+// A parker lets one goroutine sleep until another tells it that what it waits for may be there, without the
+// teller ever blocking. The sleeper announces itself (want, then parked) and re-checks its condition; the teller
+// changes the shared state, then looks at parked. Both steps are sequentially consistent atomics, so at least one
+// of them sees the other: either the sleeper's re-check sees the new state, or the teller sees parked and sends
+// a token on a 1-buffered channel (never blocking: a full channel already holds a token). A stale token only
+// causes a spurious wake-up, after which the sleeper re-checks.
+type parker struct {
+	parked atomic.Uint32
+	want   atomic.Uint64 // what the sleeper needs (items or free slots); read by the teller
+	ch     chan struct{}
+}
+
+func newParker() parker { return parker{ch: make(chan struct{}, 1)} }
+
+// prepare announces that the sleeper waits for want.
+func (k *parker) prepare(want uint64) {
+	select { // drop a stale token so it cannot cut the coming sleep short
+	case <-k.ch:
+	default:
+	}
+	k.want.Store(want)
+	k.parked.Store(1)
+}
+
+func (k *parker) cancel() { k.parked.Store(0) }
+
+// wake wakes the sleeper if it is still parked. It never blocks.
+func (k *parker) wake() {
+	if k.parked.CompareAndSwap(1, 0) {
+		select {
+		case k.ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// sleep blocks until woken or until deadline (zero deadline: no limit). It reports false on timeout.
+func (k *parker) sleep(t *time.Timer, deadline time.Time) bool {
+	if deadline.IsZero() {
+		<-k.ch
+		return true
+	}
+	d := time.Until(deadline)
+	if d <= 0 {
+		return false
+	}
+	t.Reset(d)
+	select {
+	case <-k.ch:
+		t.Stop()
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// newStoppedTimer returns a timer that a Wait can Reset without allocating.
+func newStoppedTimer() *time.Timer {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return t
+}
+
+// deadlineFor turns a Wait timeout into a deadline; the zero time means no limit.
+func deadlineFor(timeout time.Duration) time.Time {
+	if timeout < 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(timeout)
+}
+
+// storeMax raises a to at least v.
+func storeMax(a *atomic.Uint64, v uint64) {
+	for {
+		old := a.Load()
+		if v <= old || a.CompareAndSwap(old, v) {
+			return
+		}
+	}
+}
