@@ -24,17 +24,17 @@ type spscQueue struct {
 	c *Consumer[int]
 }
 
-func (q spscQueue) Push(v int) error                   { return q.p.Push(v) }
-func (q spscQueue) Pop() (int, error)                  { return q.c.Pop() }
-func (q spscQueue) Write(src []int) int                { return q.p.Write(src) }
-func (q spscQueue) Read(dst []int) int                 { return q.c.Read(dst) }
-func (q spscQueue) Len() int                           { return q.c.Len() }
-func (q spscQueue) Cap() int                           { return q.p.Cap() }
-func (q spscQueue) Free() int                          { return q.p.Free() }
-func (q spscQueue) Stats() Stats                       { return q.c.Stats() }
-func newSPSCQueue(n int) (queue, error)                { p, c, err := NewSPSC[int](n); return spscQueue{p, c}, err }
-func newMPSCQueue(n int) (queue, error)                { q, err := NewMPSC[int](n); return q, err }
-func newBufferQueue(n int) (queue, error)              { b, err := NewBuffer[int](n); return b, err }
+func (q spscQueue) Push(v int) error      { return q.p.Push(v) }
+func (q spscQueue) Pop() (int, error)     { return q.c.Pop() }
+func (q spscQueue) Write(src []int) int   { return q.p.Write(src) }
+func (q spscQueue) Read(dst []int) int    { return q.c.Read(dst) }
+func (q spscQueue) Len() int              { return q.c.Len() }
+func (q spscQueue) Cap() int              { return q.p.Cap() }
+func (q spscQueue) Free() int             { return q.p.Free() }
+func (q spscQueue) Stats() Stats          { return q.c.Stats() }
+func newSPSCQueue(n int) (queue, error)   { p, c, err := NewSPSC[int](n); return spscQueue{p, c}, err }
+func newMPSCQueue(n int) (queue, error)   { q, err := NewMPSC[int](n); return q, err }
+func newBufferQueue(n int) (queue, error) { b, err := NewBuffer[int](n); return b, err }
 
 var rings = []struct {
 	name string
