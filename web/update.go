@@ -1,0 +1,149 @@
+package web
+
+import (
+	"math"
+	"strconv"
+	"time"
+
+	"levelmeter/dsp"
+	"levelmeter/pipeline"
+)
+
+// An Update is the JSON form of one pipeline.Report, the data of a "report" event on /events. Levels are in the
+// units of dsp.Levels (dBFS, dBTP, LUFS, LU); -Inf (silence) and NaN (undefined) are null.
+type Update struct {
+	Source     string    `json:"source"`
+	Time       time.Time `json:"time"`
+	Final      bool      `json:"final"` // the source has stopped; no more updates for it follow
+	SampleRate int       `json:"sampleRate"`
+
+	Channels []Channel `json:"channels"`
+	// Correlation of channels 0 and 1 over the report interval, -1 to +1; null for mono or silent input.
+	Correlation Float    `json:"correlation"`
+	Loudness    Loudness `json:"loudness"`
+	// TruePeakMax and SamplePeakMax are the largest over all channels since the source started.
+	TruePeakMax   Float    `json:"truePeakMax"`
+	SamplePeakMax Float    `json:"samplePeakMax"`
+	Counters      Counters `json:"counters"`
+}
+
+// A Channel holds one channel's levels: the report interval's statistics, the display ballistics, and totals
+// since the source started.
+type Channel struct {
+	SamplePeak Float `json:"samplePeak"` // dBFS, the interval
+	TruePeak   Float `json:"truePeak"`   // dBTP, the interval
+	RMS        Float `json:"rms"`        // dBFS, the interval
+	DCOffset   Float `json:"dcOffset"`   // linear, the interval
+	Crest      Float `json:"crest"`      // dB, the interval
+
+	Peak Float `json:"peak"` // dBFS, the bar of the peak meter
+	Hold Float `json:"hold"` // dBFS, the peak-hold marker
+	Clip bool  `json:"clip"` // the clip light
+
+	TruePeakMax Float `json:"truePeakMax"` // dBTP since the source started
+	Clipped     int64 `json:"clipped"`     // clipped samples since the source started
+}
+
+// Loudness mirrors dsp.Loudness.
+type Loudness struct {
+	Momentary    Float `json:"momentary"`
+	ShortTerm    Float `json:"shortTerm"`
+	MomentaryMax Float `json:"momentaryMax"`
+	ShortTermMax Float `json:"shortTermMax"`
+	Integrated   Float `json:"integrated"`
+	Range        Float `json:"range"`
+}
+
+// Counters mirrors pipeline.Counters.
+type Counters struct {
+	Captured  int64 `json:"captured"`
+	Metered   int64 `json:"metered"`
+	Dropped   int64 `json:"dropped"`
+	Overflows int64 `json:"overflows"`
+	Restarts  int64 `json:"restarts"`
+	Errors    int64 `json:"errors"`
+	RingFill  int   `json:"ringFill"`
+	RingCap   int   `json:"ringCap"`
+}
+
+// NewUpdate converts a report to its JSON form.
+func NewUpdate(r *pipeline.Report) Update {
+	iv, tot := &r.Interval, &r.Total
+	n := min(max(iv.Channels, 0), dsp.MaxChannels)
+	u := Update{
+		Source:        r.Source,
+		Time:          r.Time,
+		Final:         r.Final,
+		SampleRate:    iv.SampleRate,
+		Channels:      make([]Channel, n),
+		Correlation:   Float(iv.Correlation),
+		TruePeakMax:   Float(tot.Overall.TruePeak),
+		SamplePeakMax: Float(tot.Overall.SamplePeak),
+		Loudness: Loudness{
+			Momentary:    Float(iv.Loudness.Momentary),
+			ShortTerm:    Float(iv.Loudness.ShortTerm),
+			MomentaryMax: Float(iv.Loudness.MomentaryMax),
+			ShortTermMax: Float(iv.Loudness.ShortTermMax),
+			Integrated:   Float(iv.Loudness.Integrated),
+			Range:        Float(iv.Loudness.Range),
+		},
+		Counters: Counters{
+			Captured: r.Counters.Captured, Metered: r.Counters.Metered, Dropped: r.Counters.Dropped,
+			Overflows: r.Counters.Overflows, Restarts: r.Counters.Restarts, Errors: r.Counters.Errors,
+			RingFill: r.Counters.RingFill, RingCap: r.Counters.RingCap,
+		},
+	}
+	if r.Final && iv.Channels == 0 {
+		// A final report may carry only the summary.
+		u.SampleRate = tot.SampleRate
+		u.Loudness = Loudness{
+			Momentary:    Float(tot.Loudness.Momentary),
+			ShortTerm:    Float(tot.Loudness.ShortTerm),
+			MomentaryMax: Float(tot.Loudness.MomentaryMax),
+			ShortTermMax: Float(tot.Loudness.ShortTermMax),
+			Integrated:   Float(tot.Loudness.Integrated),
+			Range:        Float(tot.Loudness.Range),
+		}
+	}
+	for i := range u.Channels {
+		s, d, t := &iv.Channel[i], &iv.Display[i], &tot.Channel[i]
+		u.Channels[i] = Channel{
+			SamplePeak: Float(s.SamplePeak), TruePeak: Float(s.TruePeak), RMS: Float(s.RMS),
+			DCOffset: Float(s.DCOffset), Crest: Float(s.CrestFactor),
+			Peak: Float(d.Peak), Hold: Float(d.Hold), Clip: d.Clip,
+			TruePeakMax: Float(t.TruePeak), Clipped: t.Clipped,
+		}
+	}
+	return u
+}
+
+// Float is a float64 whose JSON form is a number, or null for the values JSON cannot hold (±Inf and NaN).
+// null decodes as NaN: a reader cannot tell a silent level (-Inf) from an undefined one, and a display shows
+// both as no level.
+type Float float64
+
+// MarshalJSON encodes f as the shortest number that reads back as f, or null.
+func (f Float) MarshalJSON() ([]byte, error) {
+	v := float64(f)
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return []byte("null"), nil
+	}
+	return strconv.AppendFloat(nil, v, 'g', -1, 64), nil
+}
+
+// UnmarshalJSON decodes a number, or null as NaN.
+func (f *Float) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*f = Float(math.NaN())
+		return nil
+	}
+	v, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return err
+	}
+	*f = Float(v)
+	return nil
+}
+
+// Valid reports whether f is a number (not null on the wire).
+func (f Float) Valid() bool { return !math.IsNaN(float64(f)) && !math.IsInf(float64(f), 0) }

@@ -1,0 +1,405 @@
+// Package web serves the live web meter: a page that shows every source's meters moving, the stream of reports
+// it reads, and a health check.
+//
+// A Server is a pipeline.Reporter. Its Handler serves
+//
+//	/          the meter page (HTML, CSS and JavaScript embedded in the binary; no external assets)
+//	/events    the reports as Server-Sent Events: "hello" once, then a "report" event per report, whose data is
+//	           an Update as JSON; a new client first gets the latest report of every source
+//	/healthz   a JSON status for supervisors: 200 while reports arrive, 503 when they have stopped
+//	/metrics   the Handler given in Options.Metrics, if any
+//
+// # Guarantees
+//
+// Report never waits for a client. It encodes the report once and offers it to every client's queue of
+// Options.ClientBuffer reports; when a queue is full the oldest report in it is dropped (and counted) to make
+// room. A client that has stopped reading is disconnected (and counted): one whose queue has stayed full for
+// Options.WriteTimeout, or whose connection did not take a single write within WriteTimeout. Stats reports the
+// counts.
+//
+// Report is meant to be called from one goroutine (the pipeline's reporter goroutine); it is safe, but not
+// useful, to call it from several. Handler may be served by any number of connections.
+package web
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"net/http"
+	"os"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"levelmeter/pipeline"
+)
+
+//go:embed static
+var static embed.FS
+
+// Options configure a Server. The zero value serves the page, the events and the health check with the
+// defaults below.
+type Options struct {
+	// Metrics, if not nil, is served at /metrics (a metrics.Reporter's Handler).
+	Metrics http.Handler
+	// Version is shown on the page and in /healthz.
+	Version string
+	// ClientBuffer is how many reports wait for a slow client before the oldest is dropped; 0 selects 256.
+	// Make it at least a few report intervals' worth of reports of all sources.
+	ClientBuffer int
+	// WriteTimeout is how long a client may stop reading before it is disconnected: the longest a write to it
+	// may take, and the longest its queue may stay full. It replaces the http.Server's WriteTimeout for the
+	// event stream. 0 selects 10 s.
+	WriteTimeout time.Duration
+	// Heartbeat is the interval of the comment lines that keep an idle stream open through proxies; 0 selects
+	// 15 s.
+	Heartbeat time.Duration
+	// StaleAfter is how long /healthz waits for a report before it answers 503; 0 selects 10 s.
+	StaleAfter time.Duration
+}
+
+// Stats count the Server's clients and what happened to the reports offered to them.
+type Stats struct {
+	Reports      int64 // reports received by Report
+	Clients      int   // event-stream clients connected now
+	Connected    int64 // event-stream clients that ever connected
+	Sent         int64 // events written to clients
+	Dropped      int64 // reports dropped from a full client queue
+	Disconnected int64 // clients disconnected because they stopped reading
+}
+
+// A Server is the live web meter. Create one with New.
+type Server struct {
+	opts    Options
+	started time.Time
+
+	mu      sync.Mutex
+	clients map[*client]struct{}
+	latest  map[string]*latest // per source
+	closed  bool
+	done    chan struct{} // closed by Close
+
+	reports, connected, sent, dropped, disconnected atomic.Int64
+}
+
+type latest struct {
+	frame []byte    // the report's event, ready to write
+	at    time.Time // when it arrived
+	final bool
+}
+
+// A client is one event-stream connection. Its queue is written by Report and read by the connection's
+// handler goroutine.
+type client struct {
+	queue     chan []byte
+	kick      chan struct{} // closed when Report disconnects the client
+	fullSince time.Time     // when Report first found the queue full; zero while it is not
+}
+
+// New returns a Server with the given options.
+func New(opts Options) *Server {
+	if opts.ClientBuffer <= 0 {
+		opts.ClientBuffer = 256
+	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = 10 * time.Second
+	}
+	if opts.Heartbeat <= 0 {
+		opts.Heartbeat = 15 * time.Second
+	}
+	if opts.StaleAfter <= 0 {
+		opts.StaleAfter = 10 * time.Second
+	}
+	return &Server{
+		opts:    opts,
+		started: time.Now(),
+		clients: make(map[*client]struct{}),
+		latest:  make(map[string]*latest),
+		done:    make(chan struct{}),
+	}
+}
+
+// Report sends r to every connected client without waiting for any of them.
+func (s *Server) Report(r *pipeline.Report) {
+	s.reports.Add(1)
+	frame := encodeEvent("report", NewUpdate(r))
+	now := time.Now()
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latest[r.Source] = &latest{frame: frame, at: now, final: r.Final}
+	for c := range s.clients {
+		s.offer(c, frame, now)
+	}
+}
+
+// offer queues frame for c, dropping the oldest queued report if the queue is full. s.mu is held.
+func (s *Server) offer(c *client, frame []byte, now time.Time) {
+	select {
+	case c.queue <- frame:
+		c.fullSince = time.Time{}
+		return
+	default:
+	}
+	if c.fullSince.IsZero() {
+		c.fullSince = now
+	} else if now.Sub(c.fullSince) > s.opts.WriteTimeout {
+		// The queue has been full all this time: the client has stopped reading.
+		delete(s.clients, c)
+		close(c.kick)
+		s.disconnected.Add(1)
+		return
+	}
+	select {
+	case <-c.queue:
+		s.dropped.Add(1)
+	default: // the client took one meanwhile
+	}
+	select {
+	case c.queue <- frame:
+	default: // unreachable: only Report sends, and it holds s.mu
+		s.dropped.Add(1)
+	}
+}
+
+// Stats returns the Server's counts.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	n := len(s.clients)
+	s.mu.Unlock()
+	return Stats{
+		Reports:      s.reports.Load(),
+		Clients:      n,
+		Connected:    s.connected.Load(),
+		Sent:         s.sent.Load(),
+		Dropped:      s.dropped.Load(),
+		Disconnected: s.disconnected.Load(),
+	}
+}
+
+// Close ends every event stream and refuses new ones, so that an http.Server's Shutdown, which waits for
+// active connections, can complete. Report may still be called; the page and /healthz are still served.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed {
+		s.closed = true
+		close(s.done)
+		s.clients = map[*client]struct{}{}
+	}
+	return nil
+}
+
+// Handler returns the handler of /, /events, /healthz and, if Options.Metrics is set, /metrics.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	files, _ := fs.Sub(static, "static")
+	assets := http.FileServerFS(files)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-cache")
+		http.ServeFileFS(w, r, files, "index.html")
+	})
+	mux.Handle("GET /static/", http.StripPrefix("/static/", noCache(assets)))
+	mux.HandleFunc("GET /events", s.serveEvents)
+	mux.HandleFunc("GET /healthz", s.serveHealth)
+	if s.opts.Metrics != nil {
+		mux.Handle("GET /metrics", s.opts.Metrics)
+	}
+	return securityHeaders(mux)
+}
+
+func noCache(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-cache")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// securityHeaders keeps the page from loading anything but its own assets, and from being framed.
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "no-referrer")
+		h.ServeHTTP(w, r)
+	})
+}
+
+type hello struct {
+	Version string    `json:"version"`
+	Time    time.Time `json:"time"`
+}
+
+func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
+	c := &client{queue: make(chan []byte, s.opts.ClientBuffer), kick: make(chan struct{})}
+
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		http.Error(w, "levelmeter is shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	sources := make([]string, 0, len(s.latest))
+	for src := range s.latest {
+		sources = append(sources, src)
+	}
+	sort.Strings(sources)
+	var first bytes.Buffer
+	first.WriteString("retry: 2000\n\n")
+	first.Write(encodeEvent("hello", hello{Version: s.opts.Version, Time: time.Now()}))
+	for _, src := range sources {
+		first.Write(s.latest[src].frame)
+	}
+	s.clients[c] = struct{}{}
+	s.mu.Unlock()
+	s.connected.Add(1)
+
+	defer func() {
+		s.mu.Lock()
+		delete(s.clients, c)
+		s.mu.Unlock()
+	}()
+
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
+	w.WriteHeader(http.StatusOK)
+
+	rc := http.NewResponseController(w)
+	write := func(b []byte) bool {
+		// A deadline per write: a client that stops reading fails the write instead of holding this goroutine.
+		if err := rc.SetWriteDeadline(time.Now().Add(s.opts.WriteTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			return false
+		}
+		_, err := w.Write(b)
+		if err == nil {
+			err = rc.Flush()
+		}
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				s.stalled(c)
+			}
+			return false
+		}
+		return true
+	}
+	if !write(first.Bytes()) {
+		return
+	}
+	s.sent.Add(int64(1 + len(sources)))
+
+	beat := time.NewTicker(s.opts.Heartbeat)
+	defer beat.Stop()
+	var batch bytes.Buffer
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-c.kick:
+			return
+		case <-s.done:
+			return
+		case <-beat.C:
+			if !write([]byte(": heartbeat\n\n")) {
+				return
+			}
+		case frame := <-c.queue:
+			// Write what has queued up in one go.
+			batch.Reset()
+			batch.Write(frame)
+			n := int64(1)
+		more:
+			for {
+				select {
+				case f := <-c.queue:
+					batch.Write(f)
+					n++
+				default:
+					break more
+				}
+			}
+			if !write(batch.Bytes()) {
+				return
+			}
+			s.sent.Add(n)
+		}
+	}
+}
+
+// stalled counts c as disconnected for not reading, unless Report already did.
+func (s *Server) stalled(c *client) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case <-c.kick:
+		return
+	default:
+	}
+	delete(s.clients, c)
+	close(c.kick)
+	s.disconnected.Add(1)
+}
+
+// Health is the JSON answer of /healthz.
+type Health struct {
+	OK      bool   `json:"ok"`
+	Version string `json:"version"`
+	Sources int    `json:"sources"` // sources that have reported
+	Running int    `json:"running"` // of which have not stopped
+	// LastReportAge is the time since the latest report in seconds; null before the first.
+	LastReportAge *float64 `json:"lastReportAgeSeconds"`
+	Clients       int      `json:"clients"`
+}
+
+// serveHealth answers 200 while reports arrive. It answers 503 when no report came for StaleAfter while a source
+// is running, or none ever came within StaleAfter of the start: the pipeline is stuck.
+func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
+	now := time.Now()
+	s.mu.Lock()
+	h := Health{OK: true, Version: s.opts.Version, Sources: len(s.latest), Clients: len(s.clients)}
+	var last time.Time
+	for _, l := range s.latest {
+		if !l.final {
+			h.Running++
+		}
+		if l.at.After(last) {
+			last = l.at
+		}
+	}
+	s.mu.Unlock()
+
+	if last.IsZero() {
+		h.OK = now.Sub(s.started) <= s.opts.StaleAfter
+	} else {
+		age := now.Sub(last).Seconds()
+		h.LastReportAge = &age
+		h.OK = h.Running == 0 || now.Sub(last) <= s.opts.StaleAfter
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if !h.OK {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	json.NewEncoder(w).Encode(h)
+}
+
+// encodeEvent returns v as one Server-Sent Event. JSON has no raw newlines, so the data is one line.
+func encodeEvent(name string, v any) []byte {
+	data, err := json.Marshal(v)
+	if err != nil {
+		// Update and hello hold nothing json cannot encode: Float takes care of ±Inf and NaN.
+		panic("web: " + err.Error())
+	}
+	b := make([]byte, 0, len(name)+len(data)+16)
+	b = append(b, "event: "...)
+	b = append(b, name...)
+	b = append(b, "\ndata: "...)
+	b = append(b, data...)
+	b = append(b, "\n\n"...)
+	return b
+}
