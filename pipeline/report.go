@@ -13,6 +13,15 @@ type Report struct {
 	Time   time.Time // when the DSP goroutine took the snapshot
 	Final  bool      // the source has stopped: Total is its summary and no more reports follow
 
+	// Started is when the source's metering began; Time - Started is the wall time a Final report covers.
+	Started time.Time
+	// Newest is when the newest frame this report covers was handed to the pipeline by the source (for a
+	// device, on the audio thread); zero when no frame has arrived yet. A reporter that receives the report at
+	// time t has shown that frame t - Newest after it was captured: the end-to-end latency.
+	Newest time.Time
+	// LastError is the source's most recent failure, "" if it has not failed.
+	LastError string
+
 	// Interval covers the frames metered since the previous report; its Loudness and Display fields are the
 	// meter's current state.
 	Interval dsp.Levels
@@ -30,6 +39,7 @@ type Counters struct {
 	Overflows int64 // blocks the device itself flagged as overflowed (PortAudio input overflow)
 	Restarts  int64 // times the source was restarted after failing
 	Errors    int64 // source failures seen
+	Lost      int64 // earlier reports of this source that were discarded because the reporters fell behind
 	RingFill  int   // frames waiting in the ring when the report was taken
 	RingCap   int   // the ring's capacity in frames
 }

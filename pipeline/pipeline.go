@@ -1,0 +1,433 @@
+// Package pipeline meters sources of sound in real time and hands their levels to reporters.
+//
+// Guarantees:
+//   - The audio path never waits for the meter or the reporters: a source's frames go into a fixed-size
+//     lock-free ring (ring.SPSC); frames that do not fit are dropped and counted, never retried.
+//   - Every frame is accounted for: in every Report, Counters.Captured == Counters.Metered + Counters.Dropped
+//     exactly, and the Final report's Captured is every frame the source delivered.
+//   - Each source has its own ring and DSP goroutine. The DSP goroutine sleeps in the ring until frames arrive
+//     or a report is due; it never spins.
+//   - Reports of all sources go through one lock-free queue (ring.MPSC) to one reporter goroutine that calls
+//     each Reporter in turn. When the reporters fall behind, periodic reports are discarded and counted
+//     (Counters.Lost); Final reports are never discarded.
+//   - A source that fails is restarted with exponential backoff while the others keep going; a source that
+//     fails before it delivered anything ends the run with its error; a finite source that ends (io.EOF) gets
+//     its Final report and the others keep going.
+//
+// The flow for each source:
+//
+//	Source.Run ──Write──► ring.SPSC ──► DSP goroutine (dsp.Meter) ──Report──► ring.MPSC ──► reporter goroutine ──► Reporters
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"levelmeter/audio"
+	"levelmeter/dsp"
+	"levelmeter/ring"
+)
+
+// An Input is one source to meter.
+type Input struct {
+	Name   string       // unique label
+	Source audio.Source // Format must be valid before Run
+	// RingFrames is the ring's capacity in frames: a power of two; 0 selects 16384. Exactly this many frames
+	// can wait in the ring.
+	RingFrames int
+}
+
+// Options configure a Pipeline. The zero values of the optional fields select the defaults.
+type Options struct {
+	Inputs []Input
+
+	// Interval is how often each source's levels are reported; 0 selects 100 ms.
+	Interval time.Duration
+	// Meter holds the meters' ballistics (PeakHold, PeakDecay) and weights; SampleRate and Channels are taken
+	// from each source.
+	Meter dsp.Config
+
+	// Reporters receive every report, in order. A Reporter that also implements Flusher is flushed once after
+	// the last report.
+	Reporters []Reporter
+
+	// OnEvent, when set, is told of sources failing, being restarted and ending. It is called from the source's
+	// supervising goroutine (never from the audio thread) and must return promptly.
+	OnEvent func(Event)
+
+	// MinBackoff and MaxBackoff bound the wait before a failed source is restarted: it starts at MinBackoff
+	// (default 100 ms) and doubles with each failure up to MaxBackoff (default 10 s); a source that ran for
+	// longer than MaxBackoff before failing starts again from MinBackoff.
+	MinBackoff, MaxBackoff time.Duration
+
+	// QueueLen is the capacity of the report queue; 0 selects 64 per source. It is rounded up to a power of two.
+	QueueLen int
+
+	// BeforeMeter, when set, is called by a source's DSP goroutine before it meters n frames. It is a
+	// fault-injection hook: tests stall the meter with it to see the ring fill and frames dropped and counted.
+	BeforeMeter func(source string, n int)
+}
+
+// A Flusher is a Reporter that holds output back; Flush is called once, after the last report of a run.
+type Flusher interface {
+	Flush() error
+}
+
+// EventKind says what happened to a source.
+type EventKind int
+
+const (
+	// SourceFailed: Run returned an error; the source is restarted after Event.Backoff.
+	SourceFailed EventKind = iota + 1
+	// SourceRestarted: the source is being started again (Event.Attempt counts the restarts).
+	SourceRestarted
+	// SourceEnded: a finite source delivered everything (io.EOF); its Final report follows.
+	SourceEnded
+	// SourceFatal: the source failed before delivering anything; the run stops with Event.Err.
+	SourceFatal
+)
+
+func (k EventKind) String() string {
+	switch k {
+	case SourceFailed:
+		return "failed"
+	case SourceRestarted:
+		return "restarted"
+	case SourceEnded:
+		return "ended"
+	case SourceFatal:
+		return "fatal"
+	}
+	return fmt.Sprintf("EventKind(%d)", int(k))
+}
+
+// An Event is something that happened to a source, outside the audio path.
+type Event struct {
+	Source  string
+	Kind    EventKind
+	Err     error         // the failure, for SourceFailed and SourceFatal
+	Attempt int           // restarts so far
+	Backoff time.Duration // the wait before the restart, for SourceFailed
+}
+
+// A Pipeline meters its inputs; make one with New and start it with Run.
+type Pipeline struct {
+	opts    Options
+	streams []*stream
+	queue   *ring.MPSC[Report]
+	epoch   time.Time
+
+	fatalOnce sync.Once
+	fatal     error
+}
+
+// stream is one source's path: its writer and ring, its meter, and the counters of its supervisor.
+type stream struct {
+	name       string
+	src        audio.Source
+	format     audio.Format
+	frames     int
+	w          *writer
+	cons       *ring.Consumer[float32]
+	meter      *dsp.Meter
+	scratch    []float32
+	metered    int64
+	lost       int64
+	errors     atomic.Int64
+	restarts   atomic.Int64
+	lastError  atomic.Pointer[string]
+	started    time.Time
+	supervised chan struct{} // closed when the supervisor has closed the producer
+	hook       func(source string, n int)
+}
+
+// DefaultRingFrames is the ring capacity, in frames, of an Input that does not set one.
+const DefaultRingFrames = 16384
+
+// New checks opts and makes the rings and meters. Errors name the input.
+func New(opts Options) (*Pipeline, error) {
+	if len(opts.Inputs) == 0 {
+		return nil, errors.New("pipeline: no inputs")
+	}
+	if opts.Interval <= 0 {
+		opts.Interval = 100 * time.Millisecond
+	}
+	if opts.MinBackoff <= 0 {
+		opts.MinBackoff = 100 * time.Millisecond
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = 10 * time.Second
+	}
+	opts.MaxBackoff = max(opts.MaxBackoff, opts.MinBackoff)
+	if opts.QueueLen <= 0 {
+		opts.QueueLen = 64 * len(opts.Inputs)
+	}
+	p := &Pipeline{opts: opts, epoch: time.Now()}
+	q, err := ring.NewMPSC[Report](pow2(opts.QueueLen))
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: report queue: %w", err)
+	}
+	p.queue = q
+	names := map[string]bool{}
+	for _, in := range opts.Inputs {
+		if in.Name == "" {
+			return nil, errors.New("pipeline: an input has no name")
+		}
+		if names[in.Name] {
+			return nil, fmt.Errorf("pipeline: two inputs are named %q", in.Name)
+		}
+		names[in.Name] = true
+		s, err := p.newStream(in)
+		if err != nil {
+			return nil, fmt.Errorf("source %q: %w", in.Name, err)
+		}
+		p.streams = append(p.streams, s)
+	}
+	return p, nil
+}
+
+func (p *Pipeline) newStream(in Input) (*stream, error) {
+	f := in.Source.Format()
+	if f.SampleRate <= 0 {
+		return nil, fmt.Errorf("sample rate %d: must be positive", f.SampleRate)
+	}
+	if f.Channels < 1 || f.Channels > dsp.MaxChannels {
+		return nil, fmt.Errorf("%d channels: must be 1 to %d", f.Channels, dsp.MaxChannels)
+	}
+	frames := in.RingFrames
+	if frames == 0 {
+		frames = DefaultRingFrames
+	}
+	if frames < 1 || frames&(frames-1) != 0 {
+		return nil, fmt.Errorf("ring capacity %d frames: must be a power of two", frames)
+	}
+	prod, cons, err := ring.NewSPSC[float32](pow2(frames * f.Channels))
+	if err != nil {
+		return nil, fmt.Errorf("ring of %d frames: %w", frames, err)
+	}
+	mc := p.opts.Meter
+	mc.SampleRate, mc.Channels = f.SampleRate, f.Channels
+	m, err := dsp.NewMeter(mc)
+	if err != nil {
+		return nil, err
+	}
+	// The meter takes the ring in pieces of at most a quarter of it (and at most 100 ms of audio), so a report
+	// is never late by more than one piece.
+	piece := max(1, min(frames/4, f.SampleRate/10))
+	return &stream{
+		name:       in.Name,
+		src:        in.Source,
+		format:     f,
+		frames:     frames,
+		w:          newWriter(prod, f.Channels, frames, p.epoch),
+		cons:       cons,
+		meter:      m,
+		scratch:    make([]float32, piece*f.Channels),
+		supervised: make(chan struct{}),
+		hook:       p.opts.BeforeMeter,
+	}, nil
+}
+
+func pow2(n int) int {
+	p := 1
+	for p < n {
+		p <<= 1
+	}
+	return p
+}
+
+// Run meters the inputs until ctx is done or every source has ended, then stops the sources, meters what is
+// left in the rings, sends a Final report for each source and flushes the reporters. It returns nil, or the
+// error of a source that failed before it delivered anything (which stops the others too). Run may be called
+// once.
+func (p *Pipeline) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	reported := make(chan struct{})
+	go func() {
+		defer close(reported)
+		p.report()
+	}()
+
+	var meters sync.WaitGroup
+	for _, s := range p.streams {
+		s.started = time.Now()
+		meters.Add(2)
+		go func() {
+			defer meters.Done()
+			p.supervise(ctx, s, cancel)
+		}()
+		go func() {
+			defer meters.Done()
+			p.meter(s)
+		}()
+	}
+	meters.Wait()
+	p.queue.Close()
+	<-reported
+	return p.fatal
+}
+
+// supervise runs s's source until ctx is done or the source ends, restarting it when it fails. It closes the
+// ring's producer when it returns, which lets the meter drain the ring and finish.
+func (p *Pipeline) supervise(ctx context.Context, s *stream, stop context.CancelFunc) {
+	defer close(s.supervised)
+	defer s.w.prod.Close()
+	backoff := p.opts.MinBackoff
+	for attempt := 0; ; {
+		start := time.Now()
+		err := s.src.Run(ctx, s.w)
+		if ctx.Err() != nil {
+			return
+		}
+		if errors.Is(err, io.EOF) {
+			p.event(Event{Source: s.name, Kind: SourceEnded, Attempt: attempt})
+			return
+		}
+		if err == nil {
+			err = errors.New("the source stopped without an error")
+		}
+		s.errors.Add(1)
+		msg := err.Error()
+		s.lastError.Store(&msg)
+		if attempt == 0 && s.w.blocks.Load() == 0 {
+			p.fatalOnce.Do(func() { p.fatal = fmt.Errorf("source %q: %w", s.name, err) })
+			p.event(Event{Source: s.name, Kind: SourceFatal, Err: err})
+			stop()
+			return
+		}
+		if time.Since(start) > p.opts.MaxBackoff {
+			backoff = p.opts.MinBackoff
+		}
+		p.event(Event{Source: s.name, Kind: SourceFailed, Err: err, Attempt: attempt, Backoff: backoff})
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		backoff = min(2*backoff, p.opts.MaxBackoff)
+		attempt++
+		s.restarts.Add(1)
+		p.event(Event{Source: s.name, Kind: SourceRestarted, Attempt: attempt})
+	}
+}
+
+func (p *Pipeline) event(e Event) {
+	if p.opts.OnEvent != nil {
+		p.opts.OnEvent(e)
+	}
+}
+
+// meter is s's DSP goroutine: it meters what arrives in the ring and reports at every interval, until the
+// producer is closed and the ring is empty.
+func (p *Pipeline) meter(s *stream) {
+	ch := s.format.Channels
+	interval := p.opts.Interval
+	next := s.started.Add(interval)
+	for {
+		var err error
+		if wait := time.Until(next); wait > 0 {
+			err = s.cons.Wait(ch, wait)
+		}
+		s.drain()
+		if now := time.Now(); !now.Before(next) {
+			p.snapshot(s, false)
+			next = next.Add(interval)
+			if next.Before(now) { // the meter fell behind (a stall): skip the missed reports
+				next = now.Add(interval)
+			}
+		}
+		if errors.Is(err, ring.ErrClosed) {
+			break
+		}
+	}
+	<-s.supervised
+	p.snapshot(s, true)
+}
+
+// drain meters everything in the ring, in pieces.
+func (s *stream) drain() {
+	ch := s.format.Channels
+	for s.cons.Len() > 0 {
+		n := s.cons.Read(s.scratch)
+		if hook := s.hook; hook != nil {
+			hook(s.name, n/ch)
+		}
+		s.meter.Process(s.scratch[:n])
+		s.metered += int64(n / ch)
+	}
+}
+
+// snapshot takes s's levels and queues a Report. It loads the drop count before it drains the ring: every drop
+// counted belongs to a block whose stored frames are then metered, so Captured = Metered + Dropped exactly.
+func (p *Pipeline) snapshot(s *stream, final bool) {
+	fill := s.cons.Len() / s.format.Channels
+	dropped := s.w.dropped.Load()
+	newest := s.w.newest.Load()
+	s.drain()
+	var r Report
+	r.Source = s.name
+	r.Time = time.Now()
+	r.Final = final
+	r.Started = s.started
+	if newest > 0 {
+		r.Newest = p.epoch.Add(time.Duration(newest))
+	}
+	if e := s.lastError.Load(); e != nil {
+		r.LastError = *e
+	}
+	r.Interval = s.meter.Interval()
+	r.Total = s.meter.Levels()
+	r.Counters = Counters{
+		Captured:  s.metered + dropped,
+		Metered:   s.metered,
+		Dropped:   dropped,
+		Overflows: s.w.overflows.Load(),
+		Restarts:  s.restarts.Load(),
+		Errors:    s.errors.Load(),
+		Lost:      s.lost,
+		RingFill:  fill,
+		RingCap:   s.frames,
+	}
+	if !final {
+		if p.queue.Push(r) != nil {
+			s.lost++
+		}
+		return
+	}
+	// The Final report must get through: the reporter goroutine is draining, so space comes.
+	for p.queue.Push(r) != nil {
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// report is the reporter goroutine: it hands every queued report to every reporter, until the queue is closed
+// and empty, then flushes the reporters.
+func (p *Pipeline) report() {
+	for {
+		r, err := p.queue.Pop()
+		if err == nil {
+			for _, rep := range p.opts.Reporters {
+				rep.Report(&r)
+			}
+			continue
+		}
+		if errors.Is(err, ring.ErrClosed) {
+			break
+		}
+		p.queue.Wait(1, time.Second)
+	}
+	for _, rep := range p.opts.Reporters {
+		if f, ok := rep.(Flusher); ok {
+			f.Flush()
+		}
+	}
+}

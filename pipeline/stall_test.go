@@ -1,0 +1,145 @@
+package pipeline_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"math"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"levelmeter/audio"
+	"levelmeter/logreport"
+	"levelmeter/pipeline"
+)
+
+// tone is a device-like source: a sine in blocks, one block per period, for a fixed number of frames.
+type tone struct {
+	block, total      int
+	period            time.Duration
+	offered, accepted atomic.Int64
+}
+
+func (tn *tone) Format() audio.Format { return audio.Format{SampleRate: 48000, Channels: 2} }
+
+func (tn *tone) Run(ctx context.Context, w audio.Writer) error {
+	buf := make([]float32, 2*tn.block)
+	tick := time.NewTicker(tn.period)
+	defer tick.Stop()
+	for pos := 0; pos < tn.total; pos += tn.block {
+		for i := range tn.block {
+			v := float32(0.5 * math.Sin(2*math.Pi*1000*float64(pos+i)/48000))
+			buf[2*i], buf[2*i+1] = v, v
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+		n := w.Write(buf, 0)
+		tn.offered.Add(int64(tn.block))
+		tn.accepted.Add(int64(n))
+	}
+	return io.EOF
+}
+
+// TestStallDropsCounted slows the meter down on purpose while a real-time source fills a small ring: frames are
+// dropped and every one is counted, captured = metered + dropped at every report and at the end, the log warns
+// (at most once per log interval, with the counts since the previous warning), and once the stall ends nothing
+// more is dropped.
+func TestStallDropsCounted(t *testing.T) {
+	src := &tone{block: 250, total: 48000, period: 2 * time.Millisecond}
+	var (
+		mu         sync.Mutex
+		reports    []pipeline.Report
+		once       sync.Once
+		stallUntil time.Time
+	)
+	var logs bytes.Buffer
+	logger, err := logreport.NewLogger(&logs, "json", "info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const logEvery = 50 * time.Millisecond
+	p, err := pipeline.New(pipeline.Options{
+		Inputs:   []pipeline.Input{{Name: "mic", Source: src, RingFrames: 512}},
+		Interval: 10 * time.Millisecond,
+		Reporters: []pipeline.Reporter{
+			pipeline.ReporterFunc(func(r *pipeline.Report) {
+				mu.Lock()
+				reports = append(reports, *r)
+				mu.Unlock()
+			}),
+			logreport.New(logger, logEvery),
+		},
+		BeforeMeter: func(_ string, n int) {
+			// One stall of 150 ms at the first block; afterwards the meter runs at full speed.
+			once.Do(func() { stallUntil = time.Now().Add(150 * time.Millisecond) })
+			if d := time.Until(stallUntil); d > 0 {
+				time.Sleep(d)
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	mu.Lock()
+	defer mu.Unlock()
+	for i, r := range reports {
+		c := r.Counters
+		if c.Captured != c.Metered+c.Dropped {
+			t.Fatalf("report %d: captured %d != metered %d + dropped %d", i, c.Captured, c.Metered, c.Dropped)
+		}
+	}
+	final := reports[len(reports)-1]
+	c := final.Counters
+	if !final.Final || c.Captured != 48000 || c.Captured != src.offered.Load() {
+		t.Fatalf("final report %+v (Final %v); the source offered %d", c, final.Final, src.offered.Load())
+	}
+	if c.Metered != src.accepted.Load() || c.Dropped != src.offered.Load()-src.accepted.Load() {
+		t.Fatalf("counters %+v; the source saw %d of %d frames accepted", c, src.accepted.Load(), src.offered.Load())
+	}
+	if c.Dropped == 0 {
+		t.Fatal("nothing dropped: the stall did not fill the ring")
+	}
+	late := 0
+	for _, r := range reports {
+		if r.Time.After(stallUntil.Add(30*time.Millisecond)) && r.Counters.Dropped != c.Dropped {
+			late++
+		}
+	}
+	if late > 0 {
+		t.Errorf("%d reports after the stall ended still saw new drops: the meter did not recover", late)
+	}
+	t.Logf("stall 150 ms, ring 512 frames, 48 kHz: captured %d = metered %d + dropped %d (%.1f ms of audio); %d reports",
+		c.Captured, c.Metered, c.Dropped, float64(c.Dropped)/48, len(reports))
+
+	var warnings []time.Time
+	var warned int64
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line is not JSON: %q: %v", line, err)
+		}
+		if m["level"] == "warn" {
+			ts, _ := time.Parse(time.RFC3339Nano, m["time"].(string))
+			warnings = append(warnings, ts)
+			warned += int64(m["dropped"].(float64))
+		}
+	}
+	if len(warnings) == 0 {
+		t.Fatalf("no warning about the dropped frames in the log:\n%s", logs.String())
+	}
+	if warned > c.Dropped || warned == 0 {
+		t.Fatalf("the warnings count %d dropped frames; %d were dropped", warned, c.Dropped)
+	}
+	t.Logf("%d warning(s) in the log, counting %d of the %d dropped frames (the summary has the total)", len(warnings), warned, c.Dropped)
+}
