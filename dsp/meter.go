@@ -1,7 +1,7 @@
 package dsp
 
 import (
-	"errors"
+	"fmt"
 	"math"
 	"time"
 )
@@ -20,37 +20,221 @@ type Config struct {
 	// PeakDecay is how fast the bar and the marker fall, in dB per second; 0 selects IEC 60268-18's
 	// 20 dB in 1.7 s.
 	PeakDecay float64
+
+	// ClipLevel is the |x| at or above which a sample counts as clipped, 0 < ClipLevel <= 1; 0 selects 1.0 (full
+	// scale). A source that knows its integer format sets the positive extreme, so that both extremes count:
+	// 32767/32768 for 16-bit, (2²³-1)/2²³ for 24-bit.
+	ClipLevel float64
 }
 
 // A Meter measures interleaved float32 audio fed to it in blocks of any size. It is not safe for concurrent use:
 // one goroutine feeds it and takes snapshots, and hands the snapshots (plain values) to others.
+//
+// Results do not depend on how the input is cut into blocks: a meter fed one frame at a time and one fed the same
+// frames in one block report the same levels, bit for bit.
 type Meter struct {
-	cfg Config
+	cfg        Config
+	channels   int
+	tickFrames int     // frames per tick: the unit of partial sums and of display time
+	tickPos    int     // frames into the current tick
+	clip       float64 // the clip level
+	tpf        tpFilter
+
+	part   part // the current tick's running sums
+	cur    span // the current interval, ticks closed so far
+	closed span // the intervals before the current one
+
+	tp      [MaxChannels]truePeak
+	disp    [MaxChannels]ballistic
+	ballist ballistics
+
+	loud    *LoudnessMeter
+	scratch []float32 // a block with non-finite samples zeroed, for the loudness meter
 }
 
 // NewMeter returns a Meter for cfg, or an error that names the bad field.
 func NewMeter(cfg Config) (*Meter, error) {
-	if cfg.SampleRate <= 0 || cfg.Channels < 1 || cfg.Channels > MaxChannels {
-		return nil, errors.New("dsp: not implemented")
+	switch {
+	case cfg.SampleRate <= 0:
+		return nil, fmt.Errorf("dsp: Config.SampleRate is %d; it must be a positive number of frames per second", cfg.SampleRate)
+	case cfg.Channels < 1 || cfg.Channels > MaxChannels:
+		return nil, fmt.Errorf("dsp: Config.Channels is %d; it must be 1 to %d", cfg.Channels, MaxChannels)
+	case cfg.Weights != nil && len(cfg.Weights) != cfg.Channels:
+		return nil, fmt.Errorf("dsp: Config.Weights has %d entries for %d channels; give one per channel, or none for the standard weights", len(cfg.Weights), cfg.Channels)
+	case cfg.PeakHold < 0:
+		return nil, fmt.Errorf("dsp: Config.PeakHold is %v; it must be positive, or 0 for the default %v", cfg.PeakHold, defaultPeakHold)
+	case cfg.PeakDecay < 0 || math.IsNaN(cfg.PeakDecay) || math.IsInf(cfg.PeakDecay, 0):
+		return nil, fmt.Errorf("dsp: Config.PeakDecay is %v; it must be a positive number of dB per second, or 0 for the default %.2f", cfg.PeakDecay, defaultPeakDecay)
+	case !(cfg.ClipLevel >= 0 && cfg.ClipLevel <= 1):
+		return nil, fmt.Errorf("dsp: Config.ClipLevel is %v; it must be above 0 and at most 1 (full scale), or 0 for the default 1", cfg.ClipLevel)
 	}
-	return &Meter{cfg: cfg}, nil
+	for i, w := range cfg.Weights {
+		if !(w >= 0) || math.IsInf(w, 0) {
+			return nil, fmt.Errorf("dsp: Config.Weights[%d] is %v; a channel weight must be a finite number >= 0", i, w)
+		}
+	}
+	if cfg.PeakHold == 0 {
+		cfg.PeakHold = defaultPeakHold
+	}
+	if cfg.PeakDecay == 0 {
+		cfg.PeakDecay = defaultPeakDecay
+	}
+	if cfg.ClipLevel == 0 {
+		cfg.ClipLevel = 1
+	}
+	if cfg.Weights != nil {
+		cfg.Weights = append([]float64(nil), cfg.Weights...) // the caller may reuse its slice
+	}
+
+	loud, err := NewLoudnessMeter(cfg.SampleRate, cfg.Channels, cfg.Weights)
+	if err != nil {
+		// TODO(loudness): while NewLoudnessMeter is a stub, the meter works without loudness.
+		if err.Error() != "dsp: not implemented" {
+			return nil, err
+		}
+		loud = nil
+	}
+
+	tick := max(1, cfg.SampleRate/100) // 10 ms
+	m := &Meter{
+		cfg:        cfg,
+		channels:   cfg.Channels,
+		tickFrames: tick,
+		clip:       cfg.ClipLevel,
+		tpf:        newTPFilter(tpFactor(cfg.SampleRate)),
+		ballist:    newBallistics(cfg.SampleRate, tick, cfg.PeakHold, cfg.PeakDecay),
+		loud:       loud,
+		scratch:    make([]float32, tick*cfg.Channels),
+	}
+	for c := range m.channels {
+		m.tp[c] = newTruePeak(tick)
+	}
+	m.Reset()
+	return m, nil
 }
 
 // Process measures the interleaved samples in p; len(p) must be a multiple of the channel count (a trailing
 // partial frame is ignored). It allocates nothing.
-func (m *Meter) Process(p []float32) {}
+func (m *Meter) Process(p []float32) {
+	nch := m.channels
+	p = p[:len(p)/nch*nch]
+	for len(p) > 0 {
+		n := min(m.tickFrames-m.tickPos, len(p)/nch)
+		m.block(p[:n*nch], n)
+		p = p[n*nch:]
+	}
+}
+
+// block measures n frames that do not cross a tick boundary.
+func (m *Meter) block(p []float32, n int) {
+	nch := m.channels
+	var nonFinite int64
+	for c := range nch {
+		q := &m.part.ch[c]
+		before, beforeNF := q.clipped, q.nonFinite
+		x := m.tp[c].block(n)
+		chanPass(q, x, p, c, nch, m.clip)
+		nonFinite += q.nonFinite - beforeNF
+
+		d := &m.disp[c]
+		d.tickPeak = max(d.tickPeak, q.peak)
+		if q.clipped > before {
+			d.clips(x, m.clip)
+		} else {
+			d.run = 0
+		}
+
+		// The interval's true peak so far bounds what the oversampler must look at.
+		sp := &m.cur.ch[c]
+		sp.tp = m.tp[c].process(&m.tpf, n, max(sp.tp, q.peak))
+	}
+	if nch == 2 {
+		m.part.lr = dot(m.part.lr, m.tp[0].block(n), m.tp[1].block(n))
+	}
+	m.part.frames += int64(n)
+
+	if m.loud != nil {
+		if nonFinite > 0 {
+			s := m.scratch[:len(p)]
+			for i, v := range p {
+				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+					v = 0
+				}
+				s[i] = v
+			}
+			p = s
+		}
+		m.loud.Process(p)
+	}
+
+	m.tickPos += n
+	if m.tickPos == m.tickFrames {
+		m.cur.addPart(&m.part, nch)
+		m.part = part{}
+		for c := range nch {
+			m.disp[c].endTick(&m.ballist, int64(m.tickFrames))
+		}
+		m.tickPos = 0
+	}
+}
 
 // Levels returns the levels of everything processed since the meter was made or reset.
-func (m *Meter) Levels() Levels { return m.empty() }
+func (m *Meter) Levels() Levels {
+	s := m.closed
+	s.merge(&m.cur, m.channels)
+	s.addPart(&m.part, m.channels)
+	return m.levels(&s)
+}
 
 // Interval returns the levels of what was processed since the previous call to Interval (or since the meter was
 // made or reset) and starts a new interval. The loudness and display fields are the current state.
-func (m *Meter) Interval() Levels { return m.empty() }
+//
+// The intervals partition the input: the Levels of the total are the merge of the intervals' (peaks are the
+// largest, sums and counts add up). The true peak between the last few samples of an interval and the next
+// sample is only known once the next sample arrives; it counts in the interval in which it becomes known.
+func (m *Meter) Interval() Levels {
+	m.cur.addPart(&m.part, m.channels)
+	p := &m.part
+	p.frames, p.lr = 0, 0
+	for c := range m.channels {
+		p.ch[c] = chanPart{}
+	}
+	l := m.levels(&m.cur)
+	m.closed.merge(&m.cur, m.channels)
+	m.cur = span{}
+	return l
+}
 
 // Reset forgets everything processed: the meter is as new.
-func (m *Meter) Reset() {}
+func (m *Meter) Reset() {
+	m.tickPos = 0
+	m.part, m.cur, m.closed = part{}, span{}, span{}
+	for c := range m.channels {
+		m.tp[c].reset()
+		m.disp[c].reset()
+	}
+	if m.loud != nil {
+		m.loud.Reset()
+	}
+}
 
-func (m *Meter) empty() Levels {
-	l := Levels{SampleRate: m.cfg.SampleRate, Channels: m.cfg.Channels, Correlation: math.NaN()}
+func (m *Meter) levels(s *span) Levels {
+	l := Levels{
+		SampleRate:  m.cfg.SampleRate,
+		Channels:    m.channels,
+		Frames:      s.frames,
+		Overall:     s.overall(m.channels),
+		Correlation: s.correlation(m.channels),
+	}
+	for c := range m.channels {
+		l.Channel[c] = s.stats(c)
+		l.Display[c] = m.disp[c].display()
+	}
+	if m.loud != nil {
+		l.Loudness = m.loud.Loudness()
+	} else {
+		inf := math.Inf(-1)
+		l.Loudness = Loudness{inf, inf, inf, inf, inf, 0}
+	}
 	return l
 }
