@@ -124,8 +124,8 @@
       ch.clip.classList.toggle("on", !!c.clip);
       set(ch.holdV, fmt(c.hold));
       ch.holdV.classList.toggle("hot", num(c.hold) >= -1);
-      set(ch.rms, "rms " + fmtDB(c.rms));
-      set(ch.tp, "tp " + fmtDB(c.truePeak));
+      set(ch.rms, fmtDB(c.rms));
+      set(ch.tp, fmtDB(c.truePeak));
     });
 
     const L = u.loudness;
@@ -140,7 +140,8 @@
     set(e.spMax, fmt(u.samplePeakMax));
     e.spMax.classList.toggle("hot", num(u.samplePeakMax) >= 0);
     if (u.correlation === null) {
-      set(e.corr, "—");
+      set(e.corr, u.channels.length === 1 ? "mono" : "—");
+      e.corr.classList.remove("neg");
       e.corrMark.classList.remove("on");
     } else {
       set(e.corr, (u.correlation > 0 ? "+" : "") + u.correlation.toFixed(2));
@@ -240,6 +241,9 @@
       g.fillStyle = "#6b7482";
       g.fillText(s === 0 ? "now" : `-${s}s`, Math.min(W - padR - 10, xx), H - 3);
     }
+    g.textAlign = "left";
+    g.fillStyle = "#6b7482";
+    g.fillText("LUFS", padL + 4, padT + 10);
     g.setLineDash([4, 4]);
     g.strokeStyle = "#9aa3b1";
     g.beginPath(); g.moveTo(padL, Math.round(y(TARGET)) + 0.5); g.lineTo(W - padR, Math.round(y(TARGET)) + 0.5); g.stroke();
