@@ -1,0 +1,111 @@
+package audio
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime/debug"
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"levelmeter/audio/fakemic"
+)
+
+// mic is the package's fake microphone, shared by every PortAudio test: ALSA reads its configuration when
+// PortAudio is first initialised, so the environment is set before any test runs. micErr says why there is
+// none.
+var (
+	mic    *fakemic.Mic
+	micErr error
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv(noiseChildEnv) != "" {
+		os.Exit(noiseChild())
+	}
+	dir, err := os.MkdirTemp("", "audio-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	mic, micErr = fakemic.Start(dir)
+	if micErr == nil {
+		for _, kv := range mic.Env() {
+			k, v, _ := strings.Cut(kv, "=")
+			os.Setenv(k, v)
+		}
+	}
+	code := m.Run()
+	if mic != nil {
+		mic.Stop()
+	}
+	os.RemoveAll(dir)
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// needMic skips the test when jackd or ALSA's JACK plugin is missing, except under CI (the environment variable
+// CI set), where the real PortAudio path must run: there it fails the test.
+func needMic(t *testing.T) *fakemic.Mic {
+	t.Helper()
+	if micErr != nil {
+		if errors.Is(micErr, fakemic.ErrUnavailable) && os.Getenv("CI") == "" {
+			t.Skipf("no fake microphone: %v", micErr)
+		}
+		t.Fatalf("no fake microphone: %v", micErr)
+	}
+	return mic
+}
+
+// needFreshStream skips the test if it would open a second PortAudio stream in a race build whose pointer check
+// is on for the binding: the binding passes stream ids (0, 1, 2...) to C as pointers, and from id 1 on the check
+// kills the process ("checkptr: pointer arithmetic computed bad pointer value"). `make test` switches the check
+// off for that package.
+func needFreshStream(t *testing.T) {
+	t.Helper()
+	if streamOpens.Load() > 0 && !checkptrOff() {
+		t.Skip("a second PortAudio stream needs -gcflags=github.com/gordonklaus/portaudio=-d=checkptr=0 with -race (make test passes it)")
+	}
+}
+
+// checkptrOff reports whether the binding was built without the race detector's pointer check.
+func checkptrOff() bool {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	race := false
+	var gcflags string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "-race":
+			race = s.Value == "true"
+		case "-gcflags":
+			gcflags = s.Value
+		}
+	}
+	return !race || strings.Contains(gcflags, "checkptr=0")
+}
+
+// holdPortAudio keeps PortAudio initialised until the test ends, so that the calls it makes do not each scan
+// the devices again (a second or more on a loaded machine).
+func holdPortAudio(t *testing.T) {
+	paMu.Lock()
+	err := paAcquire()
+	paMu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		paMu.Lock()
+		defer paMu.Unlock()
+		paRelease()
+	})
+}

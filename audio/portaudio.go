@@ -1,0 +1,69 @@
+package audio
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gordonklaus/portaudio"
+)
+
+// PortAudio must be initialised once per user and terminated as often; the binding keeps its device list and
+// stream table in unguarded package variables. paMu serialises every call into the binding except the audio
+// callback, and paUsers counts the Initialize calls still to be matched by Terminate, so that several devices
+// (and a device listing) can run at once and the library is released when the last one is done.
+var (
+	paMu    sync.Mutex
+	paUsers int
+)
+
+// streamOpens counts OpenStream attempts in this process. The race detector's pointer check rejects the
+// binding's stream ids from the second one on (see the package tests).
+var streamOpens atomic.Int64
+
+// DebugEnv names the environment variable that, when set to anything but "" or "0", lets the sound libraries'
+// own diagnostics through to standard error. See the package documentation.
+const DebugEnv = "LEVELMETER_AUDIO_DEBUG"
+
+// paAcquire initialises PortAudio for one user; call paRelease when done, whatever happens. It must be called
+// with paMu held.
+func paAcquire() error {
+	if paUsers == 0 {
+		if v := os.Getenv(DebugEnv); v == "" || v == "0" {
+			quietSoundLibraries()
+		}
+	}
+	if err := portaudio.Initialize(); err != nil {
+		return fmt.Errorf("audio: initialising PortAudio: %w", err)
+	}
+	paUsers++
+	return nil
+}
+
+// paRelease matches one successful paAcquire. It must be called with paMu held.
+func paRelease() error {
+	if paUsers == 0 {
+		return errors.New("audio: PortAudio released more often than acquired")
+	}
+	paUsers--
+	if err := portaudio.Terminate(); err != nil {
+		return fmt.Errorf("audio: terminating PortAudio: %w", err)
+	}
+	return nil
+}
+
+// withPortAudio runs f with PortAudio initialised and paMu held.
+func withPortAudio(f func() error) error {
+	paMu.Lock()
+	defer paMu.Unlock()
+	if err := paAcquire(); err != nil {
+		return err
+	}
+	err := f()
+	if rerr := paRelease(); err == nil {
+		err = rerr
+	}
+	return err
+}
