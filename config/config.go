@@ -38,8 +38,9 @@ type Config struct {
 	Log  Log  `yaml:"log"`
 	HTTP HTTP `yaml:"http"`
 
-	file  string         // the file the configuration came from, for errors
-	lines map[string]int // key path → line in file, for errors found after decoding
+	file   string            // the file the configuration came from, for errors
+	lines  map[string]int    // key path → line in file, for errors found after decoding
+	origin map[string]string // key path → the flag that set it
 }
 
 // A Source is one input: a sound device or a WAV file replayed like one. Exactly one of Device and WAV is set.
@@ -67,7 +68,9 @@ type Source struct {
 	// FramesPerBuffer is the block size: frames per device callback, or per block replayed from a file.
 	// Default 256; at most RingCapacity.
 	FramesPerBuffer int `yaml:"frames_per_buffer"`
-	// InputLatency is the device's suggested input latency. Default 20ms; devices only.
+	// InputLatency is the input latency asked of the device: how much audio it may buffer before the meter
+	// must have taken it. Default (omitted or 0s): the device's suggested latency for robust capture. Devices
+	// only.
 	InputLatency time.Duration `yaml:"input_latency"`
 	// RingCapacity is how many frames the ring between the source and its meter holds: a power of two from
 	// 16 to 16777216. Default 16384 (341 ms at 48 kHz).
@@ -114,7 +117,6 @@ const (
 	DefaultSampleRate      = 48000
 	DefaultChannels        = 2
 	DefaultFramesPerBuffer = 256
-	DefaultInputLatency    = 20 * time.Millisecond
 	DefaultRingCapacity    = 16384
 )
 
@@ -161,9 +163,6 @@ func (c *Config) SetDefaults() {
 			if s.Channels == 0 {
 				s.Channels = DefaultChannels
 			}
-			if s.InputLatency == 0 {
-				s.InputLatency = DefaultInputLatency
-			}
 		} else if s.Pace == "" {
 			s.Pace = PaceRealtime
 		}
@@ -189,8 +188,8 @@ func (c *Config) Validate() error {
 	}
 
 	if len(c.Sources) == 0 {
-		errs = append(errs, &Error{File: c.file, Key: "sources",
-			Msg: "no sources configured; add one with a device (device: default) or a WAV file (wav: FILE)"})
+		errs = append(errs, c.keyError("sources",
+			"no sources configured; add one with a device (device: default) or a WAV file (wav: FILE)"))
 	}
 	names := map[string]int{}
 	for i := range c.Sources {
@@ -198,11 +197,9 @@ func (c *Config) Validate() error {
 		p := fmt.Sprintf("sources[%d]", i)
 		switch {
 		case s.Device != "" && s.WAV != "":
-			errs = append(errs, &Error{File: c.file, Line: c.lines[p], Key: p,
-				Msg: "has both device and wav; a source is either a device or a WAV file"})
+			errs = append(errs, c.keyError(p, "has both device and wav; a source is either a device or a WAV file"))
 		case s.Device == "" && s.WAV == "":
-			errs = append(errs, &Error{File: c.file, Line: c.lines[p], Key: p,
-				Msg: "has neither device nor wav; set device: default (a sound card) or wav: FILE"})
+			errs = append(errs, c.keyError(p, "has neither device nor wav; set device: default (a sound card) or wav: FILE"))
 		}
 		if strings.TrimSpace(s.Name) == "" {
 			add(p+".name", s.Name, "is empty; give the source a name")

@@ -113,7 +113,6 @@ func Parse(data []byte, name string) (*Config, error) {
 			{"sample_rate", s.SampleRate == 0, "48000 for a device, the file's rate for a WAV file"},
 			{"channels", s.Channels == 0, "2 for a device, the file's channels for a WAV file"},
 			{"frames_per_buffer", s.FramesPerBuffer == 0, strconv.Itoa(DefaultFramesPerBuffer)},
-			{"input_latency", s.InputLatency == 0, DefaultInputLatency.String()},
 			{"ring_capacity", s.RingCapacity == 0, strconv.Itoa(DefaultRingCapacity)},
 		} {
 			k := p + "." + z.key

@@ -59,8 +59,30 @@ func (es Errors) Unwrap() []error {
 	return errs
 }
 
+// Errorf returns an *Error about key and its value, placed where the value came from: the file and line, or the
+// flag that set it (see SetBy).
+func (c *Config) Errorf(key string, value any, format string, args ...any) error {
+	return c.errorf(key, value, format, args...)
+}
+
 func (c *Config) errorf(key string, value any, format string, args ...any) *Error {
-	return &Error{File: c.file, Line: c.lines[key], Key: key, Value: formatValue(value), Msg: fmt.Sprintf(format, args...)}
+	e := &Error{File: c.file, Line: c.lineOf(key), Key: key, Value: formatValue(value), Msg: fmt.Sprintf(format, args...)}
+	for k, flag := range c.origin {
+		if key == k || strings.HasPrefix(key, k+".") || strings.HasPrefix(key, k+"[") {
+			e.File, e.Line = "", 0
+			e.Key = fmt.Sprintf("%s (set by %s)", key, flag)
+		}
+	}
+	return e
+}
+
+// SetBy records that flag (say "--listen") set key (say "http.listen"), or every key under it ("sources"), so
+// that errors about it name the flag rather than a line of the file.
+func (c *Config) SetBy(key, flag string) {
+	if c.origin == nil {
+		c.origin = map[string]string{}
+	}
+	c.origin[key] = flag
 }
 
 func formatValue(v any) string {
@@ -74,4 +96,27 @@ func formatValue(v any) string {
 	default:
 		return fmt.Sprint(v)
 	}
+}
+
+// keyError is an error about a key itself, not its value.
+func (c *Config) keyError(key, msg string) *Error {
+	e := c.errorf(key, nil, "%s", msg)
+	e.Value = ""
+	return e
+}
+
+// lineOf returns the line of key, or of the nearest enclosing key that was in the file (a default takes the line
+// of the source it belongs to).
+func (c *Config) lineOf(key string) int {
+	for key != "" {
+		if l, ok := c.lines[key]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(key, ".[")
+		if i < 0 {
+			break
+		}
+		key = key[:i]
+	}
+	return 0
 }
