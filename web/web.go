@@ -4,8 +4,8 @@
 // A Server is a pipeline.Reporter. Its Handler serves
 //
 //	/          the meter page (HTML, CSS and JavaScript embedded in the binary; no external assets)
-//	/events    the reports as Server-Sent Events: "hello" once, then a "report" event per report, whose data is
-//	           an Update as JSON; a new client first gets the latest report of every source
+//	/events    the reports as Server-Sent Events: "hello" once (a Hello as JSON), then a "report" event per
+//	           report, whose data is an Update as JSON; a new client first gets the latest report of every source
 //	/healthz   a JSON status for supervisors: 200 while reports arrive, 503 when they have stopped
 //	/metrics   the Handler given in Options.Metrics, if any
 //
@@ -229,9 +229,12 @@ func securityHeaders(h http.Handler) http.Handler {
 	})
 }
 
-type hello struct {
+// Hello is the data of the "hello" event that opens every event stream.
+type Hello struct {
 	Version string    `json:"version"`
 	Time    time.Time `json:"time"`
+	// Sources names the sources whose latest report follows at once, in this order.
+	Sources []string `json:"sources"`
 }
 
 func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
@@ -250,7 +253,7 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	sort.Strings(sources)
 	var first bytes.Buffer
 	first.WriteString("retry: 2000\n\n")
-	first.Write(encodeEvent("hello", hello{Version: s.opts.Version, Time: time.Now()}))
+	first.Write(encodeEvent("hello", Hello{Version: s.opts.Version, Time: time.Now(), Sources: sources}))
 	for _, src := range sources {
 		first.Write(s.latest[src].frame)
 	}

@@ -108,7 +108,7 @@ func TestEventsDeliverReports(t *testing.T) {
 	defer s.Close()
 
 	er := subscribe(t, srv)
-	var h hello
+	var h Hello
 	if err := json.Unmarshal(next(t, er, "hello").Data, &h); err != nil || h.Version != "v9" {
 		t.Fatalf("hello: %+v, %v", h, err)
 	}
