@@ -1,0 +1,28 @@
+// Package dsp measures audio levels: sample peak, true peak, RMS, DC offset, crest factor, clipping, stereo
+// correlation, ITU-R BS.1770-4 loudness with EBU Tech 3342 loudness range, and peak-meter ballistics for display.
+//
+// Guarantees:
+//   - Meter.Process and LoudnessMeter.Process allocate nothing, take blocks of any size, and cost the same per
+//     sample whatever the block size. Memory is fixed at construction, whatever the programme's length.
+//   - Results do not depend on how the input is cut into blocks: one frame at a time or one block, the Levels
+//     are identical to the last bit.
+//   - Snapshots (Levels) are plain values, safe to hand to other goroutines. A meter itself is used by one
+//     goroutine.
+//   - Non-finite samples (NaN, ±Inf) are counted and then measured as zero, everywhere: they never poison a sum
+//     or a filter.
+//   - Sums are float64 with compensation: 24 hours at 192 kHz keep about 15 significant digits.
+//
+// Conventions (those of ffmpeg's astats and ebur128, SoX and libebur128, where they agree):
+//   - Samples are float32 with full scale at ±1.0; an integer source divides by 2^(bits-1), so that the
+//     negative extreme is exactly -1.0 (0 dBFS).
+//   - dBFS is 20·log10(|x|); RMS in dBFS reads a full-scale sine as -3.01 dBFS. Digital silence is -Inf, never a
+//     made-up floor; undefined values (the crest factor of silence, the correlation of mono) are NaN.
+//   - Overall values combine the channels: the largest peak, the RMS of all samples, the DC offset of the
+//     channel with the largest magnitude.
+//   - True peak oversamples 4× below 88.2 kHz, 2× below 176.4 kHz, not above (BS.1770-4 Annex 2), with a filter
+//     flatter than the Annex's: within 0.05 dB of ideal interpolation up to 0.4·fs. It is never below the
+//     sample peak.
+//
+// The Meter combines everything and splits time two ways: Levels covers everything since the meter was made or
+// reset, Interval what came since the previous Interval (a report period); the intervals partition the whole.
+package dsp
