@@ -192,7 +192,9 @@ func (d *Device) Run(ctx context.Context, w Writer) error {
 		return err
 	}
 	err = d.watch(ctx, cb, name)
-	if cerr := d.stop(stream, name); err == nil {
+	// A stalled stream's audio thread may be stuck inside the host API, where Stop would wait for it for ever;
+	// Abort cancels it.
+	if cerr := d.stop(stream, name, err != nil); err == nil {
 		err = cerr
 	}
 	return err
@@ -233,11 +235,16 @@ func (d *Device) start(cb *callback) (*portaudio.Stream, string, error) {
 	return stream, name, nil
 }
 
-// stop stops and closes the stream and releases start's PortAudio reference.
-func (d *Device) stop(stream *portaudio.Stream, name string) error {
+// stop stops (or aborts) and closes the stream and releases start's PortAudio reference.
+func (d *Device) stop(stream *portaudio.Stream, name string, abort bool) error {
 	paMu.Lock()
 	defer paMu.Unlock()
-	err := stream.Stop()
+	var err error
+	if abort {
+		err = stream.Abort()
+	} else {
+		err = stream.Stop()
+	}
 	if err != nil {
 		err = fmt.Errorf("audio: device %q: stopping the stream: %w", name, err)
 	}

@@ -3,10 +3,12 @@ package audio
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -439,11 +441,9 @@ func TestDeviceFormat(t *testing.T) {
 	}
 }
 
-const noiseChildEnv = "AUDIO_TEST_NOISE_CHILD"
-
-// noiseChild lists the devices and opens the default one with the system's own sound configuration, printing
+// quietChild lists the devices and opens the default one with the system's own sound configuration, printing
 // the errors on standard output; the parent checks that nothing reached standard error.
-func noiseChild() int {
+func quietChild() int {
 	_, err := Devices()
 	os.Stdout.WriteString("devices: " + errString(err) + "\n")
 	err = (&Device{}).Check()
@@ -463,26 +463,44 @@ func errString(err error) string {
 // TestQuiet checks that probing the system's real sound configuration prints nothing on standard error. On a
 // machine with no sound card, ALSA and JACK would print 65 to 100 lines.
 func TestQuiet(t *testing.T) {
+	out := runChild(t, "quiet", "ALSA_CONFIG_PATH", "JACK_DEFAULT_SERVER", DebugEnv)
+	t.Logf("with the system's configuration:\n%s", out)
+	if !strings.Contains(out, "missing: audio: no") {
+		t.Errorf("output:\n%s\nwant the missing device to be reported", out)
+	}
+}
+
+// childEnv names the child process a test runs: the value is the child's name.
+const childEnv = "AUDIO_TEST_CHILD"
+
+// children are the functions a test can run in a child process of its own.
+var children = map[string]func() int{
+	"quiet":        quietChild,
+	"fail-mid-run": failMidRunChild,
+}
+
+// runChild runs the named child in a new process of the test binary without the variables unset in its
+// environment and returns its standard output. The child must exit 0 and print nothing on standard error.
+func runChild(t *testing.T, name string, unset ...string) string {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "ALSA_CONFIG_PATH=") && !strings.HasPrefix(kv, "JACK_DEFAULT_SERVER=") && !strings.HasPrefix(kv, DebugEnv+"=") {
+		k, _, _ := strings.Cut(kv, "=")
+		if !slices.Contains(unset, k) {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	cmd.Env = append(cmd.Env, noiseChildEnv+"=1")
+	cmd.Env = append(cmd.Env, childEnv+"="+name)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("%v\nstdout:\n%s\nstderr:\n%s", err, out, stderr.String())
+		t.Fatalf("child %s: %v\nstdout:\n%s\nstderr:\n%s", name, err, out, stderr.String())
 	}
-	t.Logf("with the system's configuration:\n%s", out)
 	if stderr.Len() != 0 {
-		t.Errorf("standard error:\n%s", stderr.String())
+		t.Errorf("child %s wrote on standard error:\n%s", name, stderr.String())
 	}
-	if !strings.Contains(string(out), "missing: audio: no") {
-		t.Errorf("output:\n%s\nwant the missing device to be reported", out)
-	}
+	return string(out)
 }
 
 func canceled() context.Context {
@@ -499,5 +517,63 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("timed out")
 		}
 		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// TestDeviceFailsMidRun pulls the plug: the JACK server behind the device dies while it runs. Run must notice
+// that the blocks stopped and return an error instead of hanging. It runs in a child process with a server of
+// its own: JACK's client library serves one server per process, and PortAudio's own JACK client, left connected
+// to the dead server, would hang in Pa_Terminate.
+func TestDeviceFailsMidRun(t *testing.T) {
+	needMic(t)
+	out := runChild(t, "fail-mid-run")
+	t.Logf("child:\n%s", out)
+	if !strings.Contains(out, `result: audio: device "fakemic" stopped delivering audio`) {
+		t.Errorf("child output:\n%s\nwant Run to report that the device stopped delivering", out)
+	}
+}
+
+// failMidRunChild is TestDeviceFailsMidRun's child.
+func failMidRunChild() int {
+	dir, err := os.MkdirTemp("", "audio-test-")
+	if err != nil {
+		fmt.Println(err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	doomed, err := fakemic.Start(dir)
+	if err != nil {
+		fmt.Println(err)
+		return 1
+	}
+	defer doomed.Stop()
+	for _, kv := range doomed.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		os.Setenv(k, v)
+	}
+	// Hold PortAudio so that Run's release does not terminate it: its JACK client is on the dead server.
+	paMu.Lock()
+	err = paAcquire()
+	paMu.Unlock()
+	if err != nil {
+		fmt.Println(err)
+		return 1
+	}
+	d := &Device{Name: fakemic.Name, Latency: fakemic.Latency, StallTimeout: 300 * time.Millisecond}
+	c := &capture{ch: 2, got: make([]float32, 1<<22)}
+	done := make(chan error, 1)
+	go func() { done <- d.Run(context.Background(), c) }()
+	for c.blocks.Load() < 10 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	start := time.Now()
+	doomed.Stop()
+	select {
+	case err := <-done:
+		fmt.Printf("returned after %v\nresult: %v\n", time.Since(start).Round(time.Millisecond), err)
+		return 0
+	case <-time.After(10 * time.Second):
+		fmt.Println("Run did not return within 10 s of the server's death")
+		return 1
 	}
 }

@@ -22,8 +22,8 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	if os.Getenv(noiseChildEnv) != "" {
-		os.Exit(noiseChild())
+	if name := os.Getenv(childEnv); name != "" {
+		os.Exit(children[name]())
 	}
 	dir, err := os.MkdirTemp("", "audio-test-")
 	if err != nil {
