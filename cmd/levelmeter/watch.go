@@ -402,8 +402,8 @@ func renderWatch(sources map[string]*web.Update, header string, width int, color
 		fmt.Fprintf(&b, "%s  %s · %d ch · %s\n", c(ansiBold+ansiWhite, name), watchKHz(u.SampleRate), len(u.Channels), state)
 		L := u.Loudness
 		watchFields(&b, width, []string{
-			"mom " + c(ansiCyan, watchNum(L.Momentary, 6)), "short " + c(ansiYellow, watchNum(L.ShortTerm, 6)),
-			"int " + c(ansiBold+ansiWhite, watchNum(L.Integrated, 6)) + " LUFS", " LRA " + watchNum(L.Range, 4) + " LU",
+			"mom " + c(ansiCyan, watchLU(L.Momentary, 6)), "short " + c(ansiYellow, watchLU(L.ShortTerm, 6)),
+			"int " + c(ansiBold+ansiWhite, watchLU(L.Integrated, 6)) + " LUFS", " LRA " + watchNum(L.Range, 4) + " LU",
 			" TP max " + watchPeak(u.TruePeakMax, c) + " dBTP", " corr " + watchCorr(u, c),
 		})
 		b.WriteString(strings.Repeat(" ", label) + c(ansiDim, watchRuler(barWidth)) + "\n")
@@ -508,6 +508,14 @@ func watchRuler(width int) string {
 		copy(r[max(at, 0):], label)
 	}
 	return strings.TrimRight(string(r), " ")
+}
+
+// watchLU formats a loudness in w columns; below the absolute gate (-70 LUFS) it reads "<-70".
+func watchLU(f web.Float, w int) string {
+	if f.Valid() && float64(f) < -70 {
+		return fmt.Sprintf("%*s", w, "<-70")
+	}
+	return watchNum(f, w)
 }
 
 func watchNum(f web.Float, w int) string {

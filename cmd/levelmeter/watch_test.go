@@ -142,7 +142,9 @@ func TestWatchFollowsAndStops(t *testing.T) {
 var watchANSI = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]`)
 
 func TestRenderWatchFitsTheWidth(t *testing.T) {
-	u := web.NewUpdate(watchReport("a-source-with-a-long-name", math.Inf(-1), 6))
+	r := watchReport("a-source-with-a-long-name", math.Inf(-1), 6)
+	r.Interval.Loudness.Momentary = -449.8
+	u := web.NewUpdate(r)
 	for _, width := range []int{60, 80, 132} {
 		for _, color := range []bool{false, true} {
 			s := renderWatch(map[string]*web.Update{u.Source: &u}, "header", width, color)
@@ -154,6 +156,9 @@ func TestRenderWatchFitsTheWidth(t *testing.T) {
 				if n := utf8.RuneCountInString(line); n > width {
 					t.Errorf("width %d: a line of %d columns: %q", width, n, line)
 				}
+			}
+			if !strings.Contains(s, "<-70") {
+				t.Errorf("a momentary loudness below the gate is not shown as <-70:\n%s", s)
 			}
 			if !strings.Contains(s, "-inf") {
 				t.Errorf("silent integrated loudness is not shown as -inf:\n%s", s)

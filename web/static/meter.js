@@ -29,6 +29,8 @@
   const $ = (el, sel) => el.querySelector(sel);
   const num = (v) => (v === null || v === undefined ? -Infinity : v);
   const fmt = (v, digits = 1) => (v === null || v === undefined || !isFinite(v) ? "—" : v.toFixed(digits));
+  // Loudness below the absolute gate (-70 LUFS) is shown as such, not as a number like -449.8.
+  const fmtLU = (v) => (v === null || v === undefined || !isFinite(v) ? "—" : v < -70 ? "<-70" : v.toFixed(1));
   const fmtDB = (v) => (v === null || v === undefined || !isFinite(v) ? "-inf" : v.toFixed(1));
   const group = (n) => n.toLocaleString("en-US").replace(/,/g, "\u2009");
   const duration = (s) => {
@@ -129,11 +131,11 @@
     });
 
     const L = u.loudness;
-    set(e.momentary, fmt(L.momentary));
-    set(e.shortTerm, fmt(L.shortTerm));
-    set(e.integrated, fmt(L.integrated));
-    set(e.momentaryMax, fmt(L.momentaryMax));
-    set(e.shortTermMax, fmt(L.shortTermMax));
+    set(e.momentary, fmtLU(L.momentary));
+    set(e.shortTerm, fmtLU(L.shortTerm));
+    set(e.integrated, fmtLU(L.integrated));
+    set(e.momentaryMax, fmtLU(L.momentaryMax));
+    set(e.shortTermMax, fmtLU(L.shortTermMax));
     set(e.range, fmt(L.range));
     set(e.tpMax, fmt(u.truePeakMax));
     e.tpMax.classList.toggle("hot", num(u.truePeakMax) > -1);
