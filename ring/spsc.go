@@ -198,8 +198,8 @@ func (p *Producer[T]) Reserve(n int) (first, second []T) {
 }
 
 // Commit publishes the first n slots handed out by the last Reserve and ends the reservation (the rest of it is
-// given back). It returns ErrInvalidCount, and publishes nothing, if n is negative or larger than what Reserve
-// handed out.
+// given back). It returns ErrInvalidCount, publishes nothing and keeps the reservation if n is negative or
+// larger than what Reserve handed out.
 func (p *Producer[T]) Commit(n int) error {
 	if n < 0 || uint64(n) > p.reserved {
 		return ErrInvalidCount
@@ -417,8 +417,8 @@ func (c *Consumer[T]) Acquire(n int) (first, second []T) {
 }
 
 // Release frees the first n items handed out by the last Acquire (zeroing the slots if T can hold pointers, so
-// the ring keeps nothing alive) and ends the acquisition. It returns ErrInvalidCount, and frees nothing, if n is
-// negative or larger than what Acquire handed out.
+// the ring keeps nothing alive) and ends the acquisition. It returns ErrInvalidCount, frees nothing and keeps
+// the acquisition if n is negative or larger than what Acquire handed out.
 func (c *Consumer[T]) Release(n int) error {
 	if n < 0 || uint64(n) > c.acquired {
 		return ErrInvalidCount
