@@ -32,7 +32,26 @@ type kweight struct {
 
 // newKWeight designs the K-weighting filter for sampleRate, which must be within the supported range.
 func newKWeight(sampleRate int) kweight {
-	fs := float64(sampleRate)
+	k := designKWeight(float64(sampleRate))
+
+	// Calibrate at 1 kHz. BS.1770 defines the filter by its 48 kHz coefficients, and its -0.691 dB offset makes a
+	// 1 kHz tone read its RMS level through them. The bilinear transform of one analog prototype does not give
+	// the same gain at 1 kHz at every rate: the shelf warps differently, and the high-pass keeps the table's
+	// un-normalised numerator 1, -2, 1, whose pass-band gain (+0.043 dB at 48 kHz) drifts with the rate. As
+	// libebur128 and ffmpeg leave it, a 1 kHz tone reads 0.017 LU lower at 96 kHz than at 48 kHz, 0.027 LU lower
+	// at 192 kHz, and 0.003 LU higher at 44.1 kHz. A constant gain, exactly 1 at 48 kHz, puts every rate's
+	// 1 kHz gain on the 48 kHz one.
+	if sampleRate != 48000 {
+		g := math.Sqrt(kpower(designKWeight(48000), 48000, 1000) / kpower(k, float64(sampleRate), 1000))
+		k.b0 *= g
+		k.b1 *= g
+		k.b2 *= g
+	}
+	return k
+}
+
+// designKWeight is the bilinear transform of the analog prototype at fs, exactly as libebur128 computes it.
+func designKWeight(fs float64) kweight {
 	var k kweight
 
 	K := math.Tan(math.Pi * shelfF0 / fs)
@@ -49,20 +68,6 @@ func newKWeight(sampleRate int) kweight {
 	a0 = 1 + K/rlbQ + K*K
 	k.c1 = 2 * (K*K - 1) / a0
 	k.c2 = (1 - K/rlbQ + K*K) / a0
-
-	// Calibrate at 1 kHz. BS.1770 defines the filter by its 48 kHz coefficients, and its -0.691 dB offset makes a
-	// 1 kHz tone read its RMS level through them. The bilinear transform of one analog prototype does not give
-	// the same gain at 1 kHz at every rate: the shelf warps differently, and the high-pass keeps the table's
-	// un-normalised numerator 1, -2, 1, whose pass-band gain (+0.043 dB at 48 kHz) drifts with the rate. As
-	// libebur128 and ffmpeg leave it, a 1 kHz tone reads 0.011 LU low at 96 kHz, 0.020 LU low at 192 kHz and
-	// 0.021 LU high at 32 kHz. A constant gain, exactly 1 at 48 kHz, puts every rate's 1 kHz gain on the
-	// 48 kHz one.
-	if sampleRate != 48000 {
-		g := math.Sqrt(kpower(newKWeight(48000), 48000, 1000) / kpower(k, fs, 1000))
-		k.b0 *= g
-		k.b1 *= g
-		k.b2 *= g
-	}
 	return k
 }
 
