@@ -67,11 +67,15 @@ func (c *Config) Errorf(key string, value any, format string, args ...any) error
 
 func (c *Config) errorf(key string, value any, format string, args ...any) *Error {
 	e := &Error{File: c.file, Line: c.lineOf(key), Key: key, Value: formatValue(value), Msg: fmt.Sprintf(format, args...)}
-	for k, flag := range c.origin {
-		if key == k || strings.HasPrefix(key, k+".") || strings.HasPrefix(key, k+"[") {
-			e.File, e.Line = "", 0
-			e.Key = fmt.Sprintf("%s (set by %s)", key, flag)
+	best := ""
+	for k := range c.origin {
+		if (key == k || strings.HasPrefix(key, k+".") || strings.HasPrefix(key, k+"[")) && len(k) > len(best) {
+			best = k
 		}
+	}
+	if best != "" { // the most specific flag that set the key
+		e.File, e.Line = "", 0
+		e.Key = fmt.Sprintf("%s (set by %s)", key, c.origin[best])
 	}
 	return e
 }

@@ -58,7 +58,7 @@ type Reporter struct {
 
 // source is what the reporter remembers of one source between lines.
 type source struct {
-	lastLine time.Time
+	nextLine time.Time // when the next level line is due: on a fixed schedule from the source's start
 	acc      accumulator
 
 	lastWarn                                 time.Time
@@ -107,7 +107,7 @@ func New(log zerolog.Logger, interval time.Duration) *Reporter {
 func (lr *Reporter) Report(r *pipeline.Report) {
 	s := lr.sources[r.Source]
 	if s == nil {
-		s = &source{lastLine: r.Started}
+		s = &source{nextLine: r.Started.Add(lr.interval)}
 		s.acc.add(&dsp.Levels{})
 		lr.sources[r.Source] = s
 	}
@@ -137,9 +137,12 @@ func (lr *Reporter) Report(r *pipeline.Report) {
 		delete(lr.sources, r.Source)
 		return
 	}
-	if r.Time.Sub(s.lastLine) >= lr.interval {
+	if !r.Time.Before(s.nextLine) {
 		lr.levels(r, s)
-		s.lastLine = r.Time
+		s.nextLine = s.nextLine.Add(lr.interval)
+		if !s.nextLine.After(r.Time) { // the reports fell behind: start the schedule again from now
+			s.nextLine = r.Time.Add(lr.interval)
+		}
 		s.acc = accumulator{}
 		s.acc.add(&dsp.Levels{})
 	}

@@ -40,6 +40,9 @@ type Input struct {
 	// RingFrames is the ring's capacity in frames: a power of two; 0 selects 16384. Exactly this many frames
 	// can wait in the ring.
 	RingFrames int
+	// ClipLevel overrides Options.Meter.ClipLevel for this input when not 0: a source that knows its integer
+	// format sets the positive extreme (32767/32768 for 16 bits) so that both extremes count as clipped.
+	ClipLevel float64
 }
 
 // Options configure a Pipeline. The zero values of the optional fields select the defaults.
@@ -212,6 +215,9 @@ func (p *Pipeline) newStream(in Input) (*stream, error) {
 	}
 	mc := p.opts.Meter
 	mc.SampleRate, mc.Channels = f.SampleRate, f.Channels
+	if in.ClipLevel != 0 {
+		mc.ClipLevel = in.ClipLevel
+	}
 	m, err := dsp.NewMeter(mc)
 	if err != nil {
 		return nil, err

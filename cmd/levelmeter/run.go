@@ -1,0 +1,485 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"levelmeter/audio"
+	"levelmeter/audio/wavfile"
+	"levelmeter/config"
+	"levelmeter/dsp"
+	"levelmeter/logreport"
+	"levelmeter/pipeline"
+)
+
+func init() {
+	register(command{name: "run", summary: "meter the configured sources until SIGINT or SIGTERM", run: runRun})
+}
+
+// Exit statuses of `levelmeter run`.
+const (
+	exitOK     = 0
+	exitFailed = 1   // a source or the HTTP server could not start, or a source failed before delivering audio
+	exitUsage  = 2   // bad flags or configuration
+	exitForced = 130 // a second signal cut the shutdown short
+)
+
+// forceExit ends the process when a second signal arrives during the shutdown; tests replace it.
+var forceExit = os.Exit
+
+func runRun(args []string, stdout, stderr io.Writer) int {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	return daemon(args, stdout, stderr, sigs)
+}
+
+// runFlags are the flags of `levelmeter run`. A flag that is given overrides the configuration file.
+type runFlags struct {
+	fs         *flag.FlagSet
+	configPath string
+	sources    []string // --source wav:FILE | device:NAME, and --device NAME
+	duration   time.Duration
+
+	pace            string
+	loop            bool
+	sampleRate      int
+	channels        int
+	framesPerBuffer int
+	inputLatency    time.Duration
+	ringCapacity    int
+	reportInterval  time.Duration
+	peakHold        time.Duration
+	peakDecay       float64
+	logLevel        string
+	logFormat       string
+	logInterval     time.Duration
+	listen          string
+}
+
+func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
+	f := &runFlags{fs: flag.NewFlagSet("run", flag.ContinueOnError)}
+	fs := f.fs
+	fs.SetOutput(io.Discard) // the error is printed once, by the caller
+	fs.StringVar(&f.configPath, "config", "config.yaml", "the configuration `file`")
+	fs.Func("source", "meter `wav:FILE` (a WAV file) or device:NAME instead of the configured sources; repeatable", func(s string) error {
+		kind, arg, ok := strings.Cut(s, ":")
+		if !ok || (kind != "wav" && kind != "device") || arg == "" {
+			return fmt.Errorf("%q is not wav:FILE or device:NAME", s)
+		}
+		f.sources = append(f.sources, s)
+		return nil
+	})
+	fs.Func("device", "meter the input device `NAME` (\"default\", an index from `levelmeter devices`, or a name) instead of the configured sources; repeatable", func(s string) error {
+		if s == "" {
+			return errors.New("empty device name")
+		}
+		f.sources = append(f.sources, "device:"+s)
+		return nil
+	})
+	fs.DurationVar(&f.duration, "duration", 0, "stop after this `long` as if signalled (0: run until SIGINT or SIGTERM)")
+	fs.StringVar(&f.pace, "pace", "", "replay WAV sources in `realtime` or fast")
+	fs.BoolVar(&f.loop, "loop", false, "replay WAV sources in a loop (--loop=false: once)")
+	fs.IntVar(&f.sampleRate, "sample-rate", 0, "devices' sample rate, `Hz`")
+	fs.IntVar(&f.channels, "channels", 0, "devices' channel `count`, 1 to 8")
+	fs.IntVar(&f.framesPerBuffer, "frames-per-buffer", 0, "every source's block size, `frames`")
+	fs.DurationVar(&f.inputLatency, "input-latency", 0, "devices' input `latency`")
+	fs.IntVar(&f.ringCapacity, "ring-capacity", 0, "every source's ring capacity, `frames` (a power of two)")
+	fs.DurationVar(&f.reportInterval, "report-interval", 0, "how often levels are reported (`duration`)")
+	fs.DurationVar(&f.peakHold, "peak-hold", 0, "peak-hold time (`duration`)")
+	fs.Float64Var(&f.peakDecay, "peak-decay", 0, "peak fall-back rate, `dB/s`")
+	fs.StringVar(&f.logLevel, "log-level", "", "trace, debug, info, warn or error")
+	fs.StringVar(&f.logFormat, "log-format", "", "json, console or auto")
+	fs.DurationVar(&f.logInterval, "log-interval", 0, "how often a level line is logged per source (`duration`)")
+	fs.StringVar(&f.listen, "listen", "", "HTTP listen address, `host:port` (\"\" disables the server)")
+	usage := func() {
+		fmt.Fprintln(stderr, "usage: levelmeter run [--config FILE] [--source wav:FILE | --device NAME]... [flags]")
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "Meters the configured sources and logs their levels until SIGINT or SIGTERM, then logs a summary per")
+		fmt.Fprintln(stderr, "source and exits 0. A second signal exits at once (status 130). Flags override the configuration file;")
+		fmt.Fprintln(stderr, "--source and --device replace its sources. Without --config, config.yaml is read if it is there.")
+		fmt.Fprintln(stderr)
+		fs.SetOutput(stderr)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	fs.Usage = func() {} // a bad flag gets one line, not the whole usage
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage()
+		}
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q (a WAV file is given as --source wav:%s)", fs.Arg(0), fs.Arg(0))
+	}
+	return f, nil
+}
+
+func (f *runFlags) set(name string) bool {
+	found := false
+	f.fs.Visit(func(fl *flag.Flag) {
+		if fl.Name == name {
+			found = true
+		}
+	})
+	return found
+}
+
+// loadConfig reads the configuration file (if one is given or config.yaml is there) and applies the flags over
+// it. The result is validated.
+func (f *runFlags) loadConfig() (*config.Config, string, error) {
+	path := f.configPath
+	_, statErr := os.Stat(path)
+	var cfg *config.Config
+	if statErr != nil && !f.set("config") && len(f.sources) > 0 {
+		cfg, path = config.Default(), "" // meter the flags' sources with the defaults
+	} else {
+		c, err := config.Read(path)
+		if err != nil {
+			if !f.set("config") && errors.Is(statErr, os.ErrNotExist) {
+				return nil, "", fmt.Errorf("there is no %s here: give the configuration with --config FILE, "+
+					"or meter without one with --source wav:FILE or --device default", path)
+			}
+			return nil, "", err
+		}
+		cfg = c
+	}
+
+	if len(f.sources) > 0 {
+		cfg.Sources = nil
+		for _, s := range f.sources {
+			kind, arg, _ := strings.Cut(s, ":")
+			if kind == "wav" {
+				cfg.Sources = append(cfg.Sources, config.Source{WAV: arg})
+			} else {
+				cfg.Sources = append(cfg.Sources, config.Source{Device: arg})
+			}
+		}
+		cfg.SetBy("sources", "--source/--device")
+	}
+	for i := range cfg.Sources {
+		s := &cfg.Sources[i]
+		key := fmt.Sprintf("sources[%d]", i)
+		if s.WAV != "" {
+			if f.set("pace") {
+				s.Pace = f.pace
+				cfg.SetBy(key+".pace", "--pace")
+			}
+			if f.set("loop") {
+				s.Loop = f.loop
+			}
+		} else {
+			if f.set("sample-rate") {
+				s.SampleRate = f.sampleRate
+				cfg.SetBy(key+".sample_rate", "--sample-rate")
+			}
+			if f.set("channels") {
+				s.Channels = f.channels
+				cfg.SetBy(key+".channels", "--channels")
+			}
+			if f.set("input-latency") {
+				s.InputLatency = f.inputLatency
+				cfg.SetBy(key+".input_latency", "--input-latency")
+			}
+		}
+		if f.set("frames-per-buffer") {
+			s.FramesPerBuffer = f.framesPerBuffer
+			cfg.SetBy(key+".frames_per_buffer", "--frames-per-buffer")
+		}
+		if f.set("ring-capacity") {
+			s.RingCapacity = f.ringCapacity
+			cfg.SetBy(key+".ring_capacity", "--ring-capacity")
+		}
+	}
+	if len(f.sources) > 0 {
+		// Sources from flags get the defaults of what no flag set (zero values); the file's sources got theirs.
+		cfg.SetDefaults()
+	}
+	if f.set("report-interval") {
+		cfg.ReportInterval = f.reportInterval
+		cfg.SetBy("report_interval", "--report-interval")
+	}
+	if f.set("peak-hold") {
+		cfg.PeakHold = f.peakHold
+		cfg.SetBy("peak_hold", "--peak-hold")
+	}
+	if f.set("peak-decay") {
+		cfg.PeakDecay = f.peakDecay
+		cfg.SetBy("peak_decay", "--peak-decay")
+	}
+	if f.set("log-level") {
+		cfg.Log.Level = f.logLevel
+		cfg.SetBy("log.level", "--log-level")
+	}
+	if f.set("log-format") {
+		cfg.Log.Format = f.logFormat
+		cfg.SetBy("log.format", "--log-format")
+	}
+	if f.set("log-interval") {
+		cfg.Log.Interval = f.logInterval
+		cfg.SetBy("log.interval", "--log-interval")
+	}
+	if f.set("listen") {
+		cfg.HTTP.Listen = f.listen
+		cfg.SetBy("http.listen", "--listen")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, "", err
+	}
+	return cfg, path, nil
+}
+
+// openInputs makes the pipeline's inputs from the configured sources. A device is asked whether it supports the
+// configured format, so that a refused rate or a missing device stops the start with an error naming the source.
+func openInputs(cfg *config.Config) ([]pipeline.Input, error) {
+	var inputs []pipeline.Input
+	for i, s := range cfg.Sources {
+		key := fmt.Sprintf("sources[%d]", i)
+		in := pipeline.Input{Name: s.Name, RingFrames: s.RingCapacity}
+		if s.WAV != "" {
+			f, err := audio.OpenFile(s.WAV)
+			if err != nil {
+				return nil, cfg.Errorf(key+".wav", s.WAV, "cannot be replayed: %v", err)
+			}
+			info := f.Info()
+			if s.SampleRate != 0 && s.SampleRate != info.SampleRate {
+				return nil, cfg.Errorf(key+".sample_rate", s.SampleRate,
+					"does not match the file, which is %d Hz; omit sample_rate to use the file's", info.SampleRate)
+			}
+			if s.Channels != 0 && s.Channels != info.Channels {
+				return nil, cfg.Errorf(key+".channels", s.Channels,
+					"does not match the file, which has %d; omit channels to use the file's", info.Channels)
+			}
+			f.Paced = s.Pace == config.PaceRealtime
+			f.Loop = s.Loop
+			f.FramesPerBuffer = s.FramesPerBuffer
+			in.Source = f
+			if info.Encoding == wavfile.PCM {
+				// As analyze does: the positive integer extreme is one step short of 1.0 and clips too.
+				full := math.Ldexp(1, info.BitsPerSample-1)
+				in.ClipLevel = float64(float32((full - 1) / full))
+			}
+		} else {
+			d := &audio.Device{
+				Name:            s.Device,
+				SampleRate:      s.SampleRate,
+				Channels:        s.Channels,
+				FramesPerBuffer: s.FramesPerBuffer,
+				Latency:         s.InputLatency,
+			}
+			if err := d.Check(); err != nil {
+				return nil, cfg.Errorf(key+".device", s.Device, "(%d Hz, %d channels) cannot be opened: %v",
+					d.Format().SampleRate, d.Format().Channels, err)
+			}
+			in.Source = d
+		}
+		inputs = append(inputs, in)
+	}
+	return inputs, nil
+}
+
+// extensions are the reporters and HTTP handlers that plug into the daemon besides the log.
+type extensions struct {
+	reporters []pipeline.Reporter
+	mux       *http.ServeMux
+	patterns  []string
+	closers   []io.Closer
+}
+
+// add plugs in a reporter (may be nil) and a handler at pattern (may be nil). Whatever is an io.Closer is
+// closed after the last report, before the HTTP server shuts down.
+func (e *extensions) add(r pipeline.Reporter, pattern string, h http.Handler) {
+	if r != nil {
+		e.reporters = append(e.reporters, r)
+		if c, ok := r.(io.Closer); ok {
+			e.closers = append(e.closers, c)
+		}
+	}
+	if h != nil {
+		if e.mux == nil {
+			e.mux = http.NewServeMux()
+		}
+		e.mux.Handle(pattern, h)
+		e.patterns = append(e.patterns, pattern)
+	}
+}
+
+// daemon is `levelmeter run` with the signals it listens to given.
+func daemon(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
+	fl, err := parseRunFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "levelmeter run: %v\n", err)
+		fmt.Fprintln(stderr, `Run "levelmeter help run" for the flags.`)
+		return exitUsage
+	}
+	cfg, cfgPath, err := fl.loadConfig()
+	if err != nil {
+		printErr(stderr, err)
+		return exitUsage
+	}
+	zerolog.TimeFieldFormat = "2006-01-02T15:04:05.000Z07:00"
+	zerolog.DurationFieldUnit = time.Millisecond
+	log, err := logreport.NewLogger(stdout, cfg.Log.Format, cfg.Log.Level)
+	if err != nil {
+		printErr(stderr, err)
+		return exitUsage
+	}
+	inputs, err := openInputs(cfg)
+	if err != nil {
+		printErr(stderr, err)
+		return exitFailed
+	}
+	logs := logreport.New(log, cfg.Log.Interval)
+	var ext extensions
+
+	// ─── Extra reporters and HTTP handlers ──────────────────────────────────────────────────────────────────
+	// Everything besides the log plugs in here, two lines each: make it, then ext.add(reporter, pattern,
+	// handler) (either may be nil). Handlers are served on cfg.HTTP.Listen ("" serves nothing); reporters that
+	// are io.Closers are closed after the last report. For example:
+	//
+	//	m := metrics.New(prometheus.NewRegistry(), versionString())
+	//	ext.add(m, "/metrics", m.Handler())
+	// ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+
+	var ln net.Listener
+	if cfg.HTTP.Listen != "" && ext.mux != nil {
+		ln, err = net.Listen("tcp", cfg.HTTP.Listen)
+		if err != nil {
+			var hint string
+			if errors.Is(err, syscall.EADDRINUSE) {
+				hint = "; another program (another levelmeter?) listens there: choose another with --listen or http.listen"
+			}
+			printErr(stderr, cfg.Errorf("http.listen", cfg.HTTP.Listen, "cannot be listened on: %v%s", err, hint))
+			return exitFailed
+		}
+	}
+
+	p, err := pipeline.New(pipeline.Options{
+		Inputs:    inputs,
+		Interval:  cfg.ReportInterval,
+		Meter:     dsp.Config{PeakHold: cfg.PeakHold, PeakDecay: cfg.PeakDecay},
+		Reporters: append([]pipeline.Reporter{logs}, ext.reporters...),
+		OnEvent:   logs.Event,
+	})
+	if err != nil {
+		if ln != nil {
+			ln.Close()
+		}
+		printErr(stderr, err)
+		return exitFailed
+	}
+
+	logStart(log, cfg, cfgPath, ln, ext.patterns)
+	var srv *http.Server
+	served := make(chan error, 1)
+	if ln != nil {
+		srv = &http.Server{Handler: ext.mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { served <- srv.Serve(ln) }()
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		var timeout <-chan time.Time
+		if fl.duration > 0 {
+			t := time.NewTimer(fl.duration)
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
+		case s := <-sigs:
+			log.Info().Str("signal", s.String()).Msg("stopping: draining the rings and writing the summaries (signal again to exit at once)")
+		case <-timeout:
+			log.Info().Dur("after_ms", fl.duration).Msg("stopping: the run's duration is over")
+		case <-done:
+			return
+		}
+		cancel()
+		select {
+		case s := <-sigs:
+			log.Warn().Str("signal", s.String()).Msg("second signal: exiting without the summaries")
+			forceExit(exitForced)
+		case <-done:
+		}
+	}()
+
+	runErr := p.Run(ctx)
+
+	for _, c := range ext.closers {
+		c.Close()
+	}
+	if srv != nil {
+		sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
+		if err := srv.Shutdown(sctx); err != nil {
+			srv.Close()
+		}
+		scancel()
+		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error().Err(err).Msg("the HTTP server failed")
+		}
+	}
+	if runErr != nil {
+		log.Error().Err(runErr).Msg("stopped: a source could not start")
+		fmt.Fprintf(stderr, "levelmeter run: %v\n", runErr)
+		return exitFailed
+	}
+	log.Info().Msg("stopped")
+	return exitOK
+}
+
+// printErr writes err, one line per problem, each prefixed with the command.
+func printErr(w io.Writer, err error) {
+	for _, line := range strings.Split(err.Error(), "\n") {
+		fmt.Fprintf(w, "levelmeter run: %s\n", line)
+	}
+}
+
+// logStart writes the start-up line: the version and the effective configuration.
+func logStart(log zerolog.Logger, cfg *config.Config, path string, ln net.Listener, patterns []string) {
+	sources := zerolog.Arr()
+	for _, s := range cfg.Sources {
+		d := zerolog.Dict().Str("name", s.Name)
+		if s.WAV != "" {
+			d = d.Str("wav", s.WAV).Str("pace", s.Pace).Bool("loop", s.Loop)
+		} else {
+			d = d.Str("device", s.Device).Int("sample_rate", s.SampleRate).Int("channels", s.Channels)
+			if s.InputLatency > 0 {
+				d = d.Str("input_latency", s.InputLatency.String())
+			}
+		}
+		d = d.Int("frames_per_buffer", s.FramesPerBuffer).Int("ring_capacity", s.RingCapacity)
+		sources = sources.Dict(d)
+	}
+	e := log.Info().Str("version", versionString()).Str("config", path).
+		Array("sources", sources).
+		Str("report_interval", cfg.ReportInterval.String()).
+		Str("peak_hold", cfg.PeakHold.String()).
+		Float64("peak_decay", cfg.PeakDecay).
+		Dict("log", zerolog.Dict().Str("level", cfg.Log.Level).Str("format", cfg.Log.Format).
+			Str("interval", cfg.Log.Interval.String()))
+	if ln != nil {
+		e = e.Str("listen", ln.Addr().String()).Strs("http", patterns)
+	} else {
+		e = e.Str("listen", "")
+	}
+	e.Msg("levelmeter starting")
+}
