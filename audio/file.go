@@ -10,6 +10,11 @@ import (
 	"levelmeter/audio/wavfile"
 )
 
+// DefaultFileFramesPerBuffer is a File's block size when FramesPerBuffer is 0. A file has no hardware period to
+// follow, and a paced replay costs CPU time in proportion to the blocks it delivers (each is a wake-up): at
+// 48 kHz, 1024-frame blocks cost about a third of what 256-frame blocks do.
+const DefaultFileFramesPerBuffer = 1024
+
 // A File replays a WAV file as a device would capture it: in blocks of FramesPerBuffer frames, through the same
 // Writer contract.
 //
@@ -23,7 +28,7 @@ import (
 type File struct {
 	Paced           bool // deliver in real time, like a device
 	Loop            bool // start again at the end instead of returning io.EOF
-	FramesPerBuffer int  // frames per Write; 0 means DefaultFramesPerBuffer
+	FramesPerBuffer int  // frames per Write; 0 means DefaultFileFramesPerBuffer
 
 	name string
 	info wavfile.Info
@@ -76,7 +81,7 @@ func (f *File) Run(ctx context.Context, w Writer) error {
 	}
 	fpb := f.FramesPerBuffer
 	if fpb == 0 {
-		fpb = DefaultFramesPerBuffer
+		fpb = DefaultFileFramesPerBuffer
 	}
 	p := newReplay(r, f.Format(), fpb, f.Paced, f.Loop, w)
 	defer p.close()
