@@ -328,7 +328,7 @@ func main() {
 	add("antiphase.wav", rate, 2, s16, interleave(sine(sec(0.5), 1000, a20, 0), sine(sec(0.5), 1000, -a20, 0)),
 		"1 kHz sine at -20 dBFS, right channel inverted, 0.5 s", "correlation -1")
 	{
-		// Pseudo-random white noise, seeded: exercises true peak and loudness on a broadband signal.
+		// Pseudo-random white noise, seeded: content up to fs/2, the hardest case for a true-peak meter.
 		rng := rand.New(rand.NewPCG(1, 2))
 		n := sec(0.5)
 		l, r := make([]float64, n), make([]float64, n)
@@ -336,8 +336,31 @@ func main() {
 			l[i] = 0.25 * (rng.Float64()*2 - 1)
 			r[i] = 0.25 * (rng.Float64()*2 - 1)
 		}
-		add("noise-s24-stereo.wav", rate, 2, s24, interleave(l, r),
+		add("white-noise-s24-stereo.wav", rate, 2, s24, interleave(l, r),
 			"uniform white noise at ±0.25 (seeded), independent channels, 0.5 s", "correlation about 0")
+	}
+	{
+		// Pink noise (Paul Kellet's filter over seeded white noise): a spectrum like music's.
+		rng := rand.New(rand.NewPCG(3, 4))
+		n := sec(0.5)
+		pink := func() []float64 {
+			var b0, b1, b2, b3, b4, b5, b6 float64
+			out := make([]float64, n)
+			for i := range out {
+				w := rng.Float64()*2 - 1
+				b0 = 0.99886*b0 + w*0.0555179
+				b1 = 0.99332*b1 + w*0.0750759
+				b2 = 0.96900*b2 + w*0.1538520
+				b3 = 0.86650*b3 + w*0.3104856
+				b4 = 0.55000*b4 + w*0.5329522
+				b5 = -0.7616*b5 - w*0.0168980
+				out[i] = 0.05 * (b0 + b1 + b2 + b3 + b4 + b5 + b6 + w*0.5362)
+				b6 = w * 0.115926
+			}
+			return out
+		}
+		add("pink-noise-s16-stereo.wav", rate, 2, s16, interleave(pink(), pink()),
+			"pink noise (seeded), independent channels, 0.5 s", "correlation about 0")
 	}
 	add("demo.wav", rate, 2, s16, demo(), "the live demo: 10 s of tones, chords and noise bursts at varied "+
 		"loudness, panned; loops cleanly", "integrated about -19 LUFS, momentary from silence to about -10 LUFS")
