@@ -1,0 +1,81 @@
+package ring
+
+import (
+	"reflect"
+	"testing"
+	"time"
+)
+
+type frame = [2]float32
+
+// TestZeroAllocs proves that no operation allocates once a ring exists, including the waits (whose timers are
+// reused) and the error paths.
+func TestZeroAllocs(t *testing.T) {
+	p, c, _ := NewSPSC[frame](64)
+	q, _ := NewMPSC[frame](64)
+	b, _ := NewBuffer[frame](48)
+	pp, pc, _ := NewSPSC[*blob](8) // pointer payloads take the zeroing path
+	src := make([]frame, 40)
+	dst := make([]frame, 40)
+	snap := make([]frame, 0, 48)
+	x := &blob{}
+	tests := []struct {
+		name string
+		op   func()
+	}{
+		{"SPSC Push+Pop", func() { p.Push(frame{1, 2}); c.Pop() }},
+		{"SPSC Write+Read", func() { p.Write(src); c.Read(dst) }},
+		{"SPSC Reserve+Commit+Acquire+Release", func() {
+			f, s := p.Reserve(40)
+			p.Commit(len(f) + len(s))
+			f, s = c.Acquire(40)
+			c.Release(len(f) + len(s))
+		}},
+		{"SPSC Pop empty", func() { c.Pop() }},
+		{"SPSC Push full", func() { p.Write(src); p.Write(src); p.Push(frame{}); c.Read(dst); c.Read(dst) }},
+		{"SPSC Wait ready", func() { p.Push(frame{}); c.Wait(1, time.Second); p.Wait(1, time.Second); c.Pop() }},
+		{"SPSC Wait timeout", func() { c.Wait(1, time.Microsecond) }},
+		{"SPSC Len Free Stats", func() { p.Len(); c.Free(); c.Stats() }},
+		{"SPSC pointers Push+Pop", func() { pp.Push(x); pc.Pop() }},
+		{"MPSC Push+Pop", func() { q.Push(frame{1, 2}); q.Pop() }},
+		{"MPSC Write+Read", func() { q.Write(src); q.Read(dst) }},
+		{"MPSC Pop empty", func() { q.Pop() }},
+		{"MPSC Wait ready", func() { q.Push(frame{}); q.Wait(1, time.Second); q.Pop() }},
+		{"MPSC Wait timeout", func() { q.Wait(1, time.Microsecond) }},
+		{"MPSC Len Stats", func() { q.Len(); q.Stats() }},
+		{"Buffer Push+Pop", func() { b.Push(frame{1, 2}); b.Pop() }},
+		{"Buffer Write+Read", func() { b.Write(src); b.Read(dst) }},
+		{"Buffer Overwrite+Peek", func() { b.Overwrite(frame{}); b.Peek() }},
+		{"Buffer Snapshot", func() { b.Write(src); snap = b.Snapshot(snap); b.Clear() }},
+		{"Buffer Len Stats", func() { b.Len(); b.Stats() }},
+	}
+	for _, tt := range tests {
+		if n := testing.AllocsPerRun(100, tt.op); n != 0 {
+			t.Errorf("%s: %v allocations per run, want 0", tt.name, n)
+		}
+	}
+}
+
+func TestTypeHasPointers(t *testing.T) {
+	type plain struct {
+		a int64
+		b [2]float32
+	}
+	type withString struct {
+		a int
+		s string
+	}
+	tests := []struct {
+		v    any
+		want bool
+	}{
+		{int64(0), false}, {frame{}, false}, {plain{}, false}, {[4]plain{}, false}, {complex128(0), false},
+		{"", true}, {&blob{}, true}, {[]int{}, true}, {withString{}, true}, {[1]withString{}, true},
+		{[0]*int{}, false}, {map[int]int{}, true}, {make(chan int), true}, {func() {}, true},
+	}
+	for _, tt := range tests {
+		if got := typeHasPointers(reflect.TypeOf(tt.v)); got != tt.want {
+			t.Errorf("typeHasPointers(%T) = %v, want %v", tt.v, got, tt.want)
+		}
+	}
+}
