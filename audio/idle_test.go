@@ -63,7 +63,6 @@ func TestIdleCost(t *testing.T) {
 			ints[i] = (i * 7919) % 20000
 		}
 		writeWAV(t, name, 48000, 2, ints)
-		needWAV(t, name)
 		f, err := OpenFile(name)
 		if err != nil {
 			t.Fatal(err)

@@ -1,8 +1,26 @@
 // Package audio provides sources of sound behind one small interface: a PortAudio input device and a WAV file
 // replayed like a device, paced in real time or as fast as the reader takes it.
 //
-// A Source delivers blocks of interleaved float32 frames to a Writer. For a device, Write is called on the audio
-// thread, so a Writer must honour the real-time rules documented on Writer.
+// Guarantees:
+//   - A Source delivers whole interleaved float32 frames in its Format to one Writer, one block at a time, and
+//     never after Run has returned.
+//   - A Device calls Write on PortAudio's audio thread and, besides one atomic counter that lets Run notice a
+//     dead stream, does nothing else there: no allocation, no lock, no system call. InputOverflow marks a block
+//     before which the device itself lost input; frames the Writer did not store are the Writer's to count.
+//   - A Device that stops delivering (unplugged, its sound server gone) makes Run return an error about its
+//     StallTimeout after the last block, so that the caller can retry.
+//   - A paced File keeps real time on absolute deadlines, so it does not drift, and never waits for the Writer.
+//     A File that is not paced waits for a SpaceWaiter's room before each block and loses nothing, so its
+//     results do not depend on timing. Neither allocates per block.
+//
+// PortAudio is initialised while a Device runs or the devices are listed, once for all of them, and terminated
+// when the last is done; it scans the devices when it is initialised. On first use the package silences ALSA's
+// and JACK's messages on standard error for the rest of the process: probing a machine with no sound card makes
+// them print a page of noise, and what matters reaches the caller as one error. Set LEVELMETER_AUDIO_DEBUG=1 to
+// see them.
+//
+// Race-detector builds need -gcflags=github.com/gordonklaus/portaudio=-d=checkptr=0: the binding hands stream ids
+// to C as pointers, which the pointer check rejects from a process's second stream on.
 package audio
 
 import "context"

@@ -1,0 +1,75 @@
+package audio_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+
+	"levelmeter/audio"
+)
+
+// A Writer for a device runs on the audio thread: it copies what it can into memory it owns and counts the rest.
+func ExampleWriterFunc() {
+	var stored, lost int
+	buf := make([]float32, 8) // room for 4 stereo frames
+	w := audio.WriterFunc(func(p []float32, s audio.Status) int {
+		n := copy(buf[2*stored:], p) / 2
+		stored += n
+		lost += len(p)/2 - n
+		return n
+	})
+	w.Write([]float32{0.1, 0.2, 0.3, 0.4, 0.5, 0.6}, 0)
+	w.Write([]float32{0.7, 0.8, 0.9, 1.0, 1.1, 1.2}, audio.InputOverflow)
+	fmt.Println("stored", stored, "lost", lost)
+	// Output: stored 4 lost 2
+}
+
+// Replaying a file as fast as the Writer takes it, to the end.
+func ExampleFile() {
+	f, err := audio.OpenFile("../testdata/sine-s16-stereo.wav")
+	if err != nil {
+		log.Fatal(err)
+	}
+	var frames int64
+	err = f.Run(context.Background(), audio.WriterFunc(func(p []float32, s audio.Status) int {
+		frames += int64(len(p) / f.Format().Channels)
+		return len(p) / f.Format().Channels
+	}))
+	fmt.Println(f.Format(), errors.Is(err, io.EOF), frames == f.Info().Frames)
+	// Output: {48000 2} true true
+}
+
+// Capturing from a microphone until interrupted.
+func ExampleDevice() {
+	d := &audio.Device{Name: "USB", SampleRate: 48000, Channels: 1, Realtime: true}
+	if err := d.Check(); err != nil {
+		log.Fatal(err) // e.g. audio: no input device named "USB"; `levelmeter devices` lists them
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	var peak float32
+	err := d.Run(ctx, audio.WriterFunc(func(p []float32, s audio.Status) int {
+		for _, v := range p { // the audio thread: no allocation, no lock, no system call
+			peak = max(peak, v, -v)
+		}
+		return len(p)
+	}))
+	if err != nil {
+		log.Fatal(err) // the device failed; Run may be called again
+	}
+	fmt.Println("peak", peak)
+}
+
+func ExampleDevices() {
+	list, err := audio.Devices()
+	if err != nil {
+		log.Fatal(err) // e.g. audio: no audio input device found; ...
+	}
+	for _, d := range list {
+		fmt.Printf("%d %q (%s, %d channels, %g Hz) default=%v\n", d.Index, d.Name, d.HostAPI, d.MaxInputChannels, d.DefaultSampleRate, d.Default)
+	}
+}
