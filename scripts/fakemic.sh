@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# fakemic.sh [AUDIOFILE] — a real PortAudio input device on a machine with no sound card, for demos and manual tests.
+#
+#   eval "$(scripts/fakemic.sh testdata/demo.wav)"
+#   levelmeter devices                       # lists "fakemic" (paced in real time) and "fakemic_fast"
+#   levelmeter run --device fakemic
+#   kill "$FAKEMIC_PID"                      # stops the JACK server
+#
+# A JACK server with the dummy driver (48 kHz, 256-frame periods) is the clock; ALSA's file plugin delivers the
+# samples of AUDIOFILE (any format SoX reads, converted to 48 kHz stereo float32; default: 10 minutes of a 1 kHz
+# sine at -20 dBFS) as the capture device "fakemic". The printed variables replace the system's ALSA configuration
+# for the programs started from this shell. The Go tests do the same through levelmeter/audio/fakemic.
+# Needs: jackd2 libasound2-plugins sox (Debian).
+set -euo pipefail
+for cmd in jackd jack_lsp sox; do
+  command -v "$cmd" >/dev/null || { echo "fakemic.sh: $cmd is missing; install jackd2 libasound2-plugins sox" >&2; exit 1; }
+done
+dir=$(mktemp -d "${TMPDIR:-/tmp}/levelmeter-fakemic.XXXXXX")
+raw="$dir/samples.f32"
+if [ $# -ge 1 ]; then
+  sox "$1" -t raw -e floating-point -b 32 -L -c 2 -r 48000 "$raw"
+else
+  sox -n -t raw -e floating-point -b 32 -L -c 2 -r 48000 "$raw" synth 600 sine 1000 vol 0.1
+fi
+# Keep the file in the callback's format: a "plug" conversion over the file plugin skips blocks. Keep the default
+# PCM: without one, PortAudio 19.6 aborts in Pa_Initialize.
+cat >"$dir/asound.conf" <<CONF
+pcm.fakemic {
+    type file
+    slave.pcm {
+        type jack
+        capture_ports  { 0 system:capture_1   1 system:capture_2 }
+        playback_ports { 0 system:playback_1  1 system:playback_2 }
+    }
+    file "/dev/null"
+    infile "$raw"
+    format "raw"
+}
+pcm.fakemic_fast {
+    type file
+    slave.pcm { type null }
+    file "/dev/null"
+    infile "$raw"
+    format "raw"
+}
+pcm.!default "fakemic"
+CONF
+server="levelmeter-fakemic-$$"
+JACK_NO_AUDIO_RESERVATION=1 nohup jackd -n "$server" -d dummy -r 48000 -p 256 >"$dir/jackd.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 500); do
+  if JACK_DEFAULT_SERVER="$server" jack_lsp >/dev/null 2>&1; then
+    echo "export ALSA_CONFIG_PATH='$dir/asound.conf' JACK_DEFAULT_SERVER='$server' FAKEMIC_PID=$pid"
+    echo "fakemic.sh: device \"fakemic\" is ready; stop it with: kill \$FAKEMIC_PID" >&2
+    exit 0
+  fi
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.01
+done
+echo "fakemic.sh: jackd did not come up; its log:" >&2
+cat "$dir/jackd.log" >&2
+exit 1
