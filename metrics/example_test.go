@@ -15,7 +15,7 @@ import (
 // A daemon makes one Reporter, hands it to the pipeline as one of its reporters and serves its Handler at
 // /metrics.
 func ExampleNew() {
-	m := metrics.New(nil, "v1.0.0")
+	m := metrics.New(nil, metrics.Options{Version: "v1.0.0"})
 	// mux.Handle("/metrics", m.Handler()); pipeline reporters: append(reporters, m)
 
 	l := dsp.Levels{SampleRate: 48000, Channels: 1, Correlation: math.NaN()}
@@ -33,4 +33,5 @@ func ExampleNew() {
 	// Output:
 	// levelmeter_integrated_lufs{source="studio"} -70
 	// levelmeter_sample_peak_dbfs{channel="0",source="studio"} -6
+	// levelmeter_sample_peak_max_dbfs{channel="0",source="studio"} -6
 }

@@ -39,7 +39,7 @@ func TestGrafanaDashboard(t *testing.T) {
 
 	known := map[string]bool{}
 	descs := make(chan *prometheus.Desc, 100)
-	New(prometheus.NewRegistry(), "").Describe(descs)
+	New(prometheus.NewRegistry(), Options{Version: ""}).Describe(descs)
 	close(descs)
 	name := regexp.MustCompile(`fqName: "([a-z_]+)"`)
 	for d := range descs {

@@ -15,6 +15,8 @@
 //
 //	levelmeter_sample_peak_dbfs      largest |sample| in the interval
 //	levelmeter_true_peak_dbtp        largest |sample| of the 4× oversampled signal in the interval
+//	levelmeter_sample_peak_max_dbfs  largest sample peak over the last Options.PeakWindow
+//	levelmeter_true_peak_max_dbtp    largest true peak over the last Options.PeakWindow
 //	levelmeter_rms_dbfs              RMS in the interval (a full-scale sine reads -3.01)
 //	levelmeter_dc_offset_ratio       mean sample value in the interval, -1 to +1
 //	levelmeter_crest_factor_db       peak over RMS in the interval
@@ -31,12 +33,24 @@
 //	levelmeter_frames_captured_total, levelmeter_frames_metered_total, levelmeter_frames_dropped_total
 //	levelmeter_input_overflows_total  blocks the device flagged as overflowed
 //	levelmeter_source_restarts_total, levelmeter_source_errors_total
+//	levelmeter_reports_lost_total     reports discarded because the reporters fell behind
+//	levelmeter_latency_seconds        from the capture of the newest frame a report covers to the report
+//	                                  reaching this Reporter
+//	levelmeter_source_start_time_seconds   when the source's metering began (Unix time)
 //	levelmeter_ring_fill_frames, levelmeter_ring_capacity_frames
 //	levelmeter_sample_rate_hertz, levelmeter_channels
 //	levelmeter_source_up              1 while the source runs, 0 after its final report
 //	levelmeter_last_report_timestamp_seconds   when the latest report was taken (Unix time)
 //
 // And once per process: levelmeter_build_info{version, goversion} 1.
+//
+// # Peaks between scrapes
+//
+// The interval gauges are what the meter read in the latest report interval (100 ms by default); a scrape
+// every 15 s sees one interval in 150. So that no peak escapes a dashboard or an alert, the _max gauges hold the
+// largest peak over the last Options.PeakWindow (15 s by default, rounded up to whole seconds): scraped at
+// least that often, max_over_time of them sees every peak. Clipping is also counted exactly by
+// levelmeter_clipped_samples_total.
 //
 // # Silence and undefined values
 //
@@ -62,6 +76,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -77,26 +92,56 @@ const (
 	LoudnessFloor = -70.0  // LUFS
 )
 
+// Options configure a Reporter. The zero value selects the defaults.
+type Options struct {
+	// Version is the value of the version label of levelmeter_build_info; "" reads "unknown".
+	Version string
+	// PeakWindow is the span of the _max peak gauges; 0 selects 15 s. It is rounded up to whole seconds.
+	PeakWindow time.Duration
+}
+
 // A Reporter turns reports into Prometheus metrics. Create one with New; its methods are safe for concurrent
 // use.
 type Reporter struct {
 	gatherer prometheus.Gatherer
 	version  string
+	window   int64            // seconds
+	now      func() time.Time // the clock, replaced in tests
 
 	mu      sync.Mutex
-	sources map[string]*pipeline.Report // the latest report of each source
+	sources map[string]*source
+}
+
+// source is what the Reporter keeps of one source.
+type source struct {
+	last    pipeline.Report
+	latency float64 // seconds; NaN when unknown
+	// peaks holds the largest peaks per second of arrival, a ring of window+1 seconds.
+	peaks []peakSecond
+}
+
+type peakSecond struct {
+	sec            int64 // Unix second the maxima belong to
+	sample, truePk [dsp.MaxChannels]float64
 }
 
 // New returns a Reporter registered with reg. If reg is nil, the Reporter gets a registry of its own holding
-// it and the Go runtime and process collectors; Handler serves that registry. version is the value of the
-// version label of levelmeter_build_info ("" reads "unknown").
+// it and the Go runtime and process collectors; Handler serves that registry.
 //
 // New panics if reg refuses the Reporter (a second Reporter in one registry), as MustRegister does.
-func New(reg prometheus.Registerer, version string) *Reporter {
-	if version == "" {
-		version = "unknown"
+func New(reg prometheus.Registerer, opts Options) *Reporter {
+	if opts.Version == "" {
+		opts.Version = "unknown"
 	}
-	r := &Reporter{version: version, sources: make(map[string]*pipeline.Report)}
+	if opts.PeakWindow <= 0 {
+		opts.PeakWindow = 15 * time.Second
+	}
+	r := &Reporter{
+		version: opts.Version,
+		window:  int64((opts.PeakWindow + time.Second - 1) / time.Second),
+		now:     time.Now,
+		sources: make(map[string]*source),
+	}
 	if reg == nil {
 		own := prometheus.NewRegistry()
 		own.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -119,16 +164,35 @@ func (r *Reporter) Handler() http.Handler {
 	return promhttp.HandlerFor(r.gatherer, promhttp.HandlerOpts{EnableOpenMetrics: true})
 }
 
-// Report keeps a copy of rep as its source's latest report. It allocates only for a source it has not seen.
+// Report keeps a copy of rep as its source's latest report and adds its peaks to the window. It allocates only
+// for a source it has not seen.
 func (r *Reporter) Report(rep *pipeline.Report) {
+	now := r.now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	last := r.sources[rep.Source]
-	if last == nil {
-		last = new(pipeline.Report)
-		r.sources[rep.Source] = last
+	s := r.sources[rep.Source]
+	if s == nil {
+		s = &source{peaks: make([]peakSecond, r.window+1)}
+		r.sources[rep.Source] = s
 	}
-	*last = *rep
+	s.last = *rep
+	s.latency = math.NaN()
+	if !rep.Newest.IsZero() {
+		s.latency = now.Sub(rep.Newest).Seconds()
+	}
+
+	sec := now.Unix()
+	p := &s.peaks[sec%int64(len(s.peaks))]
+	if p.sec != sec {
+		p.sec = sec
+		for i := range p.sample {
+			p.sample[i], p.truePk[i] = math.Inf(-1), math.Inf(-1)
+		}
+	}
+	for i := range min(max(rep.Interval.Channels, 0), dsp.MaxChannels) {
+		p.sample[i] = math.Max(p.sample[i], rep.Interval.Channel[i].SamplePeak)
+		p.truePk[i] = math.Max(p.truePk[i], rep.Interval.Channel[i].TruePeak)
+	}
 }
 
 // Forget removes a source's metrics, counters included, for a source that is gone for good (a run that
@@ -154,13 +218,15 @@ var (
 
 	descBuildInfo = newDesc("levelmeter_build_info", "A metric with a constant 1 labelled with the build's version.", prometheus.GaugeValue, "version", "goversion")
 
-	descSamplePeak = newDesc("levelmeter_sample_peak_dbfs", "Largest absolute sample in the latest report interval, in dBFS; -120 means at or below -120 (digital silence included).", prometheus.GaugeValue, ch...)
-	descTruePeak   = newDesc("levelmeter_true_peak_dbtp", "True peak (ITU-R BS.1770-4, 4x oversampled) in the latest report interval, in dBTP; -120 means at or below -120.", prometheus.GaugeValue, ch...)
-	descRMS        = newDesc("levelmeter_rms_dbfs", "RMS level in the latest report interval, in dBFS (a full-scale sine reads -3.01); -120 means at or below -120.", prometheus.GaugeValue, ch...)
-	descDC         = newDesc("levelmeter_dc_offset_ratio", "Mean sample value in the latest report interval, -1 to +1.", prometheus.GaugeValue, ch...)
-	descCrest      = newDesc("levelmeter_crest_factor_db", "Peak over RMS in the latest report interval, in dB; absent for silence.", prometheus.GaugeValue, ch...)
-	descClipped    = newDesc("levelmeter_clipped_samples_total", "Samples at or beyond full scale since the source started.", prometheus.CounterValue, ch...)
-	descNonFinite  = newDesc("levelmeter_nonfinite_samples_total", "NaN and infinite samples since the source started (measured as zero).", prometheus.CounterValue, ch...)
+	descSamplePeak    = newDesc("levelmeter_sample_peak_dbfs", "Largest absolute sample in the latest report interval, in dBFS; -120 means at or below -120 (digital silence included).", prometheus.GaugeValue, ch...)
+	descSamplePeakMax = newDesc("levelmeter_sample_peak_max_dbfs", "Largest sample peak over the last peak window (15 s by default), in dBFS; -120 means at or below -120.", prometheus.GaugeValue, ch...)
+	descTruePeakMax   = newDesc("levelmeter_true_peak_max_dbtp", "Largest true peak over the last peak window (15 s by default), in dBTP; -120 means at or below -120.", prometheus.GaugeValue, ch...)
+	descTruePeak      = newDesc("levelmeter_true_peak_dbtp", "True peak (ITU-R BS.1770-4, 4x oversampled) in the latest report interval, in dBTP; -120 means at or below -120.", prometheus.GaugeValue, ch...)
+	descRMS           = newDesc("levelmeter_rms_dbfs", "RMS level in the latest report interval, in dBFS (a full-scale sine reads -3.01); -120 means at or below -120.", prometheus.GaugeValue, ch...)
+	descDC            = newDesc("levelmeter_dc_offset_ratio", "Mean sample value in the latest report interval, -1 to +1.", prometheus.GaugeValue, ch...)
+	descCrest         = newDesc("levelmeter_crest_factor_db", "Peak over RMS in the latest report interval, in dB; absent for silence.", prometheus.GaugeValue, ch...)
+	descClipped       = newDesc("levelmeter_clipped_samples_total", "Samples at or beyond full scale since the source started.", prometheus.CounterValue, ch...)
+	descNonFinite     = newDesc("levelmeter_nonfinite_samples_total", "NaN and infinite samples since the source started (measured as zero).", prometheus.CounterValue, ch...)
 
 	descMomentary    = newDesc("levelmeter_momentary_lufs", "Momentary loudness (400 ms window, EBU R 128), in LUFS; -70 means at or below -70.", prometheus.GaugeValue, src...)
 	descShortTerm    = newDesc("levelmeter_short_term_lufs", "Short-term loudness (3 s window, EBU R 128), in LUFS; -70 means at or below -70.", prometheus.GaugeValue, src...)
@@ -180,15 +246,18 @@ var (
 	descRingCap   = newDesc("levelmeter_ring_capacity_frames", "Capacity of the ring, in frames.", prometheus.GaugeValue, src...)
 	descRate      = newDesc("levelmeter_sample_rate_hertz", "Sample rate of the source.", prometheus.GaugeValue, src...)
 	descChannels  = newDesc("levelmeter_channels", "Channel count of the source.", prometheus.GaugeValue, src...)
+	descLost      = newDesc("levelmeter_reports_lost_total", "Reports of the source discarded because the reporters fell behind.", prometheus.CounterValue, src...)
+	descLatency   = newDesc("levelmeter_latency_seconds", "Time from the capture of the newest frame the latest report covers to the report reaching the metrics reporter.", prometheus.GaugeValue, src...)
+	descStarted   = newDesc("levelmeter_source_start_time_seconds", "When the source's metering began, in seconds since the Unix epoch.", prometheus.GaugeValue, src...)
 	descUp        = newDesc("levelmeter_source_up", "1 while the source runs, 0 after its final report.", prometheus.GaugeValue, src...)
 	descLastTime  = newDesc("levelmeter_last_report_timestamp_seconds", "When the latest report was taken, in seconds since the Unix epoch.", prometheus.GaugeValue, src...)
 
 	allDescs = []desc{
 		descBuildInfo,
-		descSamplePeak, descTruePeak, descRMS, descDC, descCrest, descClipped, descNonFinite,
+		descSamplePeak, descTruePeak, descSamplePeakMax, descTruePeakMax, descRMS, descDC, descCrest, descClipped, descNonFinite,
 		descMomentary, descShortTerm, descMomentaryMax, descShortTermMax, descIntegrated, descRange, descCorrelation,
 		descCaptured, descMetered, descDropped, descOverflows, descRestarts, descErrors, descRingFill, descRingCap,
-		descRate, descChannels, descUp, descLastTime,
+		descRate, descChannels, descUp, descLastTime, descLost, descLatency, descStarted,
 	}
 )
 
@@ -211,20 +280,43 @@ func (r *Reporter) Describe(out chan<- *prometheus.Desc) {
 func (r *Reporter) Collect(out chan<- prometheus.Metric) {
 	out <- prometheus.MustNewConstMetric(descBuildInfo.d, descBuildInfo.t, 1, r.version, runtime.Version())
 
+	nowSec := r.now().Unix()
 	r.mu.Lock()
-	reps := make([]pipeline.Report, 0, len(r.sources))
-	for _, rep := range r.sources {
-		reps = append(reps, *rep)
+	snaps := make([]snapshot, 0, len(r.sources))
+	for _, s := range r.sources {
+		snap := snapshot{rep: s.last, latency: s.latency, recent: false}
+		for i := range snap.sampleMax {
+			snap.sampleMax[i], snap.trueMax[i] = math.Inf(-1), math.Inf(-1)
+		}
+		for _, p := range s.peaks {
+			if p.sec > nowSec-r.window && p.sec <= nowSec {
+				snap.recent = true
+				for i := range p.sample {
+					snap.sampleMax[i] = math.Max(snap.sampleMax[i], p.sample[i])
+					snap.trueMax[i] = math.Max(snap.trueMax[i], p.truePk[i])
+				}
+			}
+		}
+		snaps = append(snaps, snap)
 	}
 	r.mu.Unlock()
-	sort.Slice(reps, func(i, j int) bool { return reps[i].Source < reps[j].Source })
+	sort.Slice(snaps, func(i, j int) bool { return snaps[i].rep.Source < snaps[j].rep.Source })
 
-	for i := range reps {
-		collect(out, &reps[i])
+	for i := range snaps {
+		collect(out, &snaps[i])
 	}
 }
 
-func collect(out chan<- prometheus.Metric, rep *pipeline.Report) {
+// snapshot is a source's state, copied for a scrape.
+type snapshot struct {
+	rep                pipeline.Report
+	latency            float64
+	recent             bool // a report arrived within the peak window
+	sampleMax, trueMax [dsp.MaxChannels]float64
+}
+
+func collect(out chan<- prometheus.Metric, snap *snapshot) {
+	rep := &snap.rep
 	s := rep.Source
 	emit := func(d desc, v float64, labels ...string) {
 		if math.IsNaN(v) {
@@ -240,6 +332,10 @@ func collect(out chan<- prometheus.Metric, rep *pipeline.Report) {
 	emit(descRestarts, float64(c.Restarts), s)
 	emit(descErrors, float64(c.Errors), s)
 	emit(descRingCap, float64(c.RingCap), s)
+	emit(descLost, float64(c.Lost), s)
+	if !rep.Started.IsZero() {
+		emit(descStarted, unixSeconds(rep.Started), s)
+	}
 
 	n := min(max(rep.Total.Channels, rep.Interval.Channels, 0), dsp.MaxChannels)
 	for i := range n {
@@ -248,13 +344,14 @@ func collect(out chan<- prometheus.Metric, rep *pipeline.Report) {
 		emit(descNonFinite, float64(t.NonFinite), s, channelLabels[i])
 	}
 
-	emit(descLastTime, float64(rep.Time.Unix())+float64(rep.Time.Nanosecond())/1e9, s)
+	emit(descLastTime, unixSeconds(rep.Time), s)
 	if rep.Final {
 		emit(descUp, 0, s)
 		return
 	}
 	emit(descUp, 1, s)
 	emit(descRingFill, float64(c.RingFill), s)
+	emit(descLatency, snap.latency, s)
 
 	lv := &rep.Interval
 	emit(descRate, float64(lv.SampleRate), s)
@@ -264,6 +361,10 @@ func collect(out chan<- prometheus.Metric, rep *pipeline.Report) {
 		l := channelLabels[i]
 		emit(descSamplePeak, floor(st.SamplePeak, Floor), s, l)
 		emit(descTruePeak, floor(st.TruePeak, Floor), s, l)
+		if snap.recent {
+			emit(descSamplePeakMax, floor(snap.sampleMax[i], Floor), s, l)
+			emit(descTruePeakMax, floor(snap.trueMax[i], Floor), s, l)
+		}
 		emit(descRMS, floor(st.RMS, Floor), s, l)
 		emit(descDC, st.DCOffset, s, l)
 		if !math.IsInf(st.CrestFactor, 0) {
@@ -278,6 +379,10 @@ func collect(out chan<- prometheus.Metric, rep *pipeline.Report) {
 	emit(descIntegrated, floor(ld.Integrated, LoudnessFloor), s)
 	emit(descRange, ld.Range, s)
 	emit(descCorrelation, lv.Correlation, s)
+}
+
+func unixSeconds(t time.Time) float64 {
+	return float64(t.Unix()) + float64(t.Nanosecond())/1e9
 }
 
 // floor returns v, or f if v is below f (-Inf included). NaN stays NaN.

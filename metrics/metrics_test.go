@@ -154,7 +154,7 @@ func TestGaugesMatchLevels(t *testing.T) {
 		{"levelmeter_sample_peak_dbfs", []string{"source", "a", "channel", "2"}, math.NaN()},
 	}
 
-	r := New(nil, "v1.2.3")
+	r := New(nil, Options{Version: "v1.2.3"})
 	r.Report(report("a", loud, pipeline.Counters{Captured: 10, Metered: 9, Dropped: 1, RingFill: 512, RingCap: 8192}))
 	r.Report(report("b", quiet, pipeline.Counters{}))
 	mfs, body := scrape(t, r.Handler())
@@ -183,7 +183,7 @@ func TestGaugesMatchLevels(t *testing.T) {
 }
 
 func TestCountersAreExact(t *testing.T) {
-	r := New(prometheus.NewRegistry(), "")
+	r := New(prometheus.NewRegistry(), Options{Version: ""})
 	steps := []pipeline.Counters{
 		{Captured: 0},
 		{Captured: 4800, Metered: 4800},
@@ -219,7 +219,7 @@ func mfs0(t *testing.T, r *Reporter) map[string]*dto.MetricFamily {
 }
 
 func TestFinalReportKeepsCounters(t *testing.T) {
-	r := New(nil, "")
+	r := New(nil, Options{Version: ""})
 	c := pipeline.Counters{Captured: 100, Metered: 100}
 	r.Report(report("line", stereo(), c))
 	fin := report("line", stereo(), c)
@@ -243,7 +243,7 @@ func TestFinalReportKeepsCounters(t *testing.T) {
 }
 
 func TestLint(t *testing.T) {
-	r := New(nil, "v0.0.1")
+	r := New(nil, Options{Version: "v0.0.1"})
 	r.Report(report("a", stereo(), pipeline.Counters{Captured: 1, Metered: 1}))
 	r.Report(report("b", silent(), pipeline.Counters{}))
 	_, body := scrape(t, r.Handler())
@@ -270,7 +270,7 @@ func TestLint(t *testing.T) {
 }
 
 func TestReportDoesNotAllocate(t *testing.T) {
-	r := New(nil, "")
+	r := New(nil, Options{Version: ""})
 	rep := report("a", stereo(), pipeline.Counters{})
 	r.Report(rep)
 	if n := testing.AllocsPerRun(100, func() { r.Report(rep) }); n != 0 {
@@ -280,7 +280,7 @@ func TestReportDoesNotAllocate(t *testing.T) {
 
 // TestConcurrentReportAndScrape runs the reporter goroutine and scrapes at once, for the race detector.
 func TestConcurrentReportAndScrape(t *testing.T) {
-	r := New(nil, "")
+	r := New(nil, Options{Version: ""})
 	h := r.Handler()
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -305,17 +305,17 @@ func TestConcurrentReportAndScrape(t *testing.T) {
 
 func TestNewTwiceInOneRegistryPanics(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	New(reg, "")
+	New(reg, Options{Version: ""})
 	defer func() {
 		if recover() == nil {
 			t.Error("a second Reporter in one registry did not panic")
 		}
 	}()
-	New(reg, "")
+	New(reg, Options{Version: ""})
 }
 
 func BenchmarkReport(b *testing.B) {
-	r := New(nil, "")
+	r := New(nil, Options{Version: ""})
 	rep := report("a", stereo(), pipeline.Counters{})
 	b.ReportAllocs()
 	for b.Loop() {
@@ -324,7 +324,7 @@ func BenchmarkReport(b *testing.B) {
 }
 
 func BenchmarkScrape(b *testing.B) {
-	r := New(prometheus.NewRegistry(), "")
+	r := New(prometheus.NewRegistry(), Options{Version: ""})
 	for _, s := range []string{"a", "b", "c", "d"} {
 		r.Report(report(s, stereo(), pipeline.Counters{}))
 	}
@@ -337,3 +337,75 @@ func BenchmarkScrape(b *testing.B) {
 }
 
 func goVersion() string { return runtime.Version() }
+
+// TestPeakWindow feeds a loud interval among quiet ones and scrapes as the clock moves: the _max gauges keep the
+// peak for the window and then let it go, while the interval gauges show only the latest interval.
+func TestPeakWindow(t *testing.T) {
+	clock := time.Unix(1800000000, 0)
+	r := New(nil, Options{PeakWindow: 3 * time.Second})
+	r.now = func() time.Time { return clock }
+	quiet, loud := stereo(), stereo()
+	quiet.Channel[0].SamplePeak, quiet.Channel[0].TruePeak = -30, -29.5
+	loud.Channel[0].SamplePeak, loud.Channel[0].TruePeak = -0.5, 0.25
+
+	feed := func(l dsp.Levels) {
+		r.Report(report("a", l, pipeline.Counters{}))
+		clock = clock.Add(100 * time.Millisecond)
+	}
+	feed(quiet)
+	feed(loud) // at 0.1 s
+	for range 25 {
+		feed(quiet) // to 2.6 s
+	}
+	steps := []struct {
+		after            time.Duration
+		sampleMax, tpMax float64 // NaN: absent
+	}{
+		{0, -0.5, 0.25},                            // 2.6 s after the peak
+		{time.Second, -30, -29.5},                  // 3.6 s after: past the window, the quiet intervals remain
+		{10 * time.Second, math.NaN(), math.NaN()}, // no report within the window
+	}
+	start := clock
+	for _, st := range steps {
+		clock = start.Add(st.after)
+		mfs, _ := scrape(t, r.Handler())
+		l := []string{"source", "a", "channel", "0"}
+		for _, c := range []struct {
+			name string
+			want float64
+		}{{"levelmeter_sample_peak_max_dbfs", st.sampleMax}, {"levelmeter_true_peak_max_dbtp", st.tpMax}, {"levelmeter_sample_peak_dbfs", -30}} {
+			got, ok := value(mfs, c.name, l...)
+			if math.IsNaN(c.want) && ok || !math.IsNaN(c.want) && (!ok || got != c.want) {
+				t.Errorf("%v after the last report: %s = %v (present %v), want %v", st.after, c.name, got, ok, c.want)
+			}
+		}
+	}
+}
+
+func TestLatencyLostAndStart(t *testing.T) {
+	clock := time.Unix(1800000000, 0)
+	r := New(nil, Options{})
+	r.now = func() time.Time { return clock }
+	rep := report("a", stereo(), pipeline.Counters{Lost: 4})
+	rep.Newest = clock.Add(-25 * time.Millisecond)
+	rep.Started = time.Unix(1799999000, 500e6)
+	r.Report(rep)
+	mfs, _ := scrape(t, r.Handler())
+	for name, want := range map[string]float64{
+		"levelmeter_latency_seconds":           0.025,
+		"levelmeter_reports_lost_total":        4,
+		"levelmeter_source_start_time_seconds": 1799999000.5,
+	} {
+		if got, ok := value(mfs, name, "source", "a"); !ok || math.Abs(got-want) > 1e-9 {
+			t.Errorf("%s = %v (present %v), want %v", name, got, ok, want)
+		}
+	}
+
+	r.Report(report("b", stereo(), pipeline.Counters{})) // no frame yet, no start time
+	mfs, _ = scrape(t, r.Handler())
+	for _, name := range []string{"levelmeter_latency_seconds", "levelmeter_source_start_time_seconds"} {
+		if v, ok := value(mfs, name, "source", "b"); ok {
+			t.Errorf("%s{source=b} = %v, want absent", name, v)
+		}
+	}
+}
