@@ -374,3 +374,55 @@ func TestNewErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestStopDuringBackoff: a signal while a failed source waits to be restarted ends the run at once, with the
+// summaries.
+func TestStopDuringBackoff(t *testing.T) {
+	bad := &fakeSource{format: stereo48k, block: 256, period: time.Millisecond, failAfter: 3}
+	var col collector
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p, err := New(Options{
+		Inputs:     []Input{{Name: "bad", Source: bad}},
+		Reporters:  []Reporter{&col},
+		MinBackoff: time.Hour,
+		OnEvent: func(e Event) {
+			if e.Kind == SourceFailed {
+				cancel() // stop while the source waits an hour for its restart
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := p.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("Run took %v to stop during a backoff", d)
+	}
+	f := checkCounters(t, col.of("bad"))
+	if f.Counters.Errors != 1 || f.Counters.Restarts != 0 || f.Counters.Captured != 768 {
+		t.Fatalf("final counters %+v", f.Counters)
+	}
+}
+
+// TestStopBeforeStart: a run whose context is already done stops at once with an empty summary per source.
+func TestStopBeforeStart(t *testing.T) {
+	src := &fakeSource{format: stereo48k, block: 256, period: time.Millisecond}
+	var col collector
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	p, err := New(Options{Inputs: []Input{{Name: "a", Source: src}}, Reporters: []Reporter{&col}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f := checkCounters(t, col.of("a"))
+	if !f.Final || f.Counters.Captured != 0 {
+		t.Fatalf("final %+v", f.Counters)
+	}
+}

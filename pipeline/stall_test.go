@@ -143,3 +143,47 @@ func TestStallDropsCounted(t *testing.T) {
 	}
 	t.Logf("%d warning(s) in the log, counting %d of the %d dropped frames (the summary has the total)", len(warnings), warned, c.Dropped)
 }
+
+// blockingWriter is a log destination that stalls: every write takes delay.
+type blockingWriter struct {
+	delay  time.Duration
+	mu     sync.Mutex
+	writes int
+}
+
+func (b *blockingWriter) Write(p []byte) (int, error) {
+	time.Sleep(b.delay)
+	b.mu.Lock()
+	b.writes++
+	b.mu.Unlock()
+	return len(p), nil
+}
+
+// TestSlowLogWriter: a log writer that takes 50 ms per line never back-pressures the audio path: no frame is
+// dropped; reports are discarded and counted instead.
+func TestSlowLogWriter(t *testing.T) {
+	src := &tone{block: 250, total: 24000, period: time.Millisecond} // 4.8× real time
+	logger, _ := logreport.NewLogger(&blockingWriter{delay: 50 * time.Millisecond}, "json", "info")
+	var final pipeline.Report
+	p, err := pipeline.New(pipeline.Options{
+		Inputs:   []pipeline.Input{{Name: "mic", Source: src, RingFrames: 2048}},
+		Interval: 5 * time.Millisecond,
+		QueueLen: 8,
+		Reporters: []pipeline.Reporter{logreport.New(logger, time.Millisecond), pipeline.ReporterFunc(func(r *pipeline.Report) {
+			if r.Final {
+				final = *r
+			}
+		})},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c := final.Counters
+	if !final.Final || c.Dropped != 0 || c.Captured != 24000 || c.Metered != 24000 || c.Lost == 0 {
+		t.Fatalf("final counters %+v: want every frame metered, none dropped, reports lost", c)
+	}
+	t.Logf("log writer at 50 ms a line: 0 of %d frames dropped, %d reports discarded", c.Captured, c.Lost)
+}
