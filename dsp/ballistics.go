@@ -11,7 +11,8 @@ import (
 // Time is counted in frames, not read from a clock, so the display is a deterministic function of the input. The
 // state advances once per tick (10 ms of frames, counted from the start, see Meter): the largest |x| of the tick
 // lifts the bar and the marker at once, then the bar falls at the decay rate; the marker stays where it is for
-// the hold time after the tick that set it, then falls at the same rate. A snapshot taken in the middle of a tick
+// the hold time after the tick that set it, then falls at the same rate until it meets the signal, where it holds
+// again. A snapshot taken in the middle of a tick
 // shows the peaks of the part already seen. A bar or marker that falls below DisplayFloor, with nothing louder to
 // show, reads -Inf (digital silence) rather than creeping down forever.
 //
@@ -96,9 +97,14 @@ func (b *ballistic) endTick(p *ballistics, frames int64) {
 	case b.holdLeft >= frames:
 		b.holdLeft -= frames
 	default:
-		// The hold ends within this tick: fall for the rest of it.
-		b.hold = fall(b.hold-p.fallFrame*float64(frames-b.holdLeft), pk)
-		b.holdLeft = 0
+		// The hold ends within this tick: fall for the rest of it. A marker that falls onto the signal holds
+		// there again.
+		v := b.hold - p.fallFrame*float64(frames-b.holdLeft)
+		if v <= pk {
+			b.hold, b.holdLeft = pk, p.holdFrames
+		} else {
+			b.hold, b.holdLeft = fall(v, pk), 0
+		}
 	}
 	if b.tickClip {
 		b.clipLeft = p.holdFrames

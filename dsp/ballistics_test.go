@@ -87,6 +87,20 @@ func TestBallisticsFloor(t *testing.T) {
 	}
 }
 
+// TestHoldMeetsSignal checks that a falling marker that meets a steady signal holds there again.
+func TestHoldMeetsSignal(t *testing.T) {
+	m := newTestMeter(t, Config{SampleRate: 48000, Channels: 1, PeakHold: 100 * time.Millisecond, PeakDecay: 100})
+	feedFor(m, 10*time.Millisecond, 1)    // 0 dBFS
+	feedFor(m, 500*time.Millisecond, 0.1) // -20 dBFS: the marker holds 0.1 s, falls 20 dB in 0.2 s, then holds
+	if d := m.Levels().Display[0]; !closeTo(d.Hold, DB(float64(float32(0.1))), 1e-6) || !closeTo(d.Peak, d.Hold, 1e-6) {
+		t.Errorf("marker %v, bar %v; want both at -20 dBFS", d.Hold, d.Peak)
+	}
+	feedFor(m, 50*time.Millisecond, 0)
+	if d := m.Levels().Display[0]; !closeTo(d.Hold, -20, 1e-5) || d.Peak > -24 {
+		t.Errorf("50 ms into silence: marker %v (want it holding at -20), bar %v (want it falling)", d.Hold, d.Peak)
+	}
+}
+
 // TestClipLight checks the clip rule: three consecutive samples at full scale, or one beyond it, light the clip
 // light for the hold time; one sample at full scale does not.
 func TestClipLight(t *testing.T) {

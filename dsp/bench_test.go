@@ -81,7 +81,7 @@ func BenchmarkTruePeak(b *testing.B) {
 		b.Run(sig.name+"/full", func(b *testing.B) {
 			var sink float64
 			for b.Loop() {
-				sink = max(sink, fir4(&f, x, 0))
+				sink = max(sink, fir4(&f, x, 0, math.Inf(1)))
 			}
 			reportRate(b, len(x), 48000)
 		})

@@ -37,11 +37,11 @@ type Levels struct {
 // Stats are sample-domain measurements of one channel (or all of them) over a span of frames.
 type Stats struct {
 	SamplePeak  float64 // dBFS: 20·log10 of the largest |x|
-	TruePeak    float64 // dBTP: the largest |x| of the 4× oversampled signal (ITU-R BS.1770-4 Annex 2)
+	TruePeak    float64 // dBTP: the largest |x| of the oversampled signal (BS.1770-4 Annex 2), ≥ SamplePeak
 	RMS         float64 // dBFS: a full-scale sine reads -3.01
 	DCOffset    float64 // the mean sample value, linear, -1 to +1
 	CrestFactor float64 // dB: peak over RMS; NaN for silence
-	Clipped     int64   // samples at or beyond full scale
+	Clipped     int64   // samples at or beyond full scale (Config.ClipLevel)
 	NonFinite   int64   // NaN and ±Inf samples: counted, then measured as zero
 }
 
@@ -57,11 +57,12 @@ type Loudness struct {
 }
 
 // Display is the state of a digital peak meter's ballistics (IEC 60268-18): the bar falls at a fixed rate after
-// a peak, the peak-hold marker stays for the hold time before it falls too, and the clip light latches.
+// a peak, the peak-hold marker stays for the hold time before it falls too, and the clip light latches. Levels
+// that have fallen below DisplayFloor with no signal to show are -Inf.
 type Display struct {
 	Peak float64 // dBFS, the bar
 	Hold float64 // dBFS, the peak-hold marker
-	Clip bool    // a clip was seen within the hold time
+	Clip bool    // three consecutive clipped samples, or one beyond full scale, within the hold time
 }
 
 // DB converts a linear amplitude to decibels: 20·log10(|x|), -Inf for zero.

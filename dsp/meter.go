@@ -55,8 +55,8 @@ type Meter struct {
 // NewMeter returns a Meter for cfg, or an error that names the bad field.
 func NewMeter(cfg Config) (*Meter, error) {
 	switch {
-	case cfg.SampleRate <= 0:
-		return nil, fmt.Errorf("dsp: Config.SampleRate is %d; it must be a positive number of frames per second", cfg.SampleRate)
+	case cfg.SampleRate < minLoudnessRate || cfg.SampleRate > maxLoudnessRate:
+		return nil, fmt.Errorf("dsp: Config.SampleRate is %d; it must be %d to %d frames per second", cfg.SampleRate, minLoudnessRate, maxLoudnessRate)
 	case cfg.Channels < 1 || cfg.Channels > MaxChannels:
 		return nil, fmt.Errorf("dsp: Config.Channels is %d; it must be 1 to %d", cfg.Channels, MaxChannels)
 	case cfg.Weights != nil && len(cfg.Weights) != cfg.Channels:
@@ -88,11 +88,7 @@ func NewMeter(cfg Config) (*Meter, error) {
 
 	loud, err := NewLoudnessMeter(cfg.SampleRate, cfg.Channels, cfg.Weights)
 	if err != nil {
-		// TODO(loudness): while NewLoudnessMeter is a stub, the meter works without loudness.
-		if err.Error() != "dsp: not implemented" {
-			return nil, err
-		}
-		loud = nil
+		return nil, fmt.Errorf("dsp: Config: %w", err)
 	}
 
 	tick := max(1, cfg.SampleRate/100) // 10 ms
@@ -153,19 +149,18 @@ func (m *Meter) block(p []float32, n int) {
 	}
 	m.part.frames += int64(n)
 
-	if m.loud != nil {
-		if nonFinite > 0 {
-			s := m.scratch[:len(p)]
-			for i, v := range p {
-				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-					v = 0
-				}
-				s[i] = v
+	if nonFinite > 0 {
+		// The loudness filters would carry a NaN forever: they get the zeros the statistics counted.
+		s := m.scratch[:len(p)]
+		for i, v := range p {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				v = 0
 			}
-			p = s
+			s[i] = v
 		}
-		m.loud.Process(p)
+		p = s
 	}
+	m.loud.Process(p)
 
 	m.tickPos += n
 	if m.tickPos == m.tickFrames {
@@ -213,9 +208,7 @@ func (m *Meter) Reset() {
 		m.tp[c].reset()
 		m.disp[c].reset()
 	}
-	if m.loud != nil {
-		m.loud.Reset()
-	}
+	m.loud.Reset()
 }
 
 func (m *Meter) levels(s *span) Levels {
@@ -230,11 +223,6 @@ func (m *Meter) levels(s *span) Levels {
 		l.Channel[c] = s.stats(c)
 		l.Display[c] = m.disp[c].display()
 	}
-	if m.loud != nil {
-		l.Loudness = m.loud.Loudness()
-	} else {
-		inf := math.Inf(-1)
-		l.Loudness = Loudness{inf, inf, inf, inf, inf, 0}
-	}
+	l.Loudness = m.loud.Loudness()
 	return l
 }

@@ -49,6 +49,8 @@ type tpFilter struct {
 	sum     [tpHalf]float64 // quarter plus three-quarter phase (4× only)
 	diff    [tpHalf]float64 // quarter minus three-quarter phase (4× only)
 	gain    float64         // the largest Σ|taps| of a phase: the bound on |y| / max|x|
+	tailH   float64         // Σ|taps| of the half phase but the central four: the bound on their share of |y|
+	tailQ   float64         // the same for the quarter (and three-quarter) phase
 	factor  int
 	taps4th [tpTaps]float64 // the quarter phase, unfolded (for tests)
 }
@@ -64,6 +66,7 @@ func newTPFilter(factor int) tpFilter {
 		f.half[j] = half[j]
 	}
 	f.gain = sumAbs(half[:])
+	f.tailH = (sumAbs(half[:]) - sumAbs(half[tpHalf-2:tpHalf+2])) * tpSafe
 	if factor == 4 {
 		q := tpPhase(0.25)
 		f.taps4th = q
@@ -73,6 +76,7 @@ func newTPFilter(factor int) tpFilter {
 			f.diff[j] = q[j] - q[tpTaps-1-j]
 		}
 		f.gain = max(f.gain, sumAbs(q[:]))
+		f.tailQ = (sumAbs(q[:]) - sumAbs(q[tpHalf-2:tpHalf+2])) * tpSafe
 	}
 	f.gain *= tpSafe
 	return f
@@ -149,14 +153,15 @@ func (t *truePeak) process(f *tpFilter, n int, peak float64) float64 {
 		for s := 0; s < n; s += tpSpan {
 			m := next
 			next = spanMax(buf[s+tpSpan : min(s+2*tpSpan, len(buf))])
-			if max(m, next)*f.gain <= peak {
+			w := max(m, next)
+			if w*f.gain <= peak {
 				continue
 			}
-			w := buf[s : min(s+tpSpan, n)+tpHist]
+			win := buf[s : min(s+tpSpan, n)+tpHist]
 			if f.factor == 4 {
-				peak = fir4(f, w, peak)
+				peak = fir4(f, win, peak, w)
 			} else {
-				peak = fir2(f, w, peak)
+				peak = fir2(f, win, peak, w)
 			}
 		}
 	}
@@ -164,59 +169,74 @@ func (t *truePeak) process(f *tpFilter, n int, peak float64) float64 {
 	return peak
 }
 
+// spanMax returns max|x| of finite samples.
 func spanMax(x []float64) float64 {
-	m := 0.0
+	hi, lo := 0.0, 0.0
 	for _, v := range x {
-		if a := math.Abs(v); a > m {
-			m = a
+		if v > hi {
+			hi = v
+		}
+		if v < lo {
+			lo = v
 		}
 	}
-	return m
+	return max(hi, -lo)
 }
 
 // reset forgets the carried samples.
 func (t *truePeak) reset() { clear(t.buf[:tpHist]) }
 
-// fir4 returns the larger of peak and the largest |y| of the ¼, ½ and ¾ phases over every window in w.
-func fir4(f *tpFilter, w []float64, peak float64) float64 {
+// fir4 returns the larger of peak and the largest |y| of the ¼, ½ and ¾ phases over every window in w. Every
+// |x| in w is at most wmax. Before the whole filter, each point is bounded by its four central taps exactly and
+// the rest by their Σ|taps|·wmax; a point whose bound cannot beat peak is skipped.
+func fir4(f *tpFilter, w []float64, peak, wmax float64) float64 {
 	h, cs, cd := &f.half, &f.sum, &f.diff
-	peak *= 2 // compare 2|y| with (|S|+|D|): saves a multiplication per point
+	// Compare 2|y| with |S|+|D| (= 2·max(|y¼|, |y¾|)): saves a multiplication per point.
+	peak2, th2, tq2 := 2*peak, 2*f.tailH*wmax, 2*f.tailQ*wmax
 	for i := 0; i+tpTaps <= len(w); i++ {
 		x := (*[tpTaps]float64)(w[i : i+tpTaps])
+		u6, v6 := x[6]+x[9], x[6]-x[9]
+		u7, v7 := x[7]+x[8], x[7]-x[8]
+		yc := math.FMA(h[7], u7, h[6]*u6)
+		sc := math.FMA(cs[7], u7, cs[6]*u6)
+		dc := math.FMA(cd[7], v7, cd[6]*v6)
+		if 2*math.Abs(yc)+th2 <= peak2 && math.Abs(sc)+math.Abs(dc)+tq2 <= peak2 {
+			continue
+		}
 		u0, v0 := x[0]+x[15], x[0]-x[15]
 		u1, v1 := x[1]+x[14], x[1]-x[14]
 		u2, v2 := x[2]+x[13], x[2]-x[13]
 		u3, v3 := x[3]+x[12], x[3]-x[12]
 		u4, v4 := x[4]+x[11], x[4]-x[11]
 		u5, v5 := x[5]+x[10], x[5]-x[10]
-		u6, v6 := x[6]+x[9], x[6]-x[9]
-		u7, v7 := x[7]+x[8], x[7]-x[8]
-		// Two chains of four per sum: short enough dependencies, and fused multiply-adds where the CPU has them.
-		y := math.FMA(h[7], u7, math.FMA(h[6], u6, math.FMA(h[5], u5, h[4]*u4))) +
-			math.FMA(h[3], u3, math.FMA(h[2], u2, math.FMA(h[1], u1, h[0]*u0)))
-		s := math.FMA(cs[7], u7, math.FMA(cs[6], u6, math.FMA(cs[5], u5, cs[4]*u4))) +
-			math.FMA(cs[3], u3, math.FMA(cs[2], u2, math.FMA(cs[1], u1, cs[0]*u0)))
-		d := math.FMA(cd[7], v7, math.FMA(cd[6], v6, math.FMA(cd[5], v5, cd[4]*v4))) +
-			math.FMA(cd[3], v3, math.FMA(cd[2], v2, math.FMA(cd[1], v1, cd[0]*v0)))
+		// Two chains of three per sum: short dependencies, and fused multiply-adds where the CPU has them.
+		y := yc + math.FMA(h[5], u5, math.FMA(h[4], u4, h[3]*u3)) + math.FMA(h[2], u2, math.FMA(h[1], u1, h[0]*u0))
+		s := sc + math.FMA(cs[5], u5, math.FMA(cs[4], u4, cs[3]*u3)) + math.FMA(cs[2], u2, math.FMA(cs[1], u1, cs[0]*u0))
+		d := dc + math.FMA(cd[5], v5, math.FMA(cd[4], v4, cd[3]*v3)) + math.FMA(cd[2], v2, math.FMA(cd[1], v1, cd[0]*v0))
 		a := math.Abs(s) + math.Abs(d)
 		b := 2 * math.Abs(y)
 		if a > b {
 			b = a
 		}
-		if b > peak {
-			peak = b
+		if b > peak2 {
+			peak2 = b
 		}
 	}
-	return peak / 2
+	return peak2 / 2
 }
 
-// fir2 returns the larger of peak and the largest |y| of the ½ phase over every window in w.
-func fir2(f *tpFilter, w []float64, peak float64) float64 {
+// fir2 returns the larger of peak and the largest |y| of the ½ phase over every window in w, skipping like fir4.
+func fir2(f *tpFilter, w []float64, peak, wmax float64) float64 {
 	h := &f.half
+	th := f.tailH * wmax
 	for i := 0; i+tpTaps <= len(w); i++ {
 		x := (*[tpTaps]float64)(w[i : i+tpTaps])
-		y := math.FMA(h[7], x[7]+x[8], math.FMA(h[6], x[6]+x[9], math.FMA(h[5], x[5]+x[10], h[4]*(x[4]+x[11])))) +
-			math.FMA(h[3], x[3]+x[12], math.FMA(h[2], x[2]+x[13], math.FMA(h[1], x[1]+x[14], h[0]*(x[0]+x[15]))))
+		yc := math.FMA(h[7], x[7]+x[8], h[6]*(x[6]+x[9]))
+		if math.Abs(yc)+th <= peak {
+			continue
+		}
+		y := yc + math.FMA(h[5], x[5]+x[10], math.FMA(h[4], x[4]+x[11], h[3]*(x[3]+x[12]))) +
+			math.FMA(h[2], x[2]+x[13], math.FMA(h[1], x[1]+x[14], h[0]*(x[0]+x[15])))
 		if b := math.Abs(y); b > peak {
 			peak = b
 		}

@@ -133,12 +133,12 @@ func TestFoldedKernels(t *testing.T) {
 	for i := range x {
 		x[i] = r.Float64()*2 - 1
 	}
-	kernels := map[int]func(*tpFilter, []float64, float64) float64{2: fir2, 4: fir4}
+	kernels := map[int]func(*tpFilter, []float64, float64, float64) float64{2: fir2, 4: fir4}
 	for _, factor := range []int{2, 4} {
 		f := newTPFilter(factor)
 		want := directTruePeak(x, factor)
 		buf := append(make([]float64, tpHist), x...) // the history that directTruePeak assumes: silence
-		got := max(spanMax(x), kernels[factor](&f, buf, 0))
+		got := max(spanMax(x), kernels[factor](&f, buf, 0, spanMax(x)))
 		if math.Abs(got-want) > 1e-14 {
 			t.Errorf("%d×: folded kernel finds %v, the definition %v", factor, got, want)
 		}
