@@ -101,7 +101,9 @@ func mono(source string, i int, integrated float64) *pipeline.Report {
 	l.Loudness.Momentary, l.Loudness.ShortTerm = -19+3*math.Sin(float64(i)/3), -18.9+math.Sin(float64(i)/20)
 	r.Total = *l
 	r.Total.Overall.TruePeak = -12.8
-	r.Counters.Dropped, r.Counters.Overflows, r.Counters.Metered = 0, 0, r.Counters.Captured
+	r.Counters.Dropped, r.Counters.Overflows, r.Counters.Metered, r.Counters.Lost = 0, 0, r.Counters.Captured, 0
+	r.Counters.Restarts, r.Counters.Errors = 1, 1
+	r.LastError = "device hw:1,0 vanished; restarted"
 	return r
 }
 
@@ -197,8 +199,16 @@ func TestPageInBrowser(t *testing.T) {
 	         lra: document.querySelector('.card[data-source="studio-a"] .range').textContent,
 	         tp: document.querySelector('.card[data-source="studio-a"] .true-peak-max').textContent,
 	         corr: document.querySelector('.card[data-source="line-in"] .correlation').textContent,
-	         dropped: document.querySelector('.card[data-source="studio-a"] .dropped').textContent})`, &nums)
-	want := map[string]string{"a": "-23.4", "b": "-18.7", "lra": "7.3", "tp": "0.7", "corr": "mono", "dropped": "96"}
+	         dropped: document.querySelector('.card[data-source="studio-a"] .dropped').textContent,
+	         lost: document.querySelector('.card[data-source="studio-a"] .lost').textContent,
+	         latency: document.querySelector('.card[data-source="studio-a"] .latency').textContent,
+	         errA: document.querySelector('.card[data-source="studio-a"] .error').hidden ? "hidden" : "shown",
+	         errB: document.querySelector('.card[data-source="line-in"] .error').textContent})`, &nums)
+	want := map[string]string{"a": "-23.4", "b": "-18.7", "lra": "7.3", "tp": "0.7", "corr": "mono", "dropped": "96",
+		"lost": "2", "errA": "hidden", "errB": "device hw:1,0 vanished; restarted"}
+	if !strings.HasSuffix(nums["latency"], " ms") {
+		t.Errorf("page shows latency %q, want milliseconds", nums["latency"])
+	}
 	for k, w := range want {
 		if nums[k] != w {
 			t.Errorf("page shows %s = %q, want %q", k, nums[k], w)

@@ -16,6 +16,11 @@ type Update struct {
 	Time       time.Time `json:"time"`
 	Final      bool      `json:"final"` // the source has stopped; no more updates for it follow
 	SampleRate int       `json:"sampleRate"`
+	Started    time.Time `json:"started,omitzero"`    // when the source's metering began
+	LastError  string    `json:"lastError,omitempty"` // the source's most recent failure
+	// Latency is the time in seconds from the capture of the newest frame the report covers to its conversion
+	// by NewUpdate; null before the first frame.
+	Latency Float `json:"latency"`
 
 	Channels []Channel `json:"channels"`
 	// Correlation of channels 0 and 1 over the report interval, -1 to +1; null for mono or silent input.
@@ -62,6 +67,7 @@ type Counters struct {
 	Overflows int64 `json:"overflows"`
 	Restarts  int64 `json:"restarts"`
 	Errors    int64 `json:"errors"`
+	Lost      int64 `json:"lost"` // reports discarded because the reporters fell behind
 	RingFill  int   `json:"ringFill"`
 	RingCap   int   `json:"ringCap"`
 }
@@ -75,6 +81,9 @@ func NewUpdate(r *pipeline.Report) Update {
 		Time:          r.Time,
 		Final:         r.Final,
 		SampleRate:    iv.SampleRate,
+		Started:       r.Started,
+		LastError:     r.LastError,
+		Latency:       Float(math.NaN()),
 		Channels:      make([]Channel, n),
 		Correlation:   Float(iv.Correlation),
 		TruePeakMax:   Float(tot.Overall.TruePeak),
@@ -90,8 +99,11 @@ func NewUpdate(r *pipeline.Report) Update {
 		Counters: Counters{
 			Captured: r.Counters.Captured, Metered: r.Counters.Metered, Dropped: r.Counters.Dropped,
 			Overflows: r.Counters.Overflows, Restarts: r.Counters.Restarts, Errors: r.Counters.Errors,
-			RingFill: r.Counters.RingFill, RingCap: r.Counters.RingCap,
+			Lost: r.Counters.Lost, RingFill: r.Counters.RingFill, RingCap: r.Counters.RingCap,
 		},
+	}
+	if !r.Newest.IsZero() {
+		u.Latency = Float(time.Since(r.Newest).Seconds())
 	}
 	if r.Final && iv.Channels == 0 {
 		// A final report may carry only the summary.

@@ -46,7 +46,9 @@ func synth(source string, i int, integrated float64) *pipeline.Report {
 	return &pipeline.Report{
 		Source: source, Time: time.Unix(1700000000, 0).Add(time.Duration(i) * 100 * time.Millisecond),
 		Interval: l, Total: tot,
-		Counters: pipeline.Counters{Captured: n, Metered: n - 96, Dropped: 96, Overflows: 1, RingFill: 480, RingCap: 8192},
+		Started:  time.Unix(1700000000, 0),
+		Newest:   time.Now().Add(-30 * time.Millisecond),
+		Counters: pipeline.Counters{Captured: n, Metered: n - 96, Dropped: 96, Overflows: 1, Lost: 2, RingFill: 480, RingCap: 8192},
 	}
 }
 
@@ -132,6 +134,11 @@ func TestEventsDeliverReports(t *testing.T) {
 			{"true peak max", float64(u.TruePeakMax), r.Total.Overall.TruePeak},
 			{"clipped", float64(u.Channels[0].Clipped), float64(r.Total.Channel[0].Clipped)},
 			{"captured", float64(u.Counters.Captured), float64(r.Counters.Captured)},
+			{"lost", float64(u.Counters.Lost), float64(r.Counters.Lost)},
+			{"started", float64(u.Started.Unix()), float64(r.Started.Unix())},
+		}
+		if lat := float64(u.Latency); !(lat >= 0.03 && lat < 10) {
+			t.Errorf("report %d: latency = %v s, want the time since Newest (30 ms ago)", i, lat)
 		}
 		for _, c := range checks {
 			if c.got != c.want {

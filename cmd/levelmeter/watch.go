@@ -400,6 +400,13 @@ func renderWatch(sources map[string]*web.Update, header string, width int, color
 			state = c(ansiDim, "stopped")
 		}
 		fmt.Fprintf(&b, "%s  %s · %d ch · %s\n", c(ansiBold+ansiWhite, name), watchKHz(u.SampleRate), len(u.Channels), state)
+		if u.LastError != "" {
+			msg := "  last error: " + u.LastError
+			if utf8.RuneCountInString(msg) > width {
+				msg = string([]rune(msg)[:width-1]) + "…"
+			}
+			b.WriteString(c(ansiRed, msg) + "\n")
+		}
 		L := u.Loudness
 		watchFields(&b, width, []string{
 			"mom " + c(ansiCyan, watchLU(L.Momentary, 6)), "short " + c(ansiYellow, watchLU(L.ShortTerm, 6)),
@@ -425,7 +432,8 @@ func renderWatch(sources map[string]*web.Update, header string, width int, color
 		}
 		watchFields(&b, width, []string{
 			"captured " + watchGroup(k.Captured), "metered " + watchGroup(k.Metered), "dropped " + bad(k.Dropped),
-			"overflows " + bad(k.Overflows), "restarts " + bad(k.Restarts), fmt.Sprintf("ring %d%%", ring),
+			"overflows " + bad(k.Overflows), "restarts " + bad(k.Restarts), "lost reports " + bad(k.Lost),
+			fmt.Sprintf("ring %d%%", ring), "latency " + watchLatency(u.Latency),
 		})
 	}
 	return b.String()
@@ -523,6 +531,13 @@ func watchNum(f web.Float, w int) string {
 		return fmt.Sprintf("%*s", w, "-inf")
 	}
 	return fmt.Sprintf("%*.1f", w, float64(f))
+}
+
+func watchLatency(f web.Float) string {
+	if !f.Valid() {
+		return "—"
+	}
+	return strconv.Itoa(int(math.Round(float64(f)*1000))) + " ms"
 }
 
 func watchPeak(f web.Float, c func(code, s string) string) string {

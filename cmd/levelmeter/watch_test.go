@@ -14,6 +14,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"go.uber.org/goleak"
+
 	"levelmeter/dsp"
 	"levelmeter/pipeline"
 	"levelmeter/web"
@@ -28,8 +30,9 @@ func watchReport(source string, integrated float64, channels int) *pipeline.Repo
 	l.Loudness = dsp.Loudness{Momentary: -21.5, ShortTerm: -22.5, Integrated: integrated, Range: 5.5}
 	t := l
 	t.Overall.TruePeak = -0.5
-	return &pipeline.Report{Source: source, Interval: l, Total: t,
-		Counters: pipeline.Counters{Captured: 1234567, Metered: 1234560, Dropped: 7, RingFill: 100, RingCap: 1000}}
+	return &pipeline.Report{Source: source, Interval: l, Total: t, Newest: time.Now().Add(-20 * time.Millisecond),
+		LastError: "device gone: " + strings.Repeat("x", 200),
+		Counters:  pipeline.Counters{Captured: 1234567, Metered: 1234560, Dropped: 7, Lost: 3, RingFill: 100, RingCap: 1000}}
 }
 
 // watchDaemon serves a web.Server with two sources, as levelmeter run does.
@@ -52,7 +55,8 @@ func TestWatchOnce(t *testing.T) {
 		}
 		s := out.String()
 		for _, want := range []string{"v2.0.0", "studio", "backup", "-23.4", "-31.2", "LUFS", "CLIP", "corr +0.42", "mono",
-			"captured 1 234 567", "dropped 7", "metered 1 234 560", "ring 10%", "  L ", "  R ", "  M "} {
+			"captured 1 234 567", "dropped 7", "metered 1 234 560", "ring 10%", "  L ", "  R ", "  M ",
+			"lost reports 3", " ms", "last error: device gone: xxx"} {
 			if !strings.Contains(s, want) {
 				t.Errorf("watch --once output lacks %q:\n%s", want, s)
 			}
@@ -106,6 +110,7 @@ func TestWatchBadFlags(t *testing.T) {
 // its context ends (Ctrl-C).
 func TestWatchFollowsAndStops(t *testing.T) {
 	s, addr := watchDaemon(t)
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent()) // the watcher's goroutines end with it
 	base, _ := watchURL(addr)
 	out := &watchBuffer{}
 	w := &watcher{base: base, addr: addr, out: out, errOut: out, width: 100}

@@ -76,13 +76,14 @@
       name, card, channels: [], history: [], last: null, nch: -1,
       canvas: $(card, ".hist"),
       el: {
-        format: $(card, ".format"), state: $(card, ".state"), bars: $(card, ".bars"),
+        format: $(card, ".format"), state: $(card, ".state"), bars: $(card, ".bars"), error: $(card, ".error"),
         momentary: $(card, ".momentary"), shortTerm: $(card, ".short-term"), integrated: $(card, ".integrated"),
         momentaryMax: $(card, ".momentary-max"), shortTermMax: $(card, ".short-term-max"),
         range: $(card, ".range"), tpMax: $(card, ".true-peak-max"), spMax: $(card, ".sample-peak-max"),
         corr: $(card, ".correlation"), corrMark: $(card, ".corr-mark"),
         captured: $(card, ".captured"), metered: $(card, ".metered"), dropped: $(card, ".dropped"),
         overflows: $(card, ".overflows"), restarts: $(card, ".restarts"), ringFill: $(card, ".ring-fill"),
+        lost: $(card, ".lost"), latency: $(card, ".latency"),
         ringBar: $(card, ".ring-bar i"), ring: $(card, ".ring"), duration: $(card, ".duration"),
       },
     };
@@ -118,6 +119,8 @@
     set(e.format, `${u.sampleRate ? (u.sampleRate / 1000).toLocaleString("en-US") + " kHz" : ""} · ${u.channels.length} ch`);
     src.card.classList.toggle("stopped", u.final);
     set(e.state, u.final ? "stopped" : "running");
+    e.error.hidden = !u.lastError;
+    if (u.lastError) { set(e.error, u.lastError); e.error.title = u.lastError; }
 
     u.channels.forEach((c, i) => {
       const ch = src.channels[i];
@@ -158,6 +161,9 @@
     set(e.dropped, group(k.dropped));
     set(e.overflows, group(k.overflows));
     set(e.restarts, group(k.restarts));
+    set(e.lost, group(k.lost || 0));
+    e.lost.parentElement.classList.toggle("bad", k.lost > 0);
+    set(e.latency, u.latency === null || u.latency === undefined ? "—" : Math.round(u.latency * 1000) + " ms");
     e.dropped.parentElement.classList.toggle("bad", k.dropped > 0);
     e.overflows.parentElement.classList.toggle("bad", k.overflows > 0);
     e.restarts.parentElement.classList.toggle("bad", k.restarts > 0);
