@@ -178,6 +178,9 @@ func TestBadFiles(t *testing.T) {
 	text := write("notes.wav", []byte("these are my notes about the mix"))
 	head, _ := os.ReadFile(td + "sine-s16-stereo.wav")
 	trunc := write("cut.wav", head[:1044])
+	// A 1 kB file whose data chunk claims 4 GB.
+	claimed := append(append([]byte{}, head[:40]...), 0xF0, 0xFF, 0xFF, 0xFF)
+	claim := write("claim.wav", append(claimed, make([]byte, 980)...))
 	missing := filepath.Join(dir, "missing.wav")
 	tests := []struct{ file, line string }{
 		{missing, "levelmeter: " + missing + ": no such file or directory"},
@@ -185,6 +188,7 @@ func TestBadFiles(t *testing.T) {
 		{mp3, "levelmeter: " + mp3 + ": is not a WAV file (it looks like MP3): convert it to WAV first, e.g. with ffmpeg -i in.mp3 out.wav"},
 		{flac, "levelmeter: " + flac + ": is not a WAV file (it looks like FLAC): convert it to WAV first, e.g. with ffmpeg -i in.flac out.wav"},
 		{text, "levelmeter: " + text + ": is not a WAV file (no RIFF/WAVE header)"},
+		{claim, "levelmeter: " + claim + ": is truncated: its data chunk claims 1073741820 frames but the file holds 245, 1073741575 frames (22369.616 s) are missing."},
 		{trunc, "levelmeter: " + trunc + ": is truncated: its data chunk claims 24000 frames but the file holds 250, 23750 frames (0.495 s) are missing."},
 	}
 	for _, tt := range tests {
