@@ -31,8 +31,8 @@ func TestShippedConfig(t *testing.T) {
 	if s.Name != "demo" || s.WAV != filepath.Join("..", "testdata", "demo.wav") || s.Pace != PaceRealtime || !s.Loop {
 		t.Fatalf("demo source %+v: want testdata/demo.wav replayed in real time, looping", s)
 	}
-	if s.RingCapacity != DefaultRingCapacity || s.FramesPerBuffer != DefaultFramesPerBuffer {
-		t.Fatalf("demo source %+v: the shipped values should be the defaults", s)
+	if s.RingCapacity != DefaultRingCapacity || s.FramesPerBuffer != 1024 {
+		t.Fatalf("demo source %+v: want the default ring and blocks of 1024 frames", s)
 	}
 	d := Default()
 	if c.ReportInterval != d.ReportInterval || c.PeakHold != d.PeakHold || c.PeakDecay != 11.76 ||

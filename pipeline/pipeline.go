@@ -334,14 +334,19 @@ func (p *Pipeline) event(e Event) {
 
 // meter is s's DSP goroutine: it meters what arrives in the ring and reports at every interval, until the
 // producer is closed and the ring is empty.
+//
+// It sleeps until the next report is due or the ring is half full, whichever comes first: a report drains the
+// ring before the snapshot, so waking for every block would cost wake-ups without making reports fresher, and
+// half a ring leaves the other half for the source while the meter catches up.
 func (p *Pipeline) meter(s *stream) {
 	ch := s.format.Channels
 	interval := p.opts.Interval
 	next := s.started.Add(interval)
+	batch := max(1, s.frames/2) * ch
 	for {
 		var err error
 		if wait := time.Until(next); wait > 0 {
-			err = s.cons.Wait(ch, wait)
+			err = s.cons.Wait(batch, wait)
 		}
 		s.drain()
 		if now := time.Now(); !now.Before(next) {

@@ -52,7 +52,7 @@ func (tn *tone) Run(ctx context.Context, w audio.Writer) error {
 // (at most once per log interval, with the counts since the previous warning), and once the stall ends nothing
 // more is dropped.
 func TestStallDropsCounted(t *testing.T) {
-	src := &tone{block: 250, total: 48000, period: 2 * time.Millisecond}
+	src := &tone{block: 250, total: 48000, period: 5 * time.Millisecond} // 50 000 frames/s, about real time
 	var (
 		mu         sync.Mutex
 		reports    []pipeline.Report
@@ -66,7 +66,7 @@ func TestStallDropsCounted(t *testing.T) {
 	}
 	const logEvery = 50 * time.Millisecond
 	p, err := pipeline.New(pipeline.Options{
-		Inputs:   []pipeline.Input{{Name: "mic", Source: src, RingFrames: 512}},
+		Inputs:   []pipeline.Input{{Name: "mic", Source: src, RingFrames: 1024}},
 		Interval: 10 * time.Millisecond,
 		Reporters: []pipeline.Reporter{
 			pipeline.ReporterFunc(func(r *pipeline.Report) {
@@ -112,15 +112,15 @@ func TestStallDropsCounted(t *testing.T) {
 	}
 	late := 0
 	for _, r := range reports {
-		if r.Time.After(stallUntil.Add(30*time.Millisecond)) && r.Counters.Dropped != c.Dropped {
+		if r.Time.After(stallUntil.Add(50*time.Millisecond)) && r.Counters.Dropped != c.Dropped {
 			late++
 		}
 	}
 	if late > 0 {
 		t.Errorf("%d reports after the stall ended still saw new drops: the meter did not recover", late)
 	}
-	t.Logf("stall 150 ms, ring 512 frames, 48 kHz: captured %d = metered %d + dropped %d (%.1f ms of audio); %d reports",
-		c.Captured, c.Metered, c.Dropped, float64(c.Dropped)/48, len(reports))
+	t.Logf("stall 150 ms, ring 1024 frames, 50 000 frames/s: captured %d = metered %d + dropped %d (%.1f ms of audio); %d reports",
+		c.Captured, c.Metered, c.Dropped, float64(c.Dropped)/50, len(reports))
 
 	var warnings []time.Time
 	var warned int64
