@@ -197,9 +197,9 @@ func fir4(f *tpFilter, w []float64, peak, wmax float64) float64 {
 		x := (*[tpTaps]float64)(w[i : i+tpTaps])
 		u6, v6 := x[6]+x[9], x[6]-x[9]
 		u7, v7 := x[7]+x[8], x[7]-x[8]
-		yc := math.FMA(h[7], u7, h[6]*u6)
-		sc := math.FMA(cs[7], u7, cs[6]*u6)
-		dc := math.FMA(cd[7], v7, cd[6]*v6)
+		yc := h[7]*u7 + h[6]*u6
+		sc := cs[7]*u7 + cs[6]*u6
+		dc := cd[7]*v7 + cd[6]*v6
 		if 2*math.Abs(yc)+th2 <= peak2 && math.Abs(sc)+math.Abs(dc)+tq2 <= peak2 {
 			continue
 		}
@@ -209,10 +209,11 @@ func fir4(f *tpFilter, w []float64, peak, wmax float64) float64 {
 		u3, v3 := x[3]+x[12], x[3]-x[12]
 		u4, v4 := x[4]+x[11], x[4]-x[11]
 		u5, v5 := x[5]+x[10], x[5]-x[10]
-		// Two chains of three per sum: short dependencies, and fused multiply-adds where the CPU has them.
-		y := yc + math.FMA(h[5], u5, math.FMA(h[4], u4, h[3]*u3)) + math.FMA(h[2], u2, math.FMA(h[1], u1, h[0]*u0))
-		s := sc + math.FMA(cs[5], u5, math.FMA(cs[4], u4, cs[3]*u3)) + math.FMA(cs[2], u2, math.FMA(cs[1], u1, cs[0]*u0))
-		d := dc + math.FMA(cd[5], v5, math.FMA(cd[4], v4, cd[3]*v3)) + math.FMA(cd[2], v2, math.FMA(cd[1], v1, cd[0]*v0))
+		// Two short chains per sum. Not math.FMA: unless built with GOAMD64=v3, every call tests the CPU and keeps
+		// a fallback that spills registers, which costs twice what fusing saves.
+		y := yc + (h[5]*u5 + h[4]*u4 + h[3]*u3) + (h[2]*u2 + h[1]*u1 + h[0]*u0)
+		s := sc + (cs[5]*u5 + cs[4]*u4 + cs[3]*u3) + (cs[2]*u2 + cs[1]*u1 + cs[0]*u0)
+		d := dc + (cd[5]*v5 + cd[4]*v4 + cd[3]*v3) + (cd[2]*v2 + cd[1]*v1 + cd[0]*v0)
 		a := math.Abs(s) + math.Abs(d)
 		b := 2 * math.Abs(y)
 		if a > b {
@@ -231,12 +232,12 @@ func fir2(f *tpFilter, w []float64, peak, wmax float64) float64 {
 	th := f.tailH * wmax
 	for i := 0; i+tpTaps <= len(w); i++ {
 		x := (*[tpTaps]float64)(w[i : i+tpTaps])
-		yc := math.FMA(h[7], x[7]+x[8], h[6]*(x[6]+x[9]))
+		yc := h[7]*(x[7]+x[8]) + h[6]*(x[6]+x[9])
 		if math.Abs(yc)+th <= peak {
 			continue
 		}
-		y := yc + math.FMA(h[5], x[5]+x[10], math.FMA(h[4], x[4]+x[11], h[3]*(x[3]+x[12]))) +
-			math.FMA(h[2], x[2]+x[13], math.FMA(h[1], x[1]+x[14], h[0]*(x[0]+x[15])))
+		y := yc + (h[5]*(x[5]+x[10]) + h[4]*(x[4]+x[11]) + h[3]*(x[3]+x[12])) +
+			(h[2]*(x[2]+x[13]) + h[1]*(x[1]+x[14]) + h[0]*(x[0]+x[15]))
 		if b := math.Abs(y); b > peak {
 			peak = b
 		}
