@@ -46,8 +46,10 @@ func lufs(energy float64) float64 { return -0.691 + 10*math.Log10(energy) }
 //     values at ranks round((n-1)·p) of the n sorted values, as in libebur128).
 //   - Both gates work on histograms of 0.01 LU bins from -70 to +30 LUFS (everything louder shares the top bin)
 //     that also keep the sum of the energies in each bin. Integrated loudness is therefore exact except for the
-//     bin the relative gate falls in, which is taken whole if its mean is above the gate; percentiles are the mean
-//     of their bin. Measured against libebur128's exact lists, both agree within 0.01 LU.
+//     bin the relative gate falls in, which is taken whole if its mean is above the gate (holding n of the N
+//     blocks that pass, that moves the result by at most 3.9·n/N dB); percentiles are the mean of their bin.
+//     Against libebur128's exact lists and an exact computation, integrated loudness agrees within 0.01 LU and
+//     the range within 0.02 LU (two bins), both typically within 0.001 LU.
 //   - A trailing partial sub-block is measured by the filters but enters no value until it is complete.
 //
 // A LoudnessMeter is not safe for concurrent use. The zero LoudnessMeter measures nothing; use NewLoudnessMeter.
@@ -246,7 +248,7 @@ func (l *LoudnessMeter) window(n int) float64 {
 // Loudness returns the current values: Momentary and ShortTerm are those of the last complete window (-Inf until
 // the first 400 ms, respectively 3 s, have been measured, and for digital silence); the maxima are the loudest
 // complete windows since the start; Integrated is -Inf until a 400 ms block has passed the gates; Range is 0 until
-// a 3 s window has. The first call after new sub-blocks walks the histograms (a few microseconds); it allocates
+// a 3 s window has. It costs a microsecond or two after new sub-blocks and nothing otherwise; it allocates
 // nothing.
 func (l *LoudnessMeter) Loudness() Loudness {
 	inf := math.Inf(-1)
@@ -292,24 +294,27 @@ func (l *LoudnessMeter) Reset() {
 
 // The histograms span -70 to +30 LUFS in 0.01 LU bins, the resolution of ffmpeg's (libebur128's optional
 // histogram mode uses 0.1 LU). Everything louder than +30 LUFS (possible only with float input far above full
-// scale) shares the top bin.
+// scale) shares the top bin. Bins are grouped by the LU, and the groups keep their totals, so that a query walks
+// at most a group's bins and the groups (a few hundred steps) rather than all 10 000 bins: Loudness stays cheap
+// even when it is called after every 100 ms of a file analysed at a thousand times real time.
 const (
-	histLow  = absoluteGate // LUFS, the bottom edge of bin 0
-	histRes  = 100          // bins per LU
-	histBins = 100 * histRes
+	histLow    = absoluteGate // LUFS, the bottom edge of bin 0
+	histRes    = 100          // bins per LU
+	histBins   = 100 * histRes
+	histGroup  = histRes // bins per group
+	histGroups = histBins / histGroup
 )
 
 // A histogram counts gated values (energies at or above the absolute gate) in fixed bins and keeps the sum of
 // the energies in each, so that mean energies over whole bins are exact.
 type histogram struct {
-	n      [histBins]int64
-	e      [histBins]float64
-	lo, hi int // the occupied bins are within [lo, hi]; lo > hi when empty
+	n  [histBins]int64
+	e  [histBins]float64
+	gn [histGroups]int64 // totals per group of histGroup bins
+	ge [histGroups]float64
 }
 
-func (h *histogram) reset() {
-	*h = histogram{lo: histBins, hi: -1}
-}
+func (h *histogram) reset() { *h = histogram{} }
 
 // add counts the energy e if it is at or above the absolute gate and finite.
 func (h *histogram) add(e float64) {
@@ -319,8 +324,8 @@ func (h *histogram) add(e float64) {
 	k := bin(e)
 	h.n[k]++
 	h.e[k] += e
-	h.lo = min(h.lo, k)
-	h.hi = max(h.hi, k)
+	h.gn[k/histGroup]++
+	h.ge[k/histGroup] += e
 }
 
 // bin returns the bin an energy falls in, clamped to the histogram.
@@ -335,27 +340,37 @@ func bin(e float64) int {
 	return int(l)
 }
 
+// from returns the count and energy sum of the values in bin first and above.
+func (h *histogram) from(first int) (n int64, sum float64) {
+	if first < 0 || first >= histBins {
+		return 0, 0
+	}
+	g := first / histGroup
+	for k := first; k < (g+1)*histGroup; k++ {
+		n += h.n[k]
+		sum += h.e[k]
+	}
+	for g++; g < histGroups; g++ {
+		n += h.gn[g]
+		sum += h.ge[g]
+	}
+	return n, sum
+}
+
 // above returns the first bin at or above the relative gate gate (in LU below the mean of everything counted)
 // and the count and energy sum of the values from there up. The bin the gate falls in is taken whole if its
 // mean energy reaches the gate, and left out otherwise.
 func (h *histogram) above(gate float64) (first int, n int64, sum float64) {
-	for k := h.lo; k <= h.hi; k++ {
-		n += h.n[k]
-		sum += h.e[k]
-	}
+	n, sum = h.from(0)
 	if n == 0 {
 		return histBins, 0, 0
 	}
 	threshold := sum / float64(n) * math.Pow(10, gate/10)
-	first = max(bin(threshold), h.lo)
+	first = bin(threshold)
 	if h.n[first] > 0 && h.e[first]/float64(h.n[first]) < threshold {
-		first++
+		first++ // cannot pass the top bin: it holds the loudest value, which is above the mean
 	}
-	n, sum = 0, 0
-	for k := first; k <= h.hi; k++ {
-		n += h.n[k]
-		sum += h.e[k]
-	}
+	n, sum = h.from(first)
 	return first, n, sum
 }
 
@@ -383,11 +398,22 @@ func (h *histogram) spread(gate, low, high float64) float64 {
 // rank returns the loudness of the value at rank r (from 0) counting from bin first: the mean of its bin.
 func (h *histogram) rank(first int, r int64) float64 {
 	var seen int64
-	for k := first; k <= h.hi; k++ {
-		seen += h.n[k]
-		if seen > r {
+	k := first
+	// the rest of first's group bin by bin, then whole groups until the one holding rank r, then its bins
+	for ; k < min((first/histGroup+1)*histGroup, histBins); k++ {
+		if seen+h.n[k] > r {
 			return lufs(h.e[k] / float64(h.n[k]))
 		}
+		seen += h.n[k]
 	}
-	return math.NaN() // unreachable: r < n
+	for ; k < histBins && seen+h.gn[k/histGroup] <= r; k += histGroup {
+		seen += h.gn[k/histGroup]
+	}
+	for ; k < histBins; k++ {
+		if seen+h.n[k] > r {
+			return lufs(h.e[k] / float64(h.n[k]))
+		}
+		seen += h.n[k]
+	}
+	return math.NaN() // unreachable: r < the count from first
 }

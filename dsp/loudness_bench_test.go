@@ -2,6 +2,7 @@ package dsp
 
 import (
 	"fmt"
+	"math"
 	"testing"
 )
 
@@ -37,4 +38,34 @@ func benchLoudness(b *testing.B, rate, channels, block int) {
 	b.ReportMetric(fps, "frames/s")
 	b.ReportMetric(fps/float64(rate), "x-realtime")
 	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkLoudnessVsLibebur128 runs the same minute of 48 kHz stereo programme through LoudnessMeter and through
+// libebur128 1.2.6 (integrated loudness and range, 100 ms blocks, float input; compiled on the fly, skipped
+// without gcc or the library), and reports both rates and their ratio. libebur128's time is the best of three
+// runs of its ebur128_add_frames_float calls alone, measured inside the C program.
+func BenchmarkLoudnessVsLibebur128(b *testing.B) {
+	const rate, channels = 48000, 2
+	bin := buildLibebur128(b, b.TempDir())
+	p := loudProgramme(1, rate, channels, 60)
+	frames := len(p) / channels
+	w := StandardWeights(channels)
+	best := math.Inf(1)
+	for range 3 {
+		best = min(best, runLibebur128(b, bin, p, rate, channels, w, "time")[0])
+	}
+	lib := float64(frames) / best
+
+	l := newLoudness(b, rate, channels, nil)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		feedLoudness(l, p, channels, rate/10)
+	}
+	b.StopTimer()
+	ours := float64(b.N) * float64(frames) / b.Elapsed().Seconds()
+	b.ReportMetric(ours, "frames/s")
+	b.ReportMetric(ours/rate, "x-realtime")
+	b.ReportMetric(lib, "libebur128-frames/s")
+	b.ReportMetric(ours/lib, "x-libebur128")
 }
