@@ -92,6 +92,7 @@ func Start(dir string) (*Mic, error) {
 	m.cmd = exec.Command(jackd, "-n", m.Server, "-d", "dummy", "-r", fmt.Sprint(SampleRate), "-p", fmt.Sprint(Period))
 	m.cmd.Env = append(os.Environ(), "JACK_NO_AUDIO_RESERVATION=1")
 	m.cmd.Stdout, m.cmd.Stderr = log, log
+	dieWithParent(m.cmd)
 	if err := m.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("fakemic: starting jackd: %w", err)
 	}
