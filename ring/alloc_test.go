@@ -42,11 +42,15 @@ func TestZeroAllocs(t *testing.T) {
 		{"MPSC Pop empty", func() { q.Pop() }},
 		{"MPSC Wait ready", func() { q.Push(frame{}); q.Wait(1, time.Second); q.Pop() }},
 		{"MPSC Wait timeout", func() { q.Wait(1, time.Microsecond) }},
+		{"MPSC WaitFree ready", func() { q.WaitFree(64, time.Second) }},
+		{"MPSC WaitFree timeout", func() { q.Write(src); q.Write(src); q.WaitFree(1, time.Microsecond); q.Read(dst); q.Read(dst) }},
 		{"MPSC Len Stats", func() { q.Len(); q.Stats() }},
 		{"Buffer Push+Pop", func() { b.Push(frame{1, 2}); b.Pop() }},
 		{"Buffer Write+Read", func() { b.Write(src); b.Read(dst) }},
 		{"Buffer Overwrite+Peek", func() { b.Overwrite(frame{}); b.Peek() }},
 		{"Buffer Snapshot", func() { b.Write(src); snap = b.Snapshot(snap); b.Clear() }},
+		{"Buffer Wait ready", func() { b.Push(frame{}); b.Wait(1, time.Second); b.WaitFree(1, -1); b.Pop() }},
+		{"Buffer Wait timeout", func() { b.Wait(1, time.Microsecond) }},
 		{"Buffer Len Stats", func() { b.Len(); b.Stats() }},
 	}
 	for _, tt := range tests {

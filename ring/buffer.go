@@ -1,16 +1,25 @@
 package ring
 
-import "sync"
+import (
+	"runtime"
+	"sync"
+	"time"
+)
 
 // Buffer is a ring of any capacity guarded by a mutex, for any number of goroutines on either side. Beside
 // Push and Pop it can overwrite its oldest item ("keep the last N"), peek, clear and copy out a snapshot.
-// Every method may be called from any goroutine; each one is atomic with respect to the others.
+// Every method may be called from any goroutine; each one is atomic with respect to the others. Wait and
+// WaitFree let readers and writers sleep until there is something to read or room to write.
 type Buffer[T any] struct {
-	mu    sync.Mutex
-	buf   []T
-	head  int // slot of the oldest item
-	n     int // items held
-	stats Stats
+	mu     sync.Mutex
+	buf    []T
+	head   int // slot of the oldest item
+	n      int // items held
+	closed bool
+	stats  Stats
+
+	items waiters // goroutines in Wait
+	space waiters // goroutines in WaitFree
 }
 
 // NewBuffer returns a new Buffer holding up to capacity items; capacity must be >= 1. The Buffer is allocated
@@ -19,7 +28,7 @@ func NewBuffer[T any](capacity int) (*Buffer[T], error) {
 	if capacity < 1 {
 		return nil, ErrInvalidCapacity
 	}
-	return &Buffer[T]{buf: make([]T, capacity)}, nil
+	return &Buffer[T]{buf: make([]T, capacity), items: newWaiters(), space: newWaiters()}, nil
 }
 
 // slot returns the slot of the i-th oldest item.
@@ -44,10 +53,14 @@ func (b *Buffer[T]) noteLen() {
 	b.stats.HighWater = max(b.stats.HighWater, b.n)
 }
 
-// Push appends v. It returns nil, or ErrFull (v was not stored; counted as an overflow).
+// Push appends v. It returns nil, or ErrFull (v was not stored; counted as an overflow), or ErrClosed (the
+// Buffer was closed; v was not stored).
 func (b *Buffer[T]) Push(v T) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.closed {
+		return ErrClosed
+	}
 	if b.n == len(b.buf) {
 		b.stats.Overflows++
 		return ErrFull
@@ -56,33 +69,41 @@ func (b *Buffer[T]) Push(v T) error {
 	b.n++
 	b.stats.Written++
 	b.noteLen()
+	b.items.notify()
 	return nil
 }
 
 // Overwrite appends v, dropping the oldest item first if the Buffer is full, and reports whether it did (the
-// dropped item is counted in Stats.Overwritten). Overwrite always stores v.
+// dropped item is counted in Stats.Overwritten). Overwrite always stores v, unless the Buffer was closed: then
+// it stores nothing and returns false.
 func (b *Buffer[T]) Overwrite(v T) (overwrote bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.closed {
+		return false
+	}
+	b.stats.Written++
+	defer b.items.notify()
 	if b.n == len(b.buf) {
 		b.buf[b.head] = v // the oldest slot becomes the newest
 		b.head = b.slot(1)
 		b.stats.Overwritten++
-		b.stats.Written++
 		return true
 	}
 	b.buf[b.slot(b.n)] = v
 	b.n++
-	b.stats.Written++
 	b.noteLen()
 	return false
 }
 
 // Write appends as many items of src as fit, in order, and returns how many: always a prefix of src. The rest
-// are counted as overflows.
+// are counted as overflows. It returns 0 once the Buffer is closed.
 func (b *Buffer[T]) Write(src []T) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.closed {
+		return 0
+	}
 	n := min(len(src), len(b.buf)-b.n)
 	b.stats.Overflows += uint64(len(src) - n)
 	if n == 0 {
@@ -94,15 +115,20 @@ func (b *Buffer[T]) Write(src []T) int {
 	b.n += n
 	b.stats.Written += uint64(n)
 	b.noteLen()
+	b.items.notify()
 	return n
 }
 
-// Pop removes and returns the oldest item, or returns ErrEmpty (counted as an underflow).
+// Pop removes and returns the oldest item, or returns ErrEmpty (counted as an underflow), or ErrClosed if the
+// Buffer is closed and empty.
 func (b *Buffer[T]) Pop() (T, error) {
 	var zero T
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.n == 0 {
+		if b.closed {
+			return zero, ErrClosed
+		}
 		b.stats.Underflows++
 		return zero, ErrEmpty
 	}
@@ -111,11 +137,12 @@ func (b *Buffer[T]) Pop() (T, error) {
 	b.head = b.slot(1)
 	b.n--
 	b.stats.Read++
+	b.space.notify()
 	return v, nil
 }
 
 // Read moves up to len(dst) of the oldest items into dst, in order, and returns how many: dst[:n] holds them.
-// Finding nothing (with len(dst) > 0) counts as an underflow.
+// Finding nothing (with len(dst) > 0) counts as an underflow, unless the Buffer is closed.
 func (b *Buffer[T]) Read(dst []T) int {
 	if len(dst) == 0 {
 		return 0
@@ -124,7 +151,9 @@ func (b *Buffer[T]) Read(dst []T) int {
 	defer b.mu.Unlock()
 	n := min(len(dst), b.n)
 	if n == 0 {
-		b.stats.Underflows++
+		if !b.closed {
+			b.stats.Underflows++
+		}
 		return 0
 	}
 	first, second := b.parts(0, n)
@@ -135,6 +164,7 @@ func (b *Buffer[T]) Read(dst []T) int {
 	b.head = b.slot(n)
 	b.n -= n
 	b.stats.Read += uint64(n)
+	b.space.notify()
 	return n
 }
 
@@ -156,6 +186,7 @@ func (b *Buffer[T]) Clear() {
 	b.stats.Discarded += uint64(b.n)
 	clear(b.buf)
 	b.head, b.n = 0, 0
+	b.space.notify()
 }
 
 // Snapshot appends the items, oldest to newest, to dst[:0] and returns the result, leaving the Buffer as it is.
@@ -190,4 +221,71 @@ func (b *Buffer[T]) Stats() Stats {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.stats
+}
+
+// Wait blocks until the Buffer holds at least n items and returns nil; or returns ErrTimeout once timeout has
+// passed (timeout < 0: no limit; 0: just check); or ErrClosed if the Buffer is closed and holds fewer than n
+// items; or ErrInvalidCount if n < 0 or n > Cap. Any number of goroutines may wait at once; items another
+// goroutine takes first are gone, so a Pop after Wait can still find the Buffer empty. Wait does not spin.
+// Waits without a timeout allocate nothing; waits with one reuse pooled timers.
+func (b *Buffer[T]) Wait(n int, timeout time.Duration) error {
+	return b.wait(&b.items, n, timeout, false, func() bool { return b.n >= n })
+}
+
+// WaitFree blocks until at least n slots are free and returns nil; or returns ErrTimeout once timeout has passed
+// (timeout < 0: no limit; 0: just check); or ErrClosed if the Buffer is closed; or ErrInvalidCount if n < 0 or
+// n > Cap. Like Wait, it allows any number of waiters and does not spin; space it saw free may be taken by
+// another writer first.
+func (b *Buffer[T]) WaitFree(n int, timeout time.Duration) error {
+	return b.wait(&b.space, n, timeout, true, func() bool { return len(b.buf)-b.n >= n })
+}
+
+// wait waits on w until ok (called with b.mu held) or the Buffer is closed. If closedWins, being closed is an
+// error even when ok holds.
+func (b *Buffer[T]) wait(w *waiters, n int, timeout time.Duration, closedWins bool, ok func() bool) error {
+	if n < 0 || n > len(b.buf) {
+		return ErrInvalidCount
+	}
+	var ready, closed bool // as of the last check
+	done := func() bool {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		ready, closed = ok(), b.closed
+		return ready || closed
+	}
+	if !done() {
+		if timeout == 0 {
+			return ErrTimeout
+		}
+		deadline := deadlineFor(timeout)
+		for i := 0; i < waitSpins && !done(); i++ {
+			runtime.Gosched()
+		}
+		if !w.wait(done, deadline) {
+			return ErrTimeout
+		}
+	}
+	if closed && (closedWins || !ready) {
+		return ErrClosed
+	}
+	return nil
+}
+
+// Close ends the stream: from now on Push returns ErrClosed, Write and Overwrite store nothing, WaitFree returns
+// ErrClosed; readers take what is left, then Pop returns ErrClosed and Wait returns ErrClosed when fewer than n
+// items remain. Close wakes every waiting goroutine. Peek, Snapshot, Clear and Stats keep working. Closing twice
+// is harmless.
+func (b *Buffer[T]) Close() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.closed = true
+	b.items.notify()
+	b.space.notify()
+}
+
+// Closed reports whether Close has been called.
+func (b *Buffer[T]) Closed() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.closed
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestBufferOverwrite(t *testing.T) {
@@ -146,5 +147,138 @@ func TestBufferConcurrent(t *testing.T) {
 	s := b.Stats()
 	if s.Written != writers*uint64(items) || s.Written != s.Read+s.Overwritten+s.Discarded+uint64(b.Len()) {
 		t.Errorf("Stats do not add up: %+v with Len %d", s, b.Len())
+	}
+}
+
+func TestBufferWaitClose(t *testing.T) {
+	b, _ := NewBuffer[int](4)
+	tests := []struct {
+		name string
+		err  error
+		got  error
+	}{
+		{"Wait n<0", ErrInvalidCount, b.Wait(-1, 0)},
+		{"Wait n>cap", ErrInvalidCount, b.Wait(5, 0)},
+		{"WaitFree n>cap", ErrInvalidCount, b.WaitFree(5, 0)},
+		{"Wait empty, no wait", ErrTimeout, b.Wait(1, 0)},
+		{"Wait empty, short wait", ErrTimeout, b.Wait(1, time.Millisecond)},
+		{"WaitFree empty", nil, b.WaitFree(4, 0)},
+		{"Wait 0", nil, b.Wait(0, 0)},
+	}
+	for _, tt := range tests {
+		if !errors.Is(tt.got, tt.err) {
+			t.Errorf("%s: %v, want %v", tt.name, tt.got, tt.err)
+		}
+	}
+	b.Write([]int{1, 2, 3, 4})
+	if err := b.WaitFree(1, time.Millisecond); !errors.Is(err, ErrTimeout) {
+		t.Errorf("WaitFree on full = %v, want ErrTimeout", err)
+	}
+	done := make(chan error)
+	go func() { done <- b.WaitFree(2, -1) }()
+	b.Pop()
+	time.Sleep(2 * time.Millisecond)
+	select {
+	case err := <-done:
+		t.Fatalf("WaitFree(2) returned %v with one slot free", err)
+	default:
+	}
+	b.Read(make([]int, 1))
+	if err := <-done; err != nil {
+		t.Fatalf("WaitFree(2) = %v", err)
+	}
+	go func() { done <- b.Wait(3, -1) }()
+	time.Sleep(2 * time.Millisecond)
+	b.Close()
+	b.Close()
+	if err := <-done; !errors.Is(err, ErrClosed) {
+		t.Errorf("Wait(3) on 2 items woken by Close = %v, want ErrClosed", err)
+	}
+	if !b.Closed() {
+		t.Error("Closed = false after Close")
+	}
+	if err := b.Push(9); !errors.Is(err, ErrClosed) {
+		t.Errorf("Push after Close = %v, want ErrClosed", err)
+	}
+	if b.Write([]int{9}) != 0 || b.Overwrite(9) {
+		t.Error("Write or Overwrite stored an item after Close")
+	}
+	if err := b.WaitFree(1, 0); !errors.Is(err, ErrClosed) {
+		t.Errorf("WaitFree after Close = %v, want ErrClosed", err)
+	}
+	if err := b.Wait(2, -1); err != nil {
+		t.Errorf("Wait(2) on 2 items after Close = %v", err)
+	}
+	if got := b.Snapshot(nil); !slices.Equal(got, []int{3, 4}) {
+		t.Errorf("Snapshot after Close = %v", got)
+	}
+	b.Pop()
+	b.Pop()
+	if _, err := b.Pop(); !errors.Is(err, ErrClosed) {
+		t.Errorf("Pop on closed and empty = %v, want ErrClosed", err)
+	}
+	if s := b.Stats(); s.Underflows != 0 || s.Written != 4 || s.Read != 4 {
+		t.Errorf("Stats = %+v", s)
+	}
+}
+
+// TestBufferManyWaiters has several readers and writers sleeping in Wait and WaitFree on a small Buffer and
+// checks that every item is read exactly once and that Close releases everyone.
+func TestBufferManyWaiters(t *testing.T) {
+	const writers, readers = 3, 3
+	items := stressItems() / 200
+	b, _ := NewBuffer[payload](2)
+	var wg sync.WaitGroup
+	for id := range writers {
+		wg.Go(func() {
+			for seq := 0; seq < items; {
+				if b.Push(makePayload(id, seq)) == nil {
+					seq++
+				} else if err := b.WaitFree(1, -1); err != nil {
+					t.Errorf("WaitFree: %v", err)
+					return
+				}
+			}
+		})
+	}
+	got := make([][]int, readers)
+	var rg sync.WaitGroup
+	for r := range readers {
+		rg.Go(func() {
+			for {
+				v, err := b.Pop()
+				if errors.Is(err, ErrClosed) {
+					return
+				}
+				if err != nil {
+					if err := b.Wait(1, -1); err != nil && !errors.Is(err, ErrClosed) {
+						t.Errorf("Wait: %v", err)
+						return
+					}
+					continue
+				}
+				if v.sum != checksum(v.producer, v.seq) {
+					t.Errorf("bad item %+v", v)
+				}
+				got[r] = append(got[r], v.producer*items+v.seq)
+			}
+		})
+	}
+	wg.Wait()
+	b.Close()
+	rg.Wait()
+	seen := make([]bool, writers*items)
+	for _, g := range got {
+		for _, k := range g {
+			if seen[k] {
+				t.Fatalf("item %d read twice", k)
+			}
+			seen[k] = true
+		}
+	}
+	for k, ok := range seen {
+		if !ok {
+			t.Fatalf("item %d never read", k)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package ring
 
 import (
 	"reflect"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -121,4 +122,65 @@ func storeMax(a *atomic.Uint64, v uint64) {
 			return
 		}
 	}
+}
+
+// waiters lets any number of goroutines sleep until a condition that other goroutines change may hold, for the
+// sides of a ring that more than one goroutine may use (MPSC producers, Buffer). A waiter counts itself in n,
+// then re-checks its condition; a goroutine that changes the state looks at n afterwards and, if someone waits,
+// drops one token into a 1-buffered channel without blocking. Both steps are sequentially consistent, so at
+// least one sees the other. One token wakes one waiter; a waiter that returns passes the token on while others
+// still wait, so a single notification reaches them all in turn, and each re-checks its own condition.
+type waiters struct {
+	n  atomic.Int32
+	ch chan struct{}
+}
+
+func newWaiters() waiters { return waiters{ch: make(chan struct{}, 1)} }
+
+// notify wakes a waiter if there is one. It never blocks.
+func (w *waiters) notify() {
+	if w.n.Load() > 0 {
+		select {
+		case w.ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// timers holds the stopped timers of finished waits, so that waits with a timeout do not allocate.
+var timers = sync.Pool{New: func() any { return newStoppedTimer() }}
+
+// wait blocks until done reports true, and returns true; or returns false at deadline (zero: no limit) unless
+// done reports true then. done is called with no lock held and must be cheap.
+func (w *waiters) wait(done func() bool, deadline time.Time) bool {
+	w.n.Add(1)
+	defer func() {
+		w.n.Add(-1)
+		w.notify() // pass the token on to the next waiter, who re-checks its own condition
+	}()
+	var t *time.Timer
+	var expired <-chan time.Time
+	if !deadline.IsZero() {
+		t = timers.Get().(*time.Timer)
+		defer timers.Put(t)
+	}
+	for !done() {
+		if t != nil {
+			d := time.Until(deadline)
+			if d <= 0 {
+				return false
+			}
+			t.Reset(d)
+			expired = t.C
+		}
+		select {
+		case <-w.ch:
+			if t != nil {
+				t.Stop()
+			}
+		case <-expired:
+			return done()
+		}
+	}
+	return true
 }

@@ -57,8 +57,9 @@ type MPSC[T any] struct {
 	underflows atomic.Uint64
 	_          pad
 
-	wait parker // the consumer sleeping in Wait
-	_    pad
+	wait  parker  // the consumer sleeping in Wait
+	space waiters // producers sleeping in WaitFree
+	_     pad
 }
 
 // NewMPSC returns a new MPSC queue holding capacity items. capacity must be a power of two; all of it is usable.
@@ -75,6 +76,7 @@ func NewMPSC[T any](capacity int) (*MPSC[T], error) {
 		clear: hasPointers[T](),
 		timer: newStoppedTimer(),
 		wait:  newParker(),
+		space: newWaiters(),
 	}, nil
 }
 
@@ -213,6 +215,7 @@ func (q *MPSC[T]) Pop() (T, error) {
 	q.head++
 	q.pending--
 	q.deq.Store(q.head)
+	q.space.notify()
 	return v, nil
 }
 
@@ -247,6 +250,7 @@ func (q *MPSC[T]) Read(dst []T) int {
 		return 0
 	}
 	q.deq.Store(q.head)
+	q.space.notify()
 	return n
 }
 
@@ -288,6 +292,10 @@ func (q *MPSC[T]) Wait(n int, timeout time.Duration) error {
 	if q.ended(want) {
 		return ErrClosed
 	}
+	if timeout == 0 {
+		return ErrTimeout
+	}
+	deadline := deadlineFor(timeout)
 	for range waitSpins {
 		runtime.Gosched()
 		if q.readable(want) >= want {
@@ -297,10 +305,6 @@ func (q *MPSC[T]) Wait(n int, timeout time.Duration) error {
 			return ErrClosed
 		}
 	}
-	if timeout == 0 {
-		return ErrTimeout
-	}
-	deadline := deadlineFor(timeout)
 	for {
 		q.wait.prepare(want)
 		if q.readable(want) >= want {
@@ -331,6 +335,37 @@ func (q *MPSC[T]) Wait(n int, timeout time.Duration) error {
 func (q *MPSC[T]) Close() {
 	q.enq.Or(closedBit)
 	q.wait.wake()
+	q.space.notify()
+}
+
+// WaitFree blocks until at least n slots are free and returns nil; or returns ErrTimeout once timeout has passed
+// (timeout < 0: no limit; 0: just check); or ErrClosed if the queue is closed; or ErrInvalidCount if n < 0 or
+// n > Cap. Any number of producers may wait at once. It does not spin: after a few yields it sleeps until the
+// consumer has read. Waits without a timeout allocate nothing; waits with one reuse pooled timers.
+//
+// Space that WaitFree saw free may be taken by another producer before this one writes: a Push after it can
+// still return ErrFull.
+func (q *MPSC[T]) WaitFree(n int, timeout time.Duration) error {
+	if n < 0 || uint64(n) > q.size {
+		return ErrInvalidCount
+	}
+	done := func() bool { return q.Closed() || q.Free() >= n }
+	if !done() {
+		if timeout == 0 {
+			return ErrTimeout
+		}
+		deadline := deadlineFor(timeout)
+		for i := 0; i < waitSpins && !done(); i++ {
+			runtime.Gosched()
+		}
+		if !q.space.wait(done, deadline) {
+			return ErrTimeout
+		}
+	}
+	if q.Closed() {
+		return ErrClosed
+	}
+	return nil
 }
 
 // Closed reports whether Close has been called.

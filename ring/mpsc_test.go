@@ -223,3 +223,59 @@ func TestMPSCWaitWakes(t *testing.T) {
 		t.Fatalf("Wait woken by Close = %v, want ErrClosed", err)
 	}
 }
+
+func TestMPSCWaitFree(t *testing.T) {
+	q, _ := NewMPSC[int](4)
+	if err := q.WaitFree(5, 0); !errors.Is(err, ErrInvalidCount) {
+		t.Errorf("WaitFree(5) on 4 = %v, want ErrInvalidCount", err)
+	}
+	if err := q.WaitFree(4, 0); err != nil {
+		t.Errorf("WaitFree(4) on empty = %v", err)
+	}
+	q.Write([]int{1, 2, 3, 4})
+	if err := q.WaitFree(1, time.Millisecond); !errors.Is(err, ErrTimeout) {
+		t.Errorf("WaitFree on full = %v, want ErrTimeout", err)
+	}
+	// Three producers wait for space; each needs one slot. Reading frees them one by one.
+	errs := make(chan error, 3)
+	for range 3 {
+		go func() {
+			if err := q.WaitFree(1, -1); err != nil {
+				errs <- err
+				return
+			}
+			errs <- q.Push(0)
+		}()
+	}
+	time.Sleep(2 * time.Millisecond)
+	freed := 0
+	for ok := 0; ok < 3; {
+		select {
+		case err := <-errs:
+			if err == nil {
+				ok++
+			} else if !errors.Is(err, ErrFull) {
+				t.Fatalf("waiting producer: %v", err)
+			} else { // another producer took the slot first: wait again
+				go func() {
+					if err := q.WaitFree(1, -1); err != nil {
+						errs <- err
+						return
+					}
+					errs <- q.Push(0)
+				}()
+			}
+		case <-time.After(time.Millisecond):
+			if freed < 6 {
+				q.Pop()
+				freed++
+			}
+		}
+	}
+	go func() { errs <- q.WaitFree(4, -1) }()
+	time.Sleep(2 * time.Millisecond)
+	q.Close()
+	if err := <-errs; !errors.Is(err, ErrClosed) {
+		t.Errorf("WaitFree woken by Close = %v, want ErrClosed", err)
+	}
+}

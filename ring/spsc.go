@@ -233,6 +233,10 @@ func (p *Producer[T]) Wait(n int, timeout time.Duration) error {
 	if ready() {
 		return nil
 	}
+	if timeout == 0 {
+		return ErrTimeout
+	}
+	deadline := deadlineFor(timeout)
 	for range waitSpins {
 		runtime.Gosched()
 		if r.consClosed.Load() {
@@ -242,10 +246,6 @@ func (p *Producer[T]) Wait(n int, timeout time.Duration) error {
 			return nil
 		}
 	}
-	if timeout == 0 {
-		return ErrTimeout
-	}
-	deadline := deadlineFor(timeout)
 	for {
 		r.prodWait.prepare(want)
 		if ready() {
@@ -453,6 +453,10 @@ func (c *Consumer[T]) Wait(n int, timeout time.Duration) error {
 	if ended() {
 		return ErrClosed
 	}
+	if timeout == 0 {
+		return ErrTimeout
+	}
+	deadline := deadlineFor(timeout)
 	for range waitSpins {
 		runtime.Gosched()
 		if c.avail(want) >= want {
@@ -462,10 +466,6 @@ func (c *Consumer[T]) Wait(n int, timeout time.Duration) error {
 			return ErrClosed
 		}
 	}
-	if timeout == 0 {
-		return ErrTimeout
-	}
-	deadline := deadlineFor(timeout)
 	for {
 		r.consWait.prepare(want)
 		if c.avail(want) >= want {
