@@ -91,19 +91,23 @@ type kstate struct {
 	z1, z2 float64 // high-pass output
 }
 
-// flush zeroes registers that have decayed to nothing or been spoilt. After the input falls silent the state
-// decays geometrically towards the subnormal range, where every operation on x86 costs a hundred cycles; values
-// below 1e-100 contribute nothing measurable (their squares are below 1e-200), so they are cut to zero well
-// before that. A non-finite register (after NaN or ±Inf input) would poison the channel forever; zeroing it lets
-// the meter recover once the input is finite again.
+// flush zeroes registers that have decayed to nothing, and the whole state if it has been spoilt. After the input
+// falls silent the state decays geometrically towards the subnormal range, where every operation on x86 costs a
+// hundred cycles; values below 1e-100 contribute nothing measurable (their squares are below 1e-200), so they are
+// cut to zero well before that. A non-finite register (after NaN or ±Inf input) would poison the channel forever:
+// the filter restarts from silence instead, all of it, since a state half old and half zeroed would ring.
 func (s *kstate) flush() {
+	if v := s.x1 + s.x2 + s.y1 + s.y2 + s.z1 + s.z2; v-v != 0 { // NaN or ±Inf somewhere
+		*s = kstate{}
+		return
+	}
 	s.x1, s.x2 = flushReg(s.x1), flushReg(s.x2)
 	s.y1, s.y2 = flushReg(s.y1), flushReg(s.y2)
 	s.z1, s.z2 = flushReg(s.z1), flushReg(s.z2)
 }
 
 func flushReg(v float64) float64 {
-	if a := math.Abs(v); a < 1e-100 || !(a <= math.MaxFloat64) {
+	if math.Abs(v) < 1e-100 {
 		return 0
 	}
 	return v

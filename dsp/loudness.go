@@ -31,9 +31,16 @@ func lufs(energy float64) float64 { return -0.691 + 10*math.Log10(energy) }
 // 24-second one); the result does not depend on how the input is split into blocks, to the last bit.
 //
 // How it measures, exactly:
-//   - Each channel is K-weighted (two biquads, the bilinear transform of the BS.1770 analog prototype, in float64)
-//     and its squares are summed over 100 ms sub-blocks of round(sampleRate/10) frames. A sub-block's energy is the
-//     weighted sum of its channels' sums.
+//   - Each channel is K-weighted (two biquads in float64, the bilinear transform of the BS.1770 analog prototype
+//     as libebur128 computes it, which at 48 kHz is the BS.1770 table) and its squares are summed over 100 ms
+//     sub-blocks of round(sampleRate/10) frames. A sub-block's energy is the weighted sum of its channels' sums;
+//     channels of weight 0 are not filtered at all.
+//   - At rates other than 48 kHz the filter is scaled by a constant so that its gain at 1 kHz is the 48 kHz
+//     filter's: a 1 kHz tone reads the same at every rate (libebur128 and ffmpeg drift by up to 0.03 LU), and
+//     every value differs from libebur128's by that constant: 0 at 48 kHz, -0.003 LU at 44.1 kHz, +0.016 and
+//     +0.017 LU at 88.2 and 96 kHz, +0.026 and +0.027 LU at 176.4 and 192 kHz. From 44.1 kHz up the response is
+//     the 48 kHz one within 0.02 dB up to fs/4; at 16 to 32 kHz within 0.15 dB; at 8 kHz, where the shelf is
+//     close to Nyquist, within 0.45 dB.
 //   - After every sub-block the momentary (the last 4 sub-blocks, 400 ms) and short-term (the last 30, 3 s)
 //     energies are updated: loudness = -0.691 + 10·log10(weighted mean square). A window is reported only once it
 //     is full: Momentary is -Inf for the first 400 ms and ShortTerm for the first 3 s (as ffmpeg does; libebur128
@@ -85,7 +92,8 @@ type LoudnessMeter struct {
 // NewLoudnessMeter returns a loudness meter for interleaved input of the given rate and channel count. weights
 // holds one BS.1770 weight per channel; nil selects the standard weights for the channel count: every channel 1.0,
 // except 5 channels (L R C Ls Rs: 1, 1, 1, 1.41, 1.41) and 6 channels (L R C LFE Ls Rs: 1, 1, 1, 0, 1.41, 1.41). A
-// mono input is one channel of weight 1.0 (not dual-mono, which some tools assume, reading 3 dB higher).
+// mono input is one channel of weight 1.0 (not dual-mono, which some tools assume, reading 3 dB higher). (For 4
+// channels libebur128 assumes L R Ls Rs and for 7 or 8 leaves out all but the first six; pass weights to match.)
 //
 // sampleRate must be within 8000 to 768000 Hz, channels within 1 to MaxChannels, and explicit weights must be
 // finite and not negative, one per channel. The error names the argument that is not.
@@ -148,9 +156,10 @@ func StandardWeights(channels int) []float64 {
 }
 
 // Process measures the interleaved samples in p: len(p)/channels frames; a trailing partial frame is ignored. It
-// allocates nothing. The samples should be finite (Meter makes them so): a NaN or ±Inf spoils the values whose
-// windows contain it, is kept out of the integrated loudness and the range, and the meter recovers 100 ms after
-// the input is finite again. Nothing panics, whatever the input.
+// allocates nothing. The samples should be finite (Meter makes them so): a NaN or ±Inf spoils the 100 ms
+// sub-block it falls in, and with it the windows that contain that sub-block (NaN or +Inf values for 400 ms,
+// respectively 3 s), which are kept out of the maxima, the integrated loudness and the range; then the filters
+// restart from silence and the meter measures normally again. Nothing panics, whatever the input.
 func (l *LoudnessMeter) Process(p []float32) {
 	ch := l.channels
 	if ch == 0 {
@@ -213,7 +222,7 @@ func (l *LoudnessMeter) endSubBlock() {
 	// and nothing can drift or stay spoilt by a NaN that has left the window.
 	if l.nsub >= momentaryBlocks {
 		l.momentary = l.window(momentaryBlocks)
-		if l.momentary > l.momentaryMax {
+		if l.momentary > l.momentaryMax && l.momentary <= math.MaxFloat64 {
 			l.momentaryMax = l.momentary
 		}
 		l.gating.add(l.momentary)
@@ -221,7 +230,7 @@ func (l *LoudnessMeter) endSubBlock() {
 	}
 	if l.nsub >= shortTermBlocks {
 		l.shortTerm = l.window(shortTermBlocks)
-		if l.shortTerm > l.shortTermMax {
+		if l.shortTerm > l.shortTermMax && l.shortTerm <= math.MaxFloat64 {
 			l.shortTermMax = l.shortTerm
 		}
 		if (l.nsub-shortTermBlocks)%l.every == 0 {

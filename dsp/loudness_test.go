@@ -569,24 +569,50 @@ func TestLoudnessPartialFrame(t *testing.T) {
 	}
 }
 
-// Non-finite input is the caller's to remove, but it must not panic the meter, and the meter recovers.
+// Non-finite input is the caller's to remove, but it must not panic the meter, must not stick in a maximum, and
+// the meter recovers.
 func TestLoudnessNonFinite(t *testing.T) {
-	for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), math.MaxFloat32} {
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	for _, c := range []struct {
+		name   string
+		bad    float32
+		frames int // how many bad frames, ending at frame 5 s + 10 ms, or at the end of a sub-block (5 s) if 1
+	}{
+		{"NaN burst", nan, 480}, {"+Inf burst", inf, 480}, {"-Inf burst", -inf, 480},
+		{"one +Inf at the end of a sub-block", inf, 1}, {"one NaN at the end of a sub-block", nan, 1},
+		{"MaxFloat32 burst", math.MaxFloat32, 480},
+	} {
 		l := newLoudness(t, 48000, 2, nil)
-		tone := tone(48000, 1000, toneLevel(-23, 2, 20))
-		l.Process(tone[:2*48000*5])
-		burst := make([]float32, 2*480)
-		for i := range burst {
-			burst[i] = bad
+		p := tone(48000, 1000, toneLevel(-23, 2, 20))
+		end := 2 * (48000*5 + 480)
+		if c.frames == 1 {
+			end = 2 * 48000 * 5
 		}
-		l.Process(burst)
-		l.Process(tone[2*48000*5:])
+		for i := end - 2*c.frames; i < end; i++ {
+			p[i] = c.bad
+		}
+		l.Process(p)
 		v := l.Loudness()
 		if !nearLU(v.Momentary, -23, 0.01) || !nearLU(v.ShortTerm, -23, 0.01) {
-			t.Errorf("%v burst: did not recover: M %v S %v", bad, v.Momentary, v.ShortTerm)
+			t.Errorf("%s: did not recover: M %v S %v", c.name, v.Momentary, v.ShortTerm)
 		}
-		if bad != math.MaxFloat32 && !nearLU(v.Integrated, -23, 0.01) {
-			t.Errorf("%v burst: Integrated %v, want -23 from the finite blocks", bad, v.Integrated)
+		if c.bad != math.MaxFloat32 {
+			if !nearLU(v.Integrated, -23, 0.01) || !nearLU(v.MomentaryMax, -23, 0.01) || !nearLU(v.ShortTermMax, -23, 0.01) {
+				t.Errorf("%s: I %v, M max %v, S max %v; want -23 from the finite blocks", c.name, v.Integrated,
+					v.MomentaryMax, v.ShortTermMax)
+			}
+		}
+	}
+}
+
+// After the input falls silent the filter state decays towards the subnormal range, which is slow on x86; it must
+// be cut to exact zeros instead, within seconds at any rate.
+func TestLoudnessFlushesDecay(t *testing.T) {
+	for _, rate := range []int{8000, 48000, 192000} {
+		l := newLoudness(t, rate, 1, nil)
+		l.Process(tone(rate, 1000, toneLevel(0, 1, 1), toneLevel(math.Inf(-1), 1, 8)))
+		if l.state[0] != (kstate{}) {
+			t.Errorf("%d Hz: after 8 s of silence the filter state is %+v, want zeros", rate, l.state[0])
 		}
 	}
 }
