@@ -351,11 +351,14 @@ func daemon(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int 
 
 	// ─── Extra reporters and HTTP handlers ──────────────────────────────────────────────────────────────────
 	// Everything besides the log plugs in here, two lines each: make it, then ext.add(reporter, pattern,
-	// handler) (either may be nil). Handlers are served on cfg.HTTP.Listen ("" serves nothing); reporters that
-	// are io.Closers are closed after the last report. For example:
+	// handler) (either may be nil). Handlers are served on cfg.HTTP.Listen ("" serves nothing, and with no
+	// handler no server starts); reporters that are io.Closers are closed after the last report, before the
+	// server shuts down. For example, guarded by cfg.HTTP.Metrics and cfg.HTTP.Web:
 	//
-	//	m := metrics.New(prometheus.NewRegistry(), versionString())
+	//	m := metrics.New(prometheus.NewRegistry(), metrics.Options{Version: versionString()})
 	//	ext.add(m, "/metrics", m.Handler())
+	//	w := web.New(web.Options{Version: versionString()})
+	//	ext.add(w, "/", w.Handler())
 	// ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 
 	var ln net.Listener

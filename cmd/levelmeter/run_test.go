@@ -211,6 +211,20 @@ func TestRunExitsAtEnd(t *testing.T) {
 	}
 }
 
+// TestRunNonFinite: NaN and Inf samples in a file are counted and reported, and do not poison the levels.
+func TestRunNonFinite(t *testing.T) {
+	var out, errs syncBuffer
+	code := daemon([]string{"--source", "wav:../../testdata/nonfinite-f32.wav", "--pace", "fast", "--log-format", "json",
+		"--config", "../../config.yaml", "--listen", ""}, &out, &errs, nil)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs.String())
+	}
+	sum := logLines(t, out.String(), "summary")
+	if len(sum) != 1 || sum[0]["non_finite"] != 4.0 || sum[0]["max_peak_dbfs"] != -20.0 || sum[0]["rms_dbfs"] != -23.01 {
+		t.Fatalf("summary %v: want 4 non-finite samples, peak -20, RMS -23.01", sum)
+	}
+}
+
 // TestRunSIGTERM sends SIGTERM to the process at several moments of a run of the shipped configuration (the
 // demo replayed in real time): each time the daemon stops its sources, logs the summary and exits 0.
 func TestRunSIGTERM(t *testing.T) {
