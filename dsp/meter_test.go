@@ -506,3 +506,20 @@ func TestMeterLoudness(t *testing.T) {
 		}
 	}
 }
+
+// TestMeterInt16FullScale checks the convention that makes an int16 -32768 exactly full scale: normalised by
+// 32768 it is -1.0, which reads exactly 0 dBFS and counts as clipped; +32767 does not, unless the source sets
+// ClipLevel to its positive extreme.
+func TestMeterInt16FullScale(t *testing.T) {
+	for _, tc := range []struct {
+		clip    float64
+		clipped int64
+	}{{0, 1}, {32767.0 / 32768, 2}} {
+		m := newTestMeter(t, Config{SampleRate: 44100, Channels: 1, ClipLevel: tc.clip})
+		m.Process([]float32{0, -32768.0 / 32768, 0, 32767.0 / 32768, 0})
+		l := m.Levels()
+		if l.Overall.SamplePeak != 0 || l.Overall.Clipped != tc.clipped {
+			t.Errorf("ClipLevel %v: sample peak %v dBFS, %d clipped; want exactly 0, %d", tc.clip, l.Overall.SamplePeak, l.Overall.Clipped, tc.clipped)
+		}
+	}
+}
