@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -576,4 +577,40 @@ func failMidRunChild() int {
 		fmt.Println("Run did not return within 10 s of the server's death")
 		return 1
 	}
+}
+
+// FuzzPick feeds device names as a user types them (flags, config.yaml): pick never panics, and what it picks
+// is the default, the index asked for, or a device whose name holds the query.
+func FuzzPick(f *testing.F) {
+	list := []DeviceInfo{
+		{Index: 0, Name: "HDA Intel PCH: ALC892 Analog (hw:0,0)"},
+		{Index: 2, Name: "USB Audio Device: - (hw:1,0)"},
+		{Index: 5, Name: "pulse", Default: true},
+		{Index: 6, Name: "default"},
+		{Index: 7, Name: "Ünïcödé mic"},
+	}
+	for _, s := range []string{"", "default", "2", "-1", "usb", "hw:", "ÜNÏ", " 5 ", "99999999999999999999", "\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		d, err := pick(list, name)
+		if err != nil {
+			if !errors.Is(err, ErrDeviceNotFound) {
+				t.Fatalf("pick(%q): %v is not ErrDeviceNotFound", name, err)
+			}
+			return
+		}
+		q := strings.TrimSpace(name)
+		switch {
+		case q == "" || q == "default":
+			if !d.Default {
+				t.Fatalf("pick(%q) = %+v, not the default", name, d)
+			}
+		case strings.Contains(strings.ToLower(d.Name), strings.ToLower(q)):
+		default:
+			if i, err := strconv.Atoi(q); err != nil || i != d.Index {
+				t.Fatalf("pick(%q) = %+v", name, d)
+			}
+		}
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -13,35 +14,25 @@ import (
 	"levelmeter/audio/fakemic"
 )
 
-// mic is the package's fake microphone, shared by every PortAudio test: ALSA reads its configuration when
-// PortAudio is first initialised, so the environment is set before any test runs. micErr says why there is
-// none.
+// mic is the package's fake microphone, shared by every PortAudio test and started by the first: ALSA reads its
+// configuration when PortAudio is first initialised, so every test that initialises PortAudio calls needMic
+// first. micErr says why there is none.
 var (
-	mic    *fakemic.Mic
-	micErr error
+	micOnce sync.Once
+	mic     *fakemic.Mic
+	micDir  string
+	micErr  error
 )
 
 func TestMain(m *testing.M) {
 	if name := os.Getenv(childEnv); name != "" {
 		os.Exit(children[name]())
 	}
-	dir, err := os.MkdirTemp("", "audio-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	mic, micErr = fakemic.Start(dir)
-	if micErr == nil {
-		for _, kv := range mic.Env() {
-			k, v, _ := strings.Cut(kv, "=")
-			os.Setenv(k, v)
-		}
-	}
 	code := m.Run()
 	if mic != nil {
 		mic.Stop()
+		os.RemoveAll(micDir)
 	}
-	os.RemoveAll(dir)
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintln(os.Stderr, "goleak:", err)
@@ -51,10 +42,26 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// needMic skips the test when jackd or ALSA's JACK plugin is missing, except under CI (the environment variable
-// CI set), where the real PortAudio path must run: there it fails the test.
+// needMic starts the fake microphone if it is not running yet. It skips the test when jackd or ALSA's JACK
+// plugin is missing, except under CI (the environment variable CI set), where the real PortAudio path must
+// run: there it fails the test.
 func needMic(t *testing.T) *fakemic.Mic {
 	t.Helper()
+	micOnce.Do(func() {
+		micDir, micErr = os.MkdirTemp("", "audio-test-")
+		if micErr != nil {
+			return
+		}
+		mic, micErr = fakemic.Start(micDir)
+		if micErr != nil {
+			os.RemoveAll(micDir)
+			return
+		}
+		for _, kv := range mic.Env() {
+			k, v, _ := strings.Cut(kv, "=")
+			os.Setenv(k, v)
+		}
+	})
 	if micErr != nil {
 		if errors.Is(micErr, fakemic.ErrUnavailable) && os.Getenv("CI") == "" {
 			t.Skipf("no fake microphone: %v", micErr)
