@@ -16,7 +16,6 @@ package ring
 
 import (
 	"runtime"
-	"runtime/metrics"
 	"sync"
 	"testing"
 	"time"
@@ -42,10 +41,6 @@ var strategies = []strategy{
 	{"yield", -1, true},
 	{"park", 0, false},
 	{"wait", defaultWaitSpins, false},
-	{"wait2", 2, false},
-	{"wait4", 4, false},
-	{"wait64", 64, false},
-	{"wait256", 256, false},
 }
 
 var defaultWaitSpins = waitSpins
@@ -536,49 +531,4 @@ func benchMPSC4Batch[T any](b *testing.B) {
 		wg.Wait()
 		reportItems(b, per*producers*batch)
 	})
-}
-
-// BenchmarkWaitIdle measures what a consumer costs while nothing arrives: the processor time it uses per
-// second of waiting (cpu-s/s: 1 is a whole core). Each op is 1 ms of idleness.
-func BenchmarkWaitIdle(b *testing.B) {
-	for _, s := range strategies {
-		b.Run(s.name, func(b *testing.B) {
-			s.use(b)
-			p, c, _ := NewSPSC[int64](1024)
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				for {
-					if _, err := c.Pop(); err == ErrClosed {
-						return
-					} else if err != nil {
-						if s.spins >= 0 {
-							c.Wait(1, -1)
-						} else {
-							s.idle()
-						}
-					}
-				}
-			}()
-			time.Sleep(time.Millisecond) // let it settle into waiting
-			cpu0 := userCPU()
-			b.ResetTimer()
-			for b.Loop() {
-				time.Sleep(time.Millisecond)
-			}
-			b.StopTimer()
-			used := userCPU() - cpu0
-			p.Close()
-			<-done
-			b.ReportMetric(used/b.Elapsed().Seconds(), "cpu-s/s")
-		})
-	}
-}
-
-// userCPU returns the processor time the process has spent running Go code, in seconds.
-func userCPU() float64 {
-	runtime.GC() // the CPU classes are brought up to date by a collection
-	s := []metrics.Sample{{Name: "/cpu/classes/user:cpu-seconds"}}
-	metrics.Read(s)
-	return s[0].Value.Float64()
 }

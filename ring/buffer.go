@@ -57,6 +57,7 @@ func (b *Buffer[T]) noteLen() {
 // Buffer was closed; v was not stored).
 func (b *Buffer[T]) Push(v T) error {
 	b.mu.Lock()
+	defer b.items.notify() // runs after Unlock: the woken goroutine will want the mutex
 	defer b.mu.Unlock()
 	if b.closed {
 		return ErrClosed
@@ -69,7 +70,6 @@ func (b *Buffer[T]) Push(v T) error {
 	b.n++
 	b.stats.Written++
 	b.noteLen()
-	b.items.notify()
 	return nil
 }
 
@@ -78,12 +78,12 @@ func (b *Buffer[T]) Push(v T) error {
 // it stores nothing and returns false.
 func (b *Buffer[T]) Overwrite(v T) (overwrote bool) {
 	b.mu.Lock()
+	defer b.items.notify() // runs after Unlock: the woken goroutine will want the mutex
 	defer b.mu.Unlock()
 	if b.closed {
 		return false
 	}
 	b.stats.Written++
-	defer b.items.notify()
 	if b.n == len(b.buf) {
 		b.buf[b.head] = v // the oldest slot becomes the newest
 		b.head = b.slot(1)
@@ -100,6 +100,7 @@ func (b *Buffer[T]) Overwrite(v T) (overwrote bool) {
 // are counted as overflows. It returns 0 once the Buffer is closed.
 func (b *Buffer[T]) Write(src []T) int {
 	b.mu.Lock()
+	defer b.items.notify() // runs after Unlock: the woken goroutine will want the mutex
 	defer b.mu.Unlock()
 	if b.closed {
 		return 0
@@ -115,7 +116,6 @@ func (b *Buffer[T]) Write(src []T) int {
 	b.n += n
 	b.stats.Written += uint64(n)
 	b.noteLen()
-	b.items.notify()
 	return n
 }
 
@@ -124,6 +124,7 @@ func (b *Buffer[T]) Write(src []T) int {
 func (b *Buffer[T]) Pop() (T, error) {
 	var zero T
 	b.mu.Lock()
+	defer b.space.notify() // runs after Unlock: the woken goroutine will want the mutex
 	defer b.mu.Unlock()
 	if b.n == 0 {
 		if b.closed {
@@ -137,7 +138,6 @@ func (b *Buffer[T]) Pop() (T, error) {
 	b.head = b.slot(1)
 	b.n--
 	b.stats.Read++
-	b.space.notify()
 	return v, nil
 }
 
@@ -148,6 +148,7 @@ func (b *Buffer[T]) Read(dst []T) int {
 		return 0
 	}
 	b.mu.Lock()
+	defer b.space.notify() // runs after Unlock: the woken goroutine will want the mutex
 	defer b.mu.Unlock()
 	n := min(len(dst), b.n)
 	if n == 0 {
@@ -164,7 +165,6 @@ func (b *Buffer[T]) Read(dst []T) int {
 	b.head = b.slot(n)
 	b.n -= n
 	b.stats.Read += uint64(n)
-	b.space.notify()
 	return n
 }
 
@@ -182,11 +182,11 @@ func (b *Buffer[T]) Peek() (T, error) {
 // Clear drops every item (counted in Stats.Discarded) and zeroes the slots so they keep nothing alive.
 func (b *Buffer[T]) Clear() {
 	b.mu.Lock()
+	defer b.space.notify() // runs after Unlock: the woken goroutine will want the mutex
 	defer b.mu.Unlock()
 	b.stats.Discarded += uint64(b.n)
 	clear(b.buf)
 	b.head, b.n = 0, 0
-	b.space.notify()
 }
 
 // Snapshot appends the items, oldest to newest, to dst[:0] and returns the result, leaving the Buffer as it is.
@@ -277,8 +277,8 @@ func (b *Buffer[T]) wait(w *waiters, n int, timeout time.Duration, closedWins bo
 // is harmless.
 func (b *Buffer[T]) Close() {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	b.closed = true
+	b.mu.Unlock()
 	b.items.notify()
 	b.space.notify()
 }

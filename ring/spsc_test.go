@@ -306,7 +306,7 @@ func TestSPSCHighWater(t *testing.T) {
 func stressItems() int {
 	switch {
 	case raceEnabled:
-		return 200_000
+		return 500_000
 	case testing.Short():
 		return 1_000_000
 	}
