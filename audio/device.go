@@ -227,7 +227,7 @@ func (d *Device) start(cb *callback) (*portaudio.Stream, string, error) {
 	if d.Realtime && p.Input.Device.HostApi != nil {
 		requestRealtime(stream, p.Input.Device.HostApi.Type)
 	}
-	if err := stream.Start(); err != nil {
+	if err := filterStderr(stream.Start); err != nil {
 		stream.Close()
 		paRelease()
 		return nil, "", fmt.Errorf("audio: device %q: starting the stream: %w", name, err)

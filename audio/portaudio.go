@@ -27,13 +27,17 @@ var streamOpens atomic.Int64
 // own diagnostics through to standard error. See the package documentation.
 const DebugEnv = "LEVELMETER_AUDIO_DEBUG"
 
+// debugging reports whether DebugEnv asks for the sound libraries' own diagnostics.
+func debugging() bool {
+	v := os.Getenv(DebugEnv)
+	return v != "" && v != "0"
+}
+
 // paAcquire initialises PortAudio for one user; call paRelease when done, whatever happens. It must be called
 // with paMu held.
 func paAcquire() error {
-	if paUsers == 0 {
-		if v := os.Getenv(DebugEnv); v == "" || v == "0" {
-			quietSoundLibraries()
-		}
+	if paUsers == 0 && !debugging() {
+		quietSoundLibraries()
 	}
 	if err := portaudio.Initialize(); err != nil {
 		return fmt.Errorf("audio: initialising PortAudio: %w", err)

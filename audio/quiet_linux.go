@@ -40,6 +40,9 @@ func quietSoundLibraries() { C.quiet() }
 // open (a refused sample rate makes three), always, through a function the library does not export. The
 // filter passes every other line through as it comes, so that what other goroutines write meanwhile is kept.
 func filterStderr(f func() error) error {
+	if debugging() {
+		return f()
+	}
 	saved, err := syscall.Dup(2)
 	if err != nil {
 		return f()
