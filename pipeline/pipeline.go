@@ -250,7 +250,8 @@ func pow2(n int) int {
 // Run meters the inputs until ctx is done or every source has ended, then stops the sources, meters what is
 // left in the rings, sends a Final report for each source and flushes the reporters. It returns nil, or the
 // error of a source that failed before it delivered anything (which stops the others too). Run may be called
-// once.
+// once. It returns only after the reporters have taken the Final reports: a reporter that never returns holds
+// it up (the daemon's second signal is the way out).
 func (p *Pipeline) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -344,10 +345,8 @@ func (p *Pipeline) meter(s *stream) {
 	next := s.started.Add(interval)
 	batch := max(1, s.frames/2) * ch
 	for {
-		var err error
-		if wait := time.Until(next); wait > 0 {
-			err = s.cons.Wait(batch, wait)
-		}
+		// A report that is already due only checks (timeout 0), so a meter that runs late still sees the end.
+		err := s.cons.Wait(batch, max(0, time.Until(next)))
 		s.drain()
 		if now := time.Now(); !now.Before(next) {
 			p.snapshot(s, false)

@@ -426,3 +426,32 @@ func TestStopBeforeStart(t *testing.T) {
 		t.Fatalf("final %+v", f.Counters)
 	}
 }
+
+// TestLateMeterEnds: a meter that is always behind its report schedule (every piece takes longer than the
+// interval) still sees its source end and finishes.
+func TestLateMeterEnds(t *testing.T) {
+	src := &fakeSource{format: stereo48k, block: 64, total: 4800}
+	var col collector
+	p, err := New(Options{
+		Inputs:      []Input{{Name: "a", Source: src, RingFrames: 64}},
+		Interval:    time.Millisecond,
+		Reporters:   []Reporter{&col},
+		BeforeMeter: func(string, int) { time.Sleep(2 * time.Millisecond) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() { done <- p.Run(context.Background()) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run did not end")
+	}
+	if f := checkCounters(t, col.of("a")); f.Counters.Metered != 4800 {
+		t.Fatalf("final %+v", f.Counters)
+	}
+}
