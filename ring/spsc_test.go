@@ -469,3 +469,37 @@ func TestSPSCDropping(t *testing.T) {
 		t.Errorf("read %d + dropped %d != %d items; Stats = %+v", read, dropped, items, s)
 	}
 }
+
+// TestSPSCCounterWrapAround starts the ring's 64-bit positions just below the point where they wrap to zero, as
+// if 2^64 items had gone through, and checks that nothing notices.
+func TestSPSCCounterWrapAround(t *testing.T) {
+	p, c := newSPSC(t, 8)
+	const start = ^uint64(0) - 20
+	r := p.r
+	r.tail.Store(start)
+	r.head.Store(start)
+	p.tail, p.head, c.head, c.tail = start, start, start, start
+	p.hw = 0
+	next, want := 0, 0
+	src := make([]int, 5)
+	dst := make([]int, 3)
+	for range 40 {
+		next += p.Write(src[:fill(src, next)-next])
+		n := c.Read(dst)
+		for _, v := range dst[:n] {
+			if v != want {
+				t.Fatalf("got %d, want %d (tail %d)", v, want, r.tail.Load())
+			}
+			want++
+		}
+		if l := c.Len(); l != next-want || l > 8 {
+			t.Fatalf("Len = %d, want %d", l, next-want)
+		}
+	}
+	if r.tail.Load() > start {
+		t.Fatal("the positions did not wrap")
+	}
+	if hw := c.Stats().HighWater; hw != 8 {
+		t.Errorf("HighWater = %d, want 8", hw)
+	}
+}
