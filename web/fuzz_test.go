@@ -1,0 +1,60 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"testing"
+)
+
+// FuzzEventReader feeds arbitrary streams to the reader of /events: it must not panic, must end with io.EOF or
+// ErrLineTooLong, and must return only events with data whose names hold no line break.
+func FuzzEventReader(f *testing.F) {
+	for _, s := range []string{
+		"event: hello\ndata: {}\n\n",
+		"data: a\r\ndata: b\r\n\r\n",
+		": comment\n\nretry: 10\nid: 3\n\n",
+		"event: x\ndata\n\n",
+		"data: cut off",
+		"\n\n\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		er := NewEventReader(bytes.NewReader(in))
+		for range len(in) + 1 {
+			ev, err := er.Next()
+			if err != nil {
+				if err != io.EOF && !errors.Is(err, ErrLineTooLong) {
+					t.Fatalf("Next: %v", err)
+				}
+				return
+			}
+			if ev.Name == "" || bytes.ContainsAny([]byte(ev.Name), "\r\n") {
+				t.Fatalf("event name %q", ev.Name)
+			}
+		}
+		t.Fatal("more events than bytes")
+	})
+}
+
+// FuzzFloat checks that Float's JSON round trip keeps every finite value and that UnmarshalJSON never panics.
+func FuzzFloat(f *testing.F) {
+	f.Add([]byte("-23.5"))
+	f.Add([]byte("null"))
+	f.Add([]byte("1e400"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var v Float
+		if v.UnmarshalJSON(in) != nil || !v.Valid() {
+			return
+		}
+		b, err := v.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w Float
+		if err := w.UnmarshalJSON(b); err != nil || w != v {
+			t.Fatalf("%s → %v → %s → %v, %v", in, v, b, w, err)
+		}
+	})
+}
