@@ -73,10 +73,11 @@ type accumulator struct {
 	clipped, nonFinite int64
 }
 
+func newAccumulator() accumulator {
+	return accumulator{peak: math.Inf(-1), truePeak: math.Inf(-1)}
+}
+
 func (a *accumulator) add(l *dsp.Levels) {
-	if a.frames == 0 && a.peak == 0 {
-		a.peak, a.truePeak = math.Inf(-1), math.Inf(-1)
-	}
 	if l.Frames == 0 {
 		return
 	}
@@ -107,8 +108,7 @@ func New(log zerolog.Logger, interval time.Duration) *Reporter {
 func (lr *Reporter) Report(r *pipeline.Report) {
 	s := lr.sources[r.Source]
 	if s == nil {
-		s = &source{nextLine: r.Started.Add(lr.interval)}
-		s.acc.add(&dsp.Levels{})
+		s = &source{nextLine: r.Started.Add(lr.interval), acc: newAccumulator()}
 		lr.sources[r.Source] = s
 	}
 	s.acc.add(&r.Interval)
@@ -143,8 +143,7 @@ func (lr *Reporter) Report(r *pipeline.Report) {
 		if !s.nextLine.After(r.Time) { // the reports fell behind: start the schedule again from now
 			s.nextLine = r.Time.Add(lr.interval)
 		}
-		s.acc = accumulator{}
-		s.acc.add(&dsp.Levels{})
+		s.acc = newAccumulator()
 	}
 }
 

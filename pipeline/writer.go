@@ -42,21 +42,19 @@ func (w *writer) Write(p []float32, status audio.Status) int {
 	if status&audio.InputOverflow != 0 {
 		w.overflows.Add(1)
 	}
-	n := min(frames, w.frames-w.prod.Len()/ch)
+	n := max(0, min(frames, w.frames-w.prod.Len()/ch))
 	if n > 0 {
 		first, second := w.prod.Reserve(n * ch)
-		if got := (len(first) + len(second)) / ch; got < n {
-			n = got // cannot happen: the ring holds at least w.frames frames
-		}
-		c := copy(first, p[:n*ch])
-		copy(second, p[c:n*ch])
-		if w.prod.Commit(n*ch) != nil {
+		// The ring always has room for n frames (it holds at least w.frames); only a closed producer hands
+		// out less, and then nothing is stored.
+		if len(first)+len(second) < n*ch {
 			n = 0
 		} else {
+			c := copy(first, p[:n*ch])
+			copy(second, p[c:n*ch])
+			w.prod.Commit(n * ch)
 			w.newest.Store(int64(time.Since(w.epoch)))
 		}
-	} else {
-		n = 0
 	}
 	w.captured.Add(int64(frames))
 	if lost := frames - n; lost > 0 {
