@@ -248,78 +248,87 @@ func TestAccuracy(t *testing.T) {
 			wantMS: e.wantMS})
 	}
 
-	for _, j := range jobs {
-		name := filepath.Base(j.path)
-		t.Run(name, func(t *testing.T) {
-			a, err := analyzeFile(j.path, false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ch := a.Info.Channels
-			l := a.Levels
-			c := checker{t, name, dev}
-			ff := ffmpegEBUR128(t, j.path, ch)
-			as := ffmpegAstats(t, j.path, ch)
-			lib := libebur128(t, j.path)
-			dur := a.duration()
-			var ideal []float64
-			if dur <= 1.1 && l.Frames > 0 {
-				ideal = idealTruePeak(t, j.path)
-			}
-
-			// Loudness.
-			c.close("integrated", "libebur128", l.Loudness.Integrated, lib.integrated, tolLU)
-			c.close("integrated", "ffmpeg", l.Loudness.Integrated, ff.integrated, tolLU)
-			if dur >= 0.4 && !math.IsInf(l.Loudness.Integrated, -1) {
-				c.close("momentary max", "libebur128", l.Loudness.MomentaryMax, lib.momentaryMax, tolLU)
-				c.close("momentary max", "ffmpeg", l.Loudness.MomentaryMax, ff.momentaryMax, tolLU)
-			}
-			if dur >= 3 && !math.IsInf(l.Loudness.Integrated, -1) {
-				c.close("short-term max", "libebur128", l.Loudness.ShortTermMax, lib.shortTermMax, tolLU)
-				c.close("short-term max", "ffmpeg", l.Loudness.ShortTermMax, ff.shortTermMax, tolLU)
-			}
-			if dur >= 20 {
-				// LRA needs a programme: on a few seconds the tools disagree among themselves by more than 1 LU
-				// (ffmpeg counts its zero-padded first short-term windows).
-				c.close("loudness range", "libebur128", l.Loudness.Range, lib.lra, tolLRA)
-				c.close("loudness range", "ffmpeg", l.Loudness.Range, ff.lra, tolLRA)
-			} else if dur >= 3 {
-				c.record("loudness range vs libebur128 (< 20 s, not checked)", l.Loudness.Range, lib.lra)
-			}
-			c.close("integrated", "EBU spec", l.Loudness.Integrated, j.wantI, tolLU)
-			c.close("loudness range", "EBU spec", l.Loudness.Range, j.wantLRA, tolLRA)
-			if j.wantMS {
-				c.close("momentary max", "EBU spec", l.Loudness.MomentaryMax, j.wantI, tolLU)
-				c.close("short-term max", "EBU spec", l.Loudness.ShortTermMax, j.wantI, tolLU)
-			}
-
-			// Sample statistics.
-			for k := range ch {
-				s := l.Channel[k]
-				c.close("sample peak", "astats", s.SamplePeak, as.samplePeak[k], tolPeak)
-				c.close("sample peak", "libebur128", s.SamplePeak, lib.samplePeak[k], tolPeak)
-				c.close("RMS", "astats", s.RMS, as.rms[k], tolRMS)
-				c.close("DC offset", "astats", s.DCOffset, as.dc[k], tolDC)
-				switch {
-				case !math.IsNaN(j.tp):
-					c.within("true peak", "the ideal", s.TruePeak, j.tp, 0.4, 0.2)
-				case ideal != nil && strings.HasPrefix(name, "white-noise"):
-					// Full-band white noise has as much energy at 23 kHz as at 1 kHz: no short
-					// oversampling filter passes it (BS.1770's reads it about 2 dB low). Recorded, not checked.
-					c.record("true peak vs the ideal, full-band white noise (not checked)", s.TruePeak, ideal[k])
-				case ideal != nil:
-					c.within("true peak", "the ideal", s.TruePeak, ideal[k], 0.4, 0.2)
+	t.Run("files", func(t *testing.T) {
+		for _, j := range jobs {
+			name := filepath.Base(j.path)
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				a, err := analyzeFile(j.path, false)
+				if err != nil {
+					t.Fatal(err)
 				}
-				// The tools' own estimates, for the record only: libebur128 oversamples 4x with a 48-tap filter
-				// and reads broadband signals low; ffmpeg reads 0.6 dB high at fs/4.
-				c.record("true peak vs libebur128", s.TruePeak, lib.truePeak[k])
-				c.record("true peak vs ffmpeg", s.TruePeak, ff.truePeak[k])
-			}
-			c.close("overall sample peak", "astats", l.Overall.SamplePeak, as.overallPeak, tolPeak)
-			c.close("overall RMS", "astats", l.Overall.RMS, as.overallRMS, tolRMS)
-			c.close("overall DC offset", "astats", l.Overall.DCOffset, as.overallDC, tolDC)
-		})
-	}
+				ch := a.Info.Channels
+				l := a.Levels
+				c := checker{t, name, dev}
+				generated := strings.HasPrefix(name, "tech334")
+				// ffmpeg's true peak is recorded, not checked: skip its slow meter on the long EBU signals. Their
+				// sample statistics are those of sines, which the testdata files cover.
+				ff := ffmpegEBUR128(t, j.path, ch, a.duration() <= 10)
+				as := nanLevels(ch)
+				if !generated {
+					as = ffmpegAstats(t, j.path, ch)
+				}
+				lib := libebur128(t, j.path)
+				dur := a.duration()
+				var ideal []float64
+				if dur <= 1.1 && l.Frames > 0 {
+					ideal = idealTruePeak(t, j.path)
+				}
+
+				// Loudness.
+				c.close("integrated", "libebur128", l.Loudness.Integrated, lib.integrated, tolLU)
+				c.close("integrated", "ffmpeg", l.Loudness.Integrated, ff.integrated, tolLU)
+				if dur >= 0.4 && !math.IsInf(l.Loudness.Integrated, -1) {
+					c.close("momentary max", "libebur128", l.Loudness.MomentaryMax, lib.momentaryMax, tolLU)
+					c.close("momentary max", "ffmpeg", l.Loudness.MomentaryMax, ff.momentaryMax, tolLU)
+				}
+				if dur >= 3 && !math.IsInf(l.Loudness.Integrated, -1) {
+					c.close("short-term max", "libebur128", l.Loudness.ShortTermMax, lib.shortTermMax, tolLU)
+					c.close("short-term max", "ffmpeg", l.Loudness.ShortTermMax, ff.shortTermMax, tolLU)
+				}
+				if dur >= 20 {
+					// LRA needs a programme: on a few seconds the tools disagree among themselves by more than 1 LU
+					// (ffmpeg counts its zero-padded first short-term windows).
+					c.close("loudness range", "libebur128", l.Loudness.Range, lib.lra, tolLRA)
+					c.close("loudness range", "ffmpeg", l.Loudness.Range, ff.lra, tolLRA)
+				} else if dur >= 3 {
+					c.record("loudness range vs libebur128 (< 20 s, not checked)", l.Loudness.Range, lib.lra)
+				}
+				c.close("integrated", "EBU spec", l.Loudness.Integrated, j.wantI, tolLU)
+				c.close("loudness range", "EBU spec", l.Loudness.Range, j.wantLRA, tolLRA)
+				if j.wantMS {
+					c.close("momentary max", "EBU spec", l.Loudness.MomentaryMax, j.wantI, tolLU)
+					c.close("short-term max", "EBU spec", l.Loudness.ShortTermMax, j.wantI, tolLU)
+				}
+
+				// Sample statistics.
+				for k := range ch {
+					s := l.Channel[k]
+					c.close("sample peak", "astats", s.SamplePeak, as.samplePeak[k], tolPeak)
+					c.close("sample peak", "libebur128", s.SamplePeak, lib.samplePeak[k], tolPeak)
+					c.close("RMS", "astats", s.RMS, as.rms[k], tolRMS)
+					c.close("DC offset", "astats", s.DCOffset, as.dc[k], tolDC)
+					switch {
+					case !math.IsNaN(j.tp):
+						c.within("true peak", "the ideal", s.TruePeak, j.tp, 0.4, 0.2)
+					case ideal != nil && strings.HasPrefix(name, "white-noise"):
+						// Full-band white noise has as much energy at 23 kHz as at 1 kHz: no short
+						// oversampling filter passes it (BS.1770's reads it about 2 dB low). Recorded, not checked.
+						c.record("true peak vs the ideal, full-band white noise (not checked)", s.TruePeak, ideal[k])
+					case ideal != nil:
+						c.within("true peak", "the ideal", s.TruePeak, ideal[k], 0.4, 0.2)
+					}
+					// The tools' own estimates, for the record only: libebur128 oversamples 4x with a 48-tap filter
+					// and reads broadband signals low; ffmpeg reads 0.6 dB high at fs/4.
+					c.record("true peak vs libebur128", s.TruePeak, lib.truePeak[k])
+					c.record("true peak vs ffmpeg", s.TruePeak, ff.truePeak[k])
+				}
+				c.close("overall sample peak", "astats", l.Overall.SamplePeak, as.overallPeak, tolPeak)
+				c.close("overall RMS", "astats", l.Overall.RMS, as.overallRMS, tolRMS)
+				c.close("overall DC offset", "astats", l.Overall.DCOffset, as.overallDC, tolDC)
+			})
+		}
+	})
 
 	keys := make([]string, 0, len(dev.max))
 	for k := range dev.max {
