@@ -457,18 +457,34 @@ func TestFloatJSON(t *testing.T) {
 	}
 }
 
+// BenchmarkReport measures Report with no client (the cost of encoding a report, the baseline), with 100
+// clients that keep up, and with 100 stalled clients whose full queues make every offer drop the oldest report.
 func BenchmarkReport(b *testing.B) {
-	for _, n := range []int{0, 100} {
-		b.Run(fmt.Sprintf("clients=%d", n), func(b *testing.B) {
-			s := New(Options{ClientBuffer: 1 << 20})
-			for range n {
-				c := &client{queue: make(chan []byte, 1<<20), kick: make(chan struct{})}
+	for _, bc := range []struct {
+		name    string
+		clients int
+		stalled bool
+	}{{"clients=0", 0, false}, {"clients=100/reading", 100, false}, {"clients=100/stalled", 100, true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			s := New(Options{ClientBuffer: 16, WriteTimeout: time.Hour})
+			var queues []chan []byte
+			for range bc.clients {
+				c := &client{queue: make(chan []byte, 16), kick: make(chan struct{})}
 				s.clients[c] = struct{}{}
+				queues = append(queues, c.queue)
 			}
 			r := synth("studio", 0, -23)
 			b.ReportAllocs()
 			for b.Loop() {
 				s.Report(r)
+				if !bc.stalled {
+					for _, q := range queues {
+						<-q
+					}
+				}
+			}
+			if st := s.Stats(); bc.stalled != (st.Dropped > 0) || st.Disconnected != 0 {
+				b.Fatalf("stats %+v", st)
 			}
 		})
 	}

@@ -112,6 +112,7 @@ type watcher struct {
 	out, errOut   io.Writer
 	width         int
 	tty, color    bool
+	alt           bool // the terminal shows the alternate screen
 	once          bool
 	version       string
 	sources       map[string]*web.Update
@@ -126,11 +127,7 @@ func (e watchNotDaemon) Error() string { return "answered /events with " + e.sta
 
 func (w *watcher) run(ctx context.Context) int {
 	w.sources = map[string]*web.Update{}
-	if w.tty && !w.once {
-		// The alternate screen keeps the user's scrollback; the cursor is hidden while drawing.
-		fmt.Fprint(w.out, "\x1b[?1049h\x1b[?25l")
-		defer fmt.Fprint(w.out, "\x1b[?25h\x1b[?1049l")
-	}
+	defer w.leaveScreen()
 	for {
 		err := w.follow(ctx)
 		if ctx.Err() != nil || (w.once && err == nil) {
@@ -158,12 +155,26 @@ func (w *watcher) run(ctx context.Context) int {
 	}
 }
 
+// enterScreen switches a terminal to the alternate screen, which keeps the user's scrollback, and hides the
+// cursor while drawing.
+func (w *watcher) enterScreen() {
+	if w.tty && !w.once && !w.alt {
+		fmt.Fprint(w.out, "\x1b[?1049h\x1b[?25l")
+		w.alt = true
+	}
+}
+
+// leaveScreen undoes enterScreen.
+func (w *watcher) leaveScreen() {
+	if w.alt {
+		fmt.Fprint(w.out, "\x1b[?25h\x1b[?1049l")
+		w.alt = false
+	}
+}
+
 // fail reports a fatal error after leaving the alternate screen.
 func (w *watcher) fail(msg string) {
-	if w.tty && !w.once {
-		fmt.Fprint(w.out, "\x1b[?25h\x1b[?1049l")
-		w.tty = false // the deferred restore repeats harmlessly
-	}
+	w.leaveScreen()
 	fmt.Fprintln(w.errOut, "levelmeter watch:", msg)
 }
 
@@ -204,6 +215,7 @@ func (w *watcher) follow(ctx context.Context) error {
 	}
 	w.everConnected = true
 	w.status = "live"
+	w.enterScreen()
 
 	// A stream that falls silent (a daemon that hangs) is closed after a while; the server sends a heartbeat
 	// at least every 15 s.
@@ -328,13 +340,13 @@ func (ir *watchIdleReader) watch(ctx context.Context, c io.Closer) (stop func())
 
 // draw redraws the screen.
 func (w *watcher) draw() {
-	if w.tty && !w.once {
+	if w.alt {
 		if width, ok := watchTermWidth(w.out); ok {
 			w.width = width
 		}
 	}
 	frame := renderWatch(w.sources, w.frameHeader(), w.width, w.color)
-	if w.tty && !w.once {
+	if w.alt {
 		// Home, draw each line over the old one and clear its rest, clear below.
 		frame = "\x1b[H" + strings.ReplaceAll(frame, "\n", "\x1b[K\n") + "\x1b[J"
 	}
