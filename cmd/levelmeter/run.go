@@ -22,7 +22,9 @@ import (
 	"levelmeter/config"
 	"levelmeter/dsp"
 	"levelmeter/logreport"
+	"levelmeter/metrics"
 	"levelmeter/pipeline"
+	"levelmeter/web"
 )
 
 func init() {
@@ -360,6 +362,14 @@ func daemon(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int 
 	//	w := web.New(web.Options{Version: versionString()})
 	//	ext.add(w, "/", w.Handler())
 	// ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+	if cfg.HTTP.Metrics {
+		m := metrics.New(nil, metrics.Options{Version: versionString()})
+		ext.add(m, "/metrics", m.Handler())
+	}
+	if cfg.HTTP.Web {
+		wm := web.New(web.Options{Version: versionString(), ClientBuffer: max(256, 32*len(cfg.Sources))})
+		ext.add(wm, "/", wm.Handler())
+	}
 
 	var ln net.Listener
 	if cfg.HTTP.Listen != "" && ext.mux != nil {
