@@ -2,8 +2,10 @@ package web
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"testing"
 )
 
@@ -55,6 +57,27 @@ func FuzzFloat(f *testing.F) {
 		var w Float
 		if err := w.UnmarshalJSON(b); err != nil || w != v {
 			t.Fatalf("%s → %v → %s → %v, %v", in, v, b, w, err)
+		}
+	})
+}
+
+// FuzzAppendUpdate holds appendUpdate to encoding/json for arbitrary names, errors and levels.
+func FuzzAppendUpdate(f *testing.F) {
+	f.Add("studio", "", -23.0, 0.5, int64(7))
+	f.Add("caf\u00e9\u2028", "a\x00b", math.Inf(-1), math.NaN(), int64(-1))
+	f.Fuzz(func(t *testing.T, source, lastError string, level, corr float64, n int64) {
+		r := synth(source, int(n%100), level)
+		r.LastError = lastError
+		r.Interval.Correlation = corr
+		r.Interval.Channel[1].RMS = level
+		r.Counters.Captured = n
+		u := NewUpdate(r)
+		want, err := json.Marshal(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendUpdate(nil, &u); !bytes.Equal(got, want) {
+			t.Fatalf("appendUpdate: %s\njson.Marshal: %s", got, want)
 		}
 	})
 }

@@ -125,7 +125,11 @@ func New(opts Options) *Server {
 // Report sends r to every connected client without waiting for any of them.
 func (s *Server) Report(r *pipeline.Report) {
 	s.reports.Add(1)
-	frame := encodeEvent("report", NewUpdate(r))
+	u := NewUpdate(r)
+	frame := make([]byte, 0, 1024+512*len(u.Channels))
+	frame = append(frame, "event: report\ndata: "...)
+	frame = appendUpdate(frame, &u)
+	frame = append(frame, "\n\n"...)
 	now := time.Now()
 
 	s.mu.Lock()

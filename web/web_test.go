@@ -489,3 +489,25 @@ func BenchmarkReport(b *testing.B) {
 		})
 	}
 }
+
+// TestAppendUpdateIsJSON holds appendUpdate to the bytes encoding/json writes for the same Update.
+func TestAppendUpdateIsJSON(t *testing.T) {
+	withError := synth("caf\u00e9 <1> \"2\"", 3, -23)
+	withError.LastError = "device \"hw:1\" gone\n\tretrying & waiting"
+	eight := synth("eight", 5, -30)
+	eight.Interval.Channels, eight.Total.Channels = 8, 8
+	final := synth("fin", 9, math.Inf(-1))
+	final.Final = true
+	final.Started, final.Newest = time.Time{}, time.Time{}
+	reports := []*pipeline.Report{synth("studio", 0, -23.4), silentReport("quiet"), withError, eight, final, {}}
+	for _, r := range reports {
+		u := NewUpdate(r)
+		want, err := json.Marshal(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendUpdate(nil, &u); string(got) != string(want) {
+			t.Errorf("source %q:\nappendUpdate: %s\njson.Marshal: %s", r.Source, got, want)
+		}
+	}
+}
