@@ -20,8 +20,8 @@
 //   - Overall values combine the channels: the largest peak, the RMS of all samples, the DC offset of the
 //     channel with the largest magnitude.
 //   - True peak oversamples 4× below 88.2 kHz, 2× below 176.4 kHz, not above (BS.1770-4 Annex 2), with a filter
-//     flatter than the Annex's: within 0.05 dB of ideal interpolation up to 0.4·fs. It is never below the
-//     sample peak.
+//     flatter than the Annex's: within 0.04 dB of ideal interpolation up to 0.40·fs, 0.05 dB up to 0.42·fs. It
+//     is never below the sample peak.
 //
 // The Meter combines everything and splits time two ways: Levels covers everything since the meter was made or
 // reset, Interval what came since the previous Interval (a report period); the intervals partition the whole.

@@ -63,10 +63,11 @@ func checkStats(t *testing.T, what string, got Stats, w statsWant) {
 	if got.Clipped != w.clipped || got.NonFinite != w.nonFinite {
 		t.Errorf("%s: %d clipped, %d non-finite samples; want %d, %d", what, got.Clipped, got.NonFinite, w.clipped, w.nonFinite)
 	}
-	// The true peak is never below the sample peak, and for these signals never more than the overshoot of the
-	// band-limited reconstruction of a sample-sharp step above it: between the samples after a step from -a to
-	// +a, Σ sinc(n + ½) reaches 1.27·a (+2.1 dB).
-	if got.TruePeak < got.SamplePeak || got.TruePeak > got.SamplePeak+2.2 && !math.IsInf(got.SamplePeak, -1) {
+	// The true peak is never below the sample peak, and for these signals not far above it. A sample-sharp step
+	// from -a to +a overshoots to 1.27·a (+2.1 dB) between the samples after it; the int16 extremes alternate
+	// at fs/2, and a tone at fs/2 that starts from silence overshoots more the longer the filter (+2.3 dB with
+	// this one).
+	if got.TruePeak < got.SamplePeak || got.TruePeak > got.SamplePeak+2.5 && !math.IsInf(got.SamplePeak, -1) {
 		t.Errorf("%s: true peak %v dBTP for a sample peak of %v dBFS", what, got.TruePeak, got.SamplePeak)
 	}
 }

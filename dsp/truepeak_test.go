@@ -39,11 +39,11 @@ func TestTruePeakFilter(t *testing.T) {
 		}
 	}
 	for i := range tpTaps {
-		if math.Abs(h[i]-h[tpTaps-1-i]) > 1e-16 || math.Abs(q[i]-r[tpTaps-1-i]) > 1e-16 {
+		if math.Abs(h[i]-h[tpTaps-1-i]) > 1e-15 || math.Abs(q[i]-r[tpTaps-1-i]) > 1e-15 {
 			t.Fatalf("tap %d: the half phase is not symmetric, or the ¾ phase is not the ¼ phase reversed", i)
 		}
 	}
-	for _, band := range []struct{ f, maxDB float64 }{{0.35, 0.03}, {0.40, 0.05}} {
+	for _, band := range []struct{ f, maxDB float64 }{{0.35, 0.03}, {0.40, 0.04}, {0.42, 0.05}} {
 		worst := 0.0
 		for f := 0.0; f <= band.f; f += 0.001 {
 			for _, p := range []struct {
@@ -316,49 +316,75 @@ func TestTruePeakAnalytic(t *testing.T) {
 	}
 }
 
-// TestTruePeakNoise compares the true peak of low-passed noise with a reference 16× oversampler (a 96-tap
-// per-phase windowed sinc): a stand-in for programme material, where Annex 2's filter reads low.
+// TestTruePeakNoise compares the true peak of noise with a reference 16× oversampler (a 96-tap per-phase
+// windowed sinc): a stand-in for programme material, where Annex 2's filter reads low. Full-band pink noise (Paul
+// Kellet's filter) has energy up to fs/2, where no short filter is exact; the low-passed noise stops near 0.4·fs.
 func TestTruePeakNoise(t *testing.T) {
 	const frames = 24000
-	r := rand.New(rand.NewPCG(6, 6))
-	x := make([]float64, frames)
-	p := make([]float32, frames)
-	// White noise through a gentle 2-pole low-pass: pink-ish, with energy up to 0.4·fs.
-	var a, b float64
-	for i := range x {
-		a = 0.6*a + 0.4*r.NormFloat64()
-		b = 0.6*b + 0.4*a
-		p[i] = float32(0.25 * b * fadeIn(i, 500))
-		x[i] = float64(p[i])
-	}
-	// The reference: 16 phases of a long Kaiser-windowed sinc, evaluated directly.
-	const refTaps, refPhases = 96, 16
-	ref := 0.0
-	for n := range x {
-		ref = max(ref, math.Abs(x[n]))
-	}
-	for ph := 1; ph < refPhases; ph++ {
-		frac := float64(ph) / refPhases
-		h := make([]float64, refTaps)
-		for i := range h {
-			tt := float64(i-(refTaps/2-1)) - frac
-			rr := tt / (refTaps / 2)
-			h[i] = sinc(tt) * besselI0(10*math.Sqrt(max(0, 1-rr*rr))) / besselI0(10)
-		}
-		for s := 0; s+refTaps <= frames; s++ {
-			y := 0.0
-			for i, c := range h {
-				y += c * x[s+i]
+	for _, tc := range []struct {
+		name string
+		next func(r *rand.Rand) float64
+	}{
+		{"low-passed noise", func() func(r *rand.Rand) float64 {
+			var a, b float64
+			return func(r *rand.Rand) float64 {
+				a = 0.6*a + 0.4*r.NormFloat64()
+				b = 0.6*b + 0.4*a
+				return 0.25 * b
 			}
-			ref = max(ref, math.Abs(y))
+		}()},
+		{"pink noise", func() func(r *rand.Rand) float64 {
+			var b [7]float64
+			return func(r *rand.Rand) float64 {
+				w := r.NormFloat64() * 0.02
+				b[0] = 0.99886*b[0] + w*0.0555179
+				b[1] = 0.99332*b[1] + w*0.0750759
+				b[2] = 0.96900*b[2] + w*0.1538520
+				b[3] = 0.86650*b[3] + w*0.3104856
+				b[4] = 0.55000*b[4] + w*0.5329522
+				b[5] = -0.7616*b[5] - w*0.0168980
+				v := b[0] + b[1] + b[2] + b[3] + b[4] + b[5] + b[6] + w*0.5362
+				b[6] = w * 0.115926
+				return v
+			}
+		}()},
+	} {
+		r := rand.New(rand.NewPCG(6, 6))
+		x := make([]float64, frames)
+		p := make([]float32, frames)
+		for i := range x {
+			p[i] = float32(tc.next(r) * fadeIn(i, 500))
+			x[i] = float64(p[i])
 		}
-	}
-	m := newTestMeter(t, Config{SampleRate: 48000, Channels: 1})
-	m.Process(p)
-	got := m.Levels().Channel[0].TruePeak
-	a2 := DB(annex2TruePeak(x))
-	t.Logf("noise: %.4f dBTP, reference %.4f: error %+.4f dB (Annex 2 filter: %+.4f dB)", got, DB(ref), got-DB(ref), a2-DB(ref))
-	if d := got - DB(ref); d > 0.2 || d < -0.4 {
-		t.Errorf("noise: %.4f dBTP, reference %.4f: want +0.2/-0.4 dB", got, DB(ref))
+		// The reference: 16 phases of a long Kaiser-windowed sinc, evaluated directly.
+		const refTaps, refPhases = 96, 16
+		ref := 0.0
+		for n := range x {
+			ref = max(ref, math.Abs(x[n]))
+		}
+		for ph := 1; ph < refPhases; ph++ {
+			frac := float64(ph) / refPhases
+			h := make([]float64, refTaps)
+			for i := range h {
+				tt := float64(i-(refTaps/2-1)) - frac
+				rr := tt / (refTaps / 2)
+				h[i] = sinc(tt) * besselI0(10*math.Sqrt(max(0, 1-rr*rr))) / besselI0(10)
+			}
+			for s := 0; s+refTaps <= frames; s++ {
+				y := 0.0
+				for i, c := range h {
+					y += c * x[s+i]
+				}
+				ref = max(ref, math.Abs(y))
+			}
+		}
+		m := newTestMeter(t, Config{SampleRate: 48000, Channels: 1})
+		m.Process(p)
+		got := m.Levels().Channel[0].TruePeak
+		a2 := DB(annex2TruePeak(x))
+		t.Logf("%s: %.4f dBTP, reference %.4f: error %+.4f dB (Annex 2 filter: %+.4f dB)", tc.name, got, DB(ref), got-DB(ref), a2-DB(ref))
+		if d := got - DB(ref); d > 0.2 || d < -0.4 {
+			t.Errorf("%s: %.4f dBTP, reference %.4f: want +0.2/-0.4 dB", tc.name, got, DB(ref))
+		}
 	}
 }
