@@ -429,7 +429,8 @@ func daemon(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int 
 		cancel()
 		select {
 		case s := <-sigs:
-			log.Warn().Str("signal", s.String()).Msg("second signal: exiting without the summaries")
+			// Not through the log: its writer may be what holds the shutdown up.
+			fmt.Fprintf(stderr, "levelmeter run: second signal (%v): exiting without the summaries\n", s)
 			forceExit(exitForced)
 		case <-done:
 		}

@@ -297,8 +297,8 @@ func TestRunSecondSignal(t *testing.T) {
 		t.Fatal("the second signal did not force an exit")
 	}
 	<-done
-	if len(logLines(t, out.String(), "second signal: exiting without the summaries")) != 1 {
-		t.Fatalf("log:\n%s", out.String())
+	if errs.String() != "levelmeter run: second signal (interrupt): exiting without the summaries\n" {
+		t.Fatalf("stderr %q", errs.String())
 	}
 }
 

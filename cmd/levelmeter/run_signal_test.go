@@ -1,0 +1,181 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// daemonChildEnv holds, in a child process started by startDaemon, the arguments of `levelmeter run`.
+const daemonChildEnv = "LEVELMETER_RUN_CHILD_ARGS"
+
+// TestDaemonChild is not a test: it is `levelmeter run` in a child process (the test binary run again), so that
+// real signals reach a real process and its exit status is the one os.Exit gives.
+func TestDaemonChild(t *testing.T) {
+	args := os.Getenv(daemonChildEnv)
+	if args == "" {
+		t.Skip("runs only as the child of TestDaemonSignals")
+	}
+	var out io.Writer = os.Stdout
+	if os.Getenv(daemonChildEnv+"_SLOW") != "" {
+		out = &slowAfterStop{w: os.Stdout}
+	}
+	os.Exit(runRun(strings.Split(args, "\x1f"), out, os.Stderr))
+}
+
+// slowAfterStop is a log destination that turns slow once the daemon starts stopping, so that a second signal
+// surely arrives during the shutdown.
+type slowAfterStop struct {
+	w       io.Writer
+	stopped bool
+}
+
+func (s *slowAfterStop) Write(p []byte) (int, error) {
+	if s.stopped {
+		time.Sleep(500 * time.Millisecond)
+	}
+	if strings.Contains(string(p), `"stopping`) {
+		s.stopped = true
+	}
+	return s.w.Write(p)
+}
+
+type child struct {
+	cmd   *exec.Cmd
+	lines chan map[string]any
+	all   []map[string]any
+}
+
+func startDaemon(t *testing.T, slow bool, args ...string) *child {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestDaemonChild$")
+	// GORACE: a race build sleeps a second at exit by default; the exit's promptness is what is measured.
+	cmd.Env = append(os.Environ(), daemonChildEnv+"="+strings.Join(args, "\x1f"), "GORACE=atexit_sleep_ms=0")
+	if slow {
+		cmd.Env = append(cmd.Env, daemonChildEnv+"_SLOW=1")
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := &child{cmd: cmd, lines: make(chan map[string]any, 1024)}
+	go func() {
+		defer close(c.lines)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			var m map[string]any
+			if json.Unmarshal(sc.Bytes(), &m) == nil {
+				c.lines <- m
+			}
+		}
+		io.Copy(io.Discard, out)
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	return c
+}
+
+// waitLine reads the child's log until a line with message, or fails.
+func (c *child) waitLine(t *testing.T, message string) map[string]any {
+	t.Helper()
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case m, ok := <-c.lines:
+			if !ok {
+				t.Fatalf("the daemon's log ended without %q", message)
+			}
+			c.all = append(c.all, m)
+			if m["message"] == message {
+				return m
+			}
+		case <-timeout:
+			t.Fatalf("no %q within 20 s", message)
+		}
+	}
+}
+
+// wait returns the child's exit status and how long it took to exit.
+func (c *child) wait(t *testing.T) (int, time.Duration) {
+	t.Helper()
+	start := time.Now()
+	done := make(chan error, 1)
+	go func() {
+		for m := range c.lines {
+			c.all = append(c.all, m)
+		}
+		done <- c.cmd.Wait()
+	}()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				return 128 + int(ws.Signal()), time.Since(start) // as a shell reports it
+			}
+			return ee.ExitCode(), time.Since(start)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0, time.Since(start)
+	case <-time.After(20 * time.Second):
+		t.Fatal("the daemon did not exit within 20 s")
+	}
+	return -1, 0
+}
+
+// TestDaemonSignals runs the daemon as a process of its own on the shipped configuration: SIGTERM ends it with
+// the summary and status 0; SIGTERM followed by SIGINT during the shutdown ends it at once with status 130.
+func TestDaemonSignals(t *testing.T) {
+	if _, err := os.Stat("../../testdata/demo.wav"); err != nil {
+		t.Skip(err)
+	}
+	args := []string{"--config", "../../config.yaml", "--log-format", "json", "--listen", "", "--log-interval", "100ms"}
+
+	t.Run("SIGTERM", func(t *testing.T) {
+		c := startDaemon(t, false, args...)
+		c.waitLine(t, "levels")
+		c.cmd.Process.Signal(syscall.SIGTERM)
+		code, took := c.wait(t)
+		var summaries int
+		for _, m := range c.all {
+			if m["message"] == "summary" {
+				summaries++
+				checkSummary(t, m)
+			}
+		}
+		if code != 0 || summaries != 1 {
+			t.Fatalf("exit %d with %d summaries", code, summaries)
+		}
+		t.Logf("SIGTERM: exit 0 with the summary %v after the signal", took.Round(time.Millisecond))
+	})
+
+	t.Run("second signal", func(t *testing.T) {
+		// The child's log turns slow once it stops, so the shutdown lasts (a summary takes 500 ms to write)
+		// and the second signal surely comes during it.
+		c := startDaemon(t, true, args...)
+		c.waitLine(t, "levels")
+		c.cmd.Process.Signal(syscall.SIGTERM)
+		c.waitLine(t, "stopping: draining the rings and writing the summaries (signal again to exit at once)")
+		c.cmd.Process.Signal(syscall.SIGINT)
+		code, took := c.wait(t)
+		if code != exitForced || took > 300*time.Millisecond {
+			t.Fatalf("exit %d after %v, want %d at once", code, took, exitForced)
+		}
+		t.Logf("SIGTERM, then SIGINT during a shutdown held up by a slow log: exit %d %v after the SIGINT", code, took.Round(time.Millisecond))
+	})
+}
