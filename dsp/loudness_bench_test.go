@@ -1,9 +1,15 @@
 package dsp
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"testing"
+	"time"
 )
 
 // BenchmarkLoudnessProcess measures Process on 48 kHz audio in blocks of 4800 frames (100 ms), the size the
@@ -68,4 +74,50 @@ func BenchmarkLoudnessVsLibebur128(b *testing.B) {
 	b.ReportMetric(ours/rate, "x-realtime")
 	b.ReportMetric(lib, "libebur128-frames/s")
 	b.ReportMetric(ours/lib, "x-libebur128")
+}
+
+// BenchmarkLoudnessVsFFmpeg runs two minutes of 48 kHz stereo programme through LoudnessMeter and through
+// ffmpeg's ebur128 filter (loudness only, no peaks; raw float input from a file, so that ffmpeg decodes nothing),
+// and reports both rates and their ratio. ffmpeg's time is the best of three whole runs, start-up included (a
+// few tens of milliseconds against about a second of work).
+func BenchmarkLoudnessVsFFmpeg(b *testing.B) {
+	const rate, channels = 48000, 2
+	ffmpeg, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		b.Skip("ffmpeg is not installed")
+	}
+	p := loudProgramme(1, rate, channels, 120)
+	frames := len(p) / channels
+	raw := filepath.Join(b.TempDir(), "programme.f32")
+	buf := make([]byte, 4*len(p))
+	for i, v := range p {
+		binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(v))
+	}
+	if err := os.WriteFile(raw, buf, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	best := math.Inf(1)
+	for range 3 {
+		start := time.Now()
+		cmd := exec.Command(ffmpeg, "-nostats", "-hide_banner", "-loglevel", "error", "-f", "f32le",
+			"-ar", strconv.Itoa(rate), "-ac", strconv.Itoa(channels), "-i", raw, "-af", "ebur128", "-f", "null", "-")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("ffmpeg: %v\n%s", err, out)
+		}
+		best = min(best, time.Since(start).Seconds())
+	}
+	ff := float64(frames) / best
+
+	l := newLoudness(b, rate, channels, nil)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		feedLoudness(l, p, channels, rate/10)
+	}
+	b.StopTimer()
+	ours := float64(b.N) * float64(frames) / b.Elapsed().Seconds()
+	b.ReportMetric(ours, "frames/s")
+	b.ReportMetric(ours/rate, "x-realtime")
+	b.ReportMetric(ff, "ffmpeg-frames/s")
+	b.ReportMetric(ours/ff, "x-ffmpeg")
 }
