@@ -61,7 +61,6 @@ func lufs(energy float64) float64 { return -0.691 + 10*math.Log10(energy) }
 //
 // A LoudnessMeter is not safe for concurrent use. The zero LoudnessMeter measures nothing; use NewLoudnessMeter.
 type LoudnessMeter struct {
-	rate     int
 	channels int
 	sub      int // frames per 100 ms sub-block
 
@@ -106,7 +105,6 @@ func NewLoudnessMeter(sampleRate, channels int, weights []float64) (*LoudnessMet
 		return nil, fmt.Errorf("dsp: loudness: channels %d is out of range: want 1 to %d", channels, MaxChannels)
 	}
 	l := &LoudnessMeter{
-		rate:     sampleRate,
 		channels: channels,
 		sub:      (sampleRate + 5) / 10,
 		k:        newKWeight(sampleRate),
@@ -257,7 +255,7 @@ func (l *LoudnessMeter) window(n int) float64 {
 // Loudness returns the current values: Momentary and ShortTerm are those of the last complete window (-Inf until
 // the first 400 ms, respectively 3 s, have been measured, and for digital silence); the maxima are the loudest
 // complete windows since the start; Integrated is -Inf until a 400 ms block has passed the gates; Range is 0 until
-// a 3 s window has. It costs a microsecond or two after new sub-blocks and nothing otherwise; it allocates
+// 3 s windows have (and for a steady signal). It costs a microsecond or two after new sub-blocks and nothing otherwise; it allocates
 // nothing.
 func (l *LoudnessMeter) Loudness() Loudness {
 	inf := math.Inf(-1)
