@@ -31,7 +31,9 @@ type Config struct {
 // one goroutine feeds it and takes snapshots, and hands the snapshots (plain values) to others.
 //
 // Results do not depend on how the input is cut into blocks: a meter fed one frame at a time and one fed the same
-// frames in one block report the same levels, bit for bit.
+// frames in one block report the same levels, bit for bit. That is because the meter cuts time itself, into
+// ticks of 10 ms counted in frames from the start: sums run within a tick and are merged at its end, and the
+// display ballistics advance once per tick.
 type Meter struct {
 	cfg        Config
 	channels   int
