@@ -363,7 +363,7 @@ func main() {
 			"pink noise (seeded), independent channels, 0.5 s", "correlation about 0")
 	}
 	add("demo.wav", rate, 2, s16, demo(), "the live demo: 10 s of tones, chords and noise bursts at varied "+
-		"loudness, panned; loops cleanly", "integrated about -19 LUFS, momentary from silence to about -10 LUFS")
+		"loudness, panned; loops cleanly", "integrated -19.3 LUFS, LRA 5 LU, momentary max -11.9 LUFS, a quiet passage near -45 LUFS (6-8 s)")
 
 	writeREADME(filepath.Join(*dir, "README.md"), table)
 }
