@@ -46,7 +46,7 @@ pcm.fakemic_fast {
 pcm.!default "fakemic"
 CONF
 server="levelmeter-fakemic-$$"
-JACK_NO_AUDIO_RESERVATION=1 nohup jackd -n "$server" -d dummy -r 48000 -p 256 >"$dir/jackd.log" 2>&1 &
+JACK_NO_AUDIO_RESERVATION=1 nohup jackd -n "$server" -p 16 -d dummy -r 48000 -p 256 >"$dir/jackd.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 500); do
   if JACK_DEFAULT_SERVER="$server" jack_lsp >/dev/null 2>&1; then

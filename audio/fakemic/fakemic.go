@@ -89,7 +89,9 @@ func Start(dir string) (*Mic, error) {
 		return nil, fmt.Errorf("fakemic: %w", err)
 	}
 	defer log.Close()
-	m.cmd = exec.Command(jackd, "-n", m.Server, "-d", "dummy", "-r", fmt.Sprint(SampleRate), "-p", fmt.Sprint(Period))
+	// At most 16 ports (-p before -d): the default of 256 makes the server map 107 MB of shared memory, more
+	// than a container's default /dev/shm of 64 MB; 16 take 39 MB.
+	m.cmd = exec.Command(jackd, "-n", m.Server, "-p", "16", "-d", "dummy", "-r", fmt.Sprint(SampleRate), "-p", fmt.Sprint(Period))
 	m.cmd.Env = append(os.Environ(), "JACK_NO_AUDIO_RESERVATION=1")
 	m.cmd.Stdout, m.cmd.Stderr = log, log
 	dieWithParent(m.cmd)
