@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -29,6 +30,9 @@ import (
 
 func init() {
 	register(command{name: "run", summary: "meter the configured sources until SIGINT or SIGTERM", run: runRun})
+	// Log times to the millisecond, durations in milliseconds (zerolog's settings are global).
+	zerolog.TimeFieldFormat = "2006-01-02T15:04:05.000Z07:00"
+	zerolog.DurationFieldUnit = time.Millisecond
 }
 
 // Exit statuses of `levelmeter run`.
@@ -336,8 +340,6 @@ func daemon(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int 
 		printErr(stderr, err)
 		return exitUsage
 	}
-	zerolog.TimeFieldFormat = "2006-01-02T15:04:05.000Z07:00"
-	zerolog.DurationFieldUnit = time.Millisecond
 	log, err := logreport.NewLogger(stdout, cfg.Log.Format, cfg.Log.Level)
 	if err != nil {
 		printErr(stderr, err)
@@ -409,31 +411,47 @@ func daemon(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int 
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	done := make(chan struct{})
-	defer close(done)
+	done := make(chan struct{}) // closed when the run is over: the signal watchers end
+	var watchers sync.WaitGroup
+	defer func() {
+		close(done)
+		watchers.Wait()
+	}()
+	watchers.Add(1)
 	go func() {
+		defer watchers.Done()
 		var timeout <-chan time.Time
 		if fl.duration > 0 {
 			t := time.NewTimer(fl.duration)
 			defer t.Stop()
 			timeout = t.C
 		}
+		var why func()
 		select {
 		case s := <-sigs:
-			log.Info().Str("signal", s.String()).Msg("stopping: draining the rings and writing the summaries (signal again to exit at once)")
+			why = func() {
+				log.Info().Str("signal", s.String()).
+					Msg("stopping: draining the rings and writing the summaries (signal again to exit at once)")
+			}
 		case <-timeout:
-			log.Info().Dur("after_ms", fl.duration).Msg("stopping: the run's duration is over")
+			why = func() { log.Info().Dur("after_ms", fl.duration).Msg("stopping: the run's duration is over") }
 		case <-done:
 			return
 		}
+		// From here on a second signal is heard by a goroutine of its own and said on stderr, not through the
+		// log: the log's writer may be what holds the shutdown up.
+		watchers.Add(1)
+		go func() {
+			defer watchers.Done()
+			select {
+			case s := <-sigs:
+				fmt.Fprintf(stderr, "levelmeter run: second signal (%v): exiting without the summaries\n", s)
+				forceExit(exitForced)
+			case <-done:
+			}
+		}()
+		why()
 		cancel()
-		select {
-		case s := <-sigs:
-			// Not through the log: its writer may be what holds the shutdown up.
-			fmt.Fprintf(stderr, "levelmeter run: second signal (%v): exiting without the summaries\n", s)
-			forceExit(exitForced)
-		case <-done:
-		}
 	}()
 
 	runErr := p.Run(ctx)
