@@ -16,6 +16,7 @@ type Buffer[T any] struct {
 	head   int // slot of the oldest item
 	n      int // items held
 	closed bool
+	clear  bool // T holds pointers: vacated slots are zeroed
 	stats  Stats
 
 	items waiters // goroutines in Wait
@@ -28,7 +29,7 @@ func NewBuffer[T any](capacity int) (*Buffer[T], error) {
 	if capacity < 1 {
 		return nil, ErrInvalidCapacity
 	}
-	return &Buffer[T]{buf: make([]T, capacity), items: newWaiters(), space: newWaiters()}, nil
+	return &Buffer[T]{buf: make([]T, capacity), clear: hasPointers[T](), items: newWaiters(), space: newWaiters()}, nil
 }
 
 // slot returns the slot of the i-th oldest item.
@@ -160,8 +161,10 @@ func (b *Buffer[T]) Read(dst []T) int {
 	first, second := b.parts(0, n)
 	k := copy(dst, first)
 	copy(dst[k:], second)
-	clear(first)
-	clear(second)
+	if b.clear {
+		clear(first)
+		clear(second)
+	}
 	b.head = b.slot(n)
 	b.n -= n
 	b.stats.Read += uint64(n)
