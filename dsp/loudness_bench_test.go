@@ -1,7 +1,6 @@
 package dsp
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"os"
@@ -89,11 +88,7 @@ func BenchmarkLoudnessVsFFmpeg(b *testing.B) {
 	p := loudProgramme(1, rate, channels, 120)
 	frames := len(p) / channels
 	raw := filepath.Join(b.TempDir(), "programme.f32")
-	buf := make([]byte, 4*len(p))
-	for i, v := range p {
-		binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(v))
-	}
-	if err := os.WriteFile(raw, buf, 0o644); err != nil {
+	if err := os.WriteFile(raw, rawF32(p), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	best := math.Inf(1)

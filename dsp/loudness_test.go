@@ -949,17 +949,7 @@ func runLibebur128(tb testing.TB, bin string, p []float32, rate, channels int, w
 		args = append(args, strconv.FormatFloat(w, 'g', -1, 64))
 	}
 	cmd := exec.Command(bin, args...)
-	var raw []byte
-	if binary.NativeEndian.Uint16([]byte{1, 0}) == 1 && len(p) > 0 {
-		// the samples as they are in memory: converting them one by one is what costs, under the race detector
-		raw = unsafe.Slice((*byte)(unsafe.Pointer(&p[0])), 4*len(p))
-	} else {
-		raw = make([]byte, 4*len(p))
-		for i, v := range p {
-			binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(v))
-		}
-	}
-	cmd.Stdin = bytes.NewReader(raw)
+	cmd.Stdin = bytes.NewReader(rawF32(p))
 	out, err := cmd.Output()
 	if err != nil {
 		tb.Fatalf("libebur128 %v: %v", args, err)
@@ -1053,18 +1043,27 @@ func TestLibebur128(t *testing.T) {
 	}
 }
 
+// rawF32 returns p as raw little-endian float32 samples.
+func rawF32(p []float32) []byte {
+	if binary.NativeEndian.Uint16([]byte{1, 0}) == 1 && len(p) > 0 {
+		// the samples as they are in memory: converting them one by one is what costs, under the race detector
+		return unsafe.Slice((*byte)(unsafe.Pointer(&p[0])), 4*len(p))
+	}
+	raw := make([]byte, 4*len(p))
+	for i, v := range p {
+		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(v))
+	}
+	return raw
+}
+
 // runFFmpeg runs ffmpeg's ebur128 filter over p and returns its last integrated loudness and range, and the
 // largest momentary and short-term values it reported (it prints them to 0.001 LU every 100 ms).
 func runFFmpeg(tb testing.TB, ffmpeg string, p []float32, rate, channels int) (i, lra, mmax, smax float64) {
 	tb.Helper()
-	raw := make([]byte, 4*len(p))
-	for k, v := range p {
-		binary.LittleEndian.PutUint32(raw[4*k:], math.Float32bits(v))
-	}
 	cmd := exec.Command(ffmpeg, "-nostats", "-hide_banner", "-loglevel", "error",
 		"-f", "f32le", "-ar", strconv.Itoa(rate), "-ac", strconv.Itoa(channels), "-i", "pipe:0",
 		"-af", "ebur128=metadata=1,ametadata=print:file=-", "-f", "null", "-")
-	cmd.Stdin = bytes.NewReader(raw)
+	cmd.Stdin = bytes.NewReader(rawF32(p))
 	out, err := cmd.Output()
 	if err != nil {
 		tb.Fatalf("ffmpeg: %v", err)
