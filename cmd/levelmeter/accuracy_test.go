@@ -222,12 +222,12 @@ const (
 
 func TestAccuracy(t *testing.T) {
 	needTool(t, "ffmpeg")
-	buildEBUR128(t) // skips when gcc or libebur128 is missing
 	if testing.Short() {
 		t.Skip("-short: the reference comparison takes a minute")
 	}
-	dev := &deviations{max: map[string]float64{}, at: map[string]string{}}
 	dir := t.TempDir()
+	ebur128 := buildEBUR128(t, dir) // skips when gcc or libebur128 is missing
+	dev := &deviations{max: map[string]float64{}, at: map[string]string{}}
 
 	type job struct {
 		path               string
@@ -268,7 +268,7 @@ func TestAccuracy(t *testing.T) {
 				if !generated {
 					as = ffmpegAstats(t, j.path, ch)
 				}
-				lib := libebur128(t, j.path)
+				lib := libebur128(t, ebur128, j.path)
 				dur := a.duration()
 				var ideal []float64
 				if dur <= 1.1 && l.Frames > 0 {

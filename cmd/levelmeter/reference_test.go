@@ -8,7 +8,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
-	"fmt"
 	"io"
 	"math"
 	"os"
@@ -17,7 +16,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"levelmeter/audio/wavfile"
@@ -221,46 +219,30 @@ int main(int argc, char **argv) {
 }
 `
 
-var (
-	ebur128Once sync.Once
-	ebur128Bin  string
-	ebur128Err  error
-	ebur128Dir  string
-)
-
-// buildEBUR128 compiles the libebur128 reference once per test binary.
-func buildEBUR128(t *testing.T) string {
+// buildEBUR128 compiles the libebur128 reference into dir and returns its path. It skips the test when gcc or
+// libebur128 is missing.
+func buildEBUR128(t *testing.T, dir string) string {
 	t.Helper()
 	needTool(t, "gcc")
-	ebur128Once.Do(func() {
-		ebur128Dir, ebur128Err = os.MkdirTemp("", "levelmeter-ebur128-")
-		if ebur128Err != nil {
-			return
-		}
-		src := filepath.Join(ebur128Dir, "ebur128ref.c")
-		if ebur128Err = os.WriteFile(src, []byte(ebur128Source), 0o644); ebur128Err != nil {
-			return
-		}
-		ebur128Bin = filepath.Join(ebur128Dir, "ebur128ref")
-		out, err := exec.Command("gcc", "-O2", "-o", ebur128Bin, src, "-lebur128", "-lm").CombinedOutput()
-		if err != nil {
-			ebur128Err = fmt.Errorf("%v: %s", err, out)
-		}
-	})
-	if ebur128Err != nil {
-		if strings.Contains(ebur128Err.Error(), "ebur128.h") || strings.Contains(ebur128Err.Error(), "-lebur128") {
-			t.Skipf("libebur128 is not installed (apt-get install libebur128-dev, or make deps-test): %v", ebur128Err)
-		}
-		t.Fatalf("cannot build the libebur128 reference: %v", ebur128Err)
+	src := filepath.Join(dir, "ebur128ref.c")
+	if err := os.WriteFile(src, []byte(ebur128Source), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	return ebur128Bin
+	bin := filepath.Join(dir, "ebur128ref")
+	out, err := exec.Command("gcc", "-O2", "-o", bin, src, "-lebur128", "-lm").CombinedOutput()
+	if err != nil {
+		if bytes.Contains(out, []byte("ebur128.h")) || bytes.Contains(out, []byte("lebur128")) {
+			t.Skipf("libebur128 is not installed (apt-get install libebur128-dev, or make deps-test): %s", out)
+		}
+		t.Fatalf("cannot build the libebur128 reference: %v\n%s", err, out)
+	}
+	return bin
 }
 
-// libebur128 measures file with libebur128, fed the samples wavfile decodes (whose exactness the wavfile tests
+// libebur128 measures file with libebur128 (bin, from buildEBUR128), fed the samples wavfile decodes (whose exactness the wavfile tests
 // prove against go-audio and known samples).
-func libebur128(t *testing.T, file string) refLevels {
+func libebur128(t *testing.T, bin, file string) refLevels {
 	t.Helper()
-	bin := buildEBUR128(t)
 	r, err := wavfile.Open(file)
 	if err != nil {
 		t.Fatal(err)
