@@ -123,3 +123,17 @@ func BenchmarkWriterWrite(b *testing.B) {
 		cons.Read(buf[:len(block)])
 	}
 }
+
+// BenchmarkChannelBlock is the baseline for BenchmarkWriterWrite: the same 256-frame stereo block handed over
+// through a buffered Go channel of arrays (copied in and out), as a naive pipeline would.
+func BenchmarkChannelBlock(b *testing.B) {
+	c := make(chan [512]float32, 8)
+	var block, out [512]float32
+	b.ReportAllocs()
+	b.SetBytes(int64(len(block) * 4))
+	for b.Loop() {
+		c <- block
+		out = <-c
+	}
+	_ = out
+}
