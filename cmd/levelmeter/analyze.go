@@ -142,7 +142,7 @@ func analyzeFile(name string, withSeries bool) (*analysis, error) {
 	ch := info.Channels
 	var buf []float32
 	if withSeries {
-		a.series = newSeries(info.SampleRate)
+		a.series = newSeries()
 		buf = make([]float32, (info.SampleRate/10+1)*ch)
 	} else {
 		buf = make([]float32, readBlock*ch)
@@ -190,7 +190,7 @@ func (a *analysis) duration() float64 {
 	return float64(a.Levels.Frames) / float64(a.Info.SampleRate)
 }
 
-// range reports the loudness range, which is undefined (NaN) when nothing passed the gates.
+// lra reports the loudness range, which is undefined (NaN) when nothing passed the gates.
 func (a *analysis) lra() float64 {
 	l := a.Levels.Loudness
 	if math.IsInf(l.Integrated, -1) || math.IsNaN(l.Integrated) {

@@ -274,7 +274,7 @@ func TestPlotNames(t *testing.T) {
 
 // TestSeriesBounded: a plot's memory does not grow with the file's length.
 func TestSeriesBounded(t *testing.T) {
-	s := newSeries(48000)
+	s := newSeries()
 	var l dsp.Levels
 	for i := range 10 * maxPoints {
 		l.Loudness.Momentary = float64(i % 100)

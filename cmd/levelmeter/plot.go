@@ -29,7 +29,7 @@ type series struct {
 	per                           int // points merged per point: 1, 2, 4, ...
 }
 
-func newSeries(rate int) *series { return &series{per: 1} }
+func newSeries() *series { return &series{per: 1} }
 
 func (s *series) add(t float64, l dsp.Levels) {
 	m, st, pk := l.Loudness.Momentary, l.Loudness.ShortTerm, l.Overall.SamplePeak
