@@ -81,10 +81,10 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	fs := f.fs
 	fs.SetOutput(io.Discard) // the error is printed once, by the caller
 	fs.StringVar(&f.configPath, "config", "config.yaml", "the configuration `file`")
-	fs.Func("source", "meter `wav:FILE` (a WAV file) or device:NAME instead of the configured sources; repeatable", func(s string) error {
-		kind, arg, ok := strings.Cut(s, ":")
-		if !ok || (kind != "wav" && kind != "device") || arg == "" {
-			return fmt.Errorf("%q is not wav:FILE or device:NAME", s)
+	fs.Func("source", "meter `wav:FILE` (a WAV file) or device:NAME instead of the configured sources, "+
+		"optionally labelled LABEL=wav:FILE; repeatable", func(s string) error {
+		if _, _, err := parseSourceFlag(s); err != nil {
+			return err
 		}
 		f.sources = append(f.sources, s)
 		return nil
@@ -135,6 +135,28 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	return f, nil
 }
 
+// parseSourceFlag reads a --source value: [LABEL=]wav:FILE or [LABEL=]device:NAME.
+func parseSourceFlag(s string) (config.Source, string, error) {
+	var src config.Source
+	spec := s
+	if label, rest, ok := strings.Cut(s, "="); ok && !strings.Contains(label, ":") {
+		if label == "" {
+			return src, "", fmt.Errorf("%q has an empty label before =", s)
+		}
+		src.Name, spec = label, rest
+	}
+	kind, arg, ok := strings.Cut(spec, ":")
+	switch {
+	case !ok || arg == "" || (kind != "wav" && kind != "device"):
+		return src, "", fmt.Errorf("%q is not wav:FILE or device:NAME (optionally LABEL=wav:FILE)", s)
+	case kind == "wav":
+		src.WAV = arg
+	default:
+		src.Device = arg
+	}
+	return src, kind, nil
+}
+
 func (f *runFlags) set(name string) bool {
 	found := false
 	f.fs.Visit(func(fl *flag.Flag) {
@@ -168,12 +190,8 @@ func (f *runFlags) loadConfig() (*config.Config, string, error) {
 	if len(f.sources) > 0 {
 		cfg.Sources = nil
 		for _, s := range f.sources {
-			kind, arg, _ := strings.Cut(s, ":")
-			if kind == "wav" {
-				cfg.Sources = append(cfg.Sources, config.Source{WAV: arg})
-			} else {
-				cfg.Sources = append(cfg.Sources, config.Source{Device: arg})
-			}
+			src, _, _ := parseSourceFlag(s)
+			cfg.Sources = append(cfg.Sources, src)
 		}
 		cfg.SetBy("sources", "--source/--device")
 	}

@@ -211,6 +211,20 @@ func TestRunExitsAtEnd(t *testing.T) {
 	}
 }
 
+// TestRunTwoSources: two labelled sources from flags are metered side by side, each with its summary.
+func TestRunTwoSources(t *testing.T) {
+	var out, errs syncBuffer
+	code := daemon([]string{"--source", "a=wav:../../testdata/sine-s16-stereo.wav", "--source", "b=wav:../../testdata/sine-s16-stereo.wav",
+		"--pace", "fast", "--log-format", "json", "--config", "../../config.yaml", "--listen", ""}, &out, &errs, nil)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs.String())
+	}
+	sum := logLines(t, out.String(), "summary")
+	if len(sum) != 2 || sum[0]["source"] == sum[1]["source"] || sum[0]["captured"] != 24000.0 || sum[1]["captured"] != 24000.0 {
+		t.Fatalf("summaries %v", sum)
+	}
+}
+
 // TestRunNonFinite: NaN and Inf samples in a file are counted and reported, and do not poison the levels.
 func TestRunNonFinite(t *testing.T) {
 	var out, errs syncBuffer
@@ -329,7 +343,9 @@ func TestRunBadInput(t *testing.T) {
 		{"not a wav", []string{"--source", "wav:" + notWAV}, 1,
 			`levelmeter run: sources[0].wav (set by --source/--device): "` + notWAV + `" cannot be replayed: `},
 		{"bad source kind", []string{"--source", "mp3:x.mp3"}, 2,
-			`levelmeter run: invalid value "mp3:x.mp3" for flag -source: "mp3:x.mp3" is not wav:FILE or device:NAME`},
+			`levelmeter run: invalid value "mp3:x.mp3" for flag -source: "mp3:x.mp3" is not wav:FILE or device:NAME (optionally LABEL=wav:FILE)`},
+		{"same file twice", []string{"--source", "wav:../../testdata/silence.wav", "--source", "wav:../../testdata/silence.wav"}, 2,
+			`levelmeter run: sources[1].name (set by --source/--device): "silence" is already the name of sources[0]; source names must be unique (set name:)`},
 		{"bad interval", []string{"--source", "wav:../../testdata/silence.wav", "--report-interval", "0s"}, 2,
 			"levelmeter run: report_interval (set by --report-interval): 0s is out of range; must be 1ms to 1h"},
 		{"bad ring", []string{"--source", "wav:../../testdata/silence.wav", "--ring-capacity", "1000"}, 2,
