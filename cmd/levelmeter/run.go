@@ -194,6 +194,28 @@ func (f *runFlags) loadConfig() (*config.Config, string, error) {
 			cfg.Sources = append(cfg.Sources, src)
 		}
 		cfg.SetBy("sources", "--source/--device")
+		// The flags' sources take the defaults now; the flags below then override them like the file's, so
+		// that a zero given on the command line is reported, not replaced by a default.
+		cfg.SetDefaults()
+	}
+	var wavs, devices int
+	for _, s := range cfg.Sources {
+		if s.WAV != "" {
+			wavs++
+		} else {
+			devices++
+		}
+	}
+	for _, fl := range []struct {
+		names []string
+		n     int
+		kind  string
+	}{{[]string{"pace", "loop"}, wavs, "WAV file"}, {[]string{"sample-rate", "channels", "input-latency"}, devices, "device"}} {
+		for _, name := range fl.names {
+			if f.set(name) && fl.n == 0 {
+				return nil, "", fmt.Errorf("--%s applies to %s sources, and none is configured", name, fl.kind)
+			}
+		}
 	}
 	for i := range cfg.Sources {
 		s := &cfg.Sources[i]
@@ -228,10 +250,6 @@ func (f *runFlags) loadConfig() (*config.Config, string, error) {
 			s.RingCapacity = f.ringCapacity
 			cfg.SetBy(key+".ring_capacity", "--ring-capacity")
 		}
-	}
-	if len(f.sources) > 0 {
-		// Sources from flags get the defaults of what no flag set (zero values); the file's sources got theirs.
-		cfg.SetDefaults()
 	}
 	if f.set("report-interval") {
 		cfg.ReportInterval = f.reportInterval
