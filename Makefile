@@ -13,7 +13,7 @@ RACEFLAGS := -race -gcflags=github.com/gordonklaus/portaudio=-d=checkptr=0
 BUILD_DEBS := portaudio19-dev pkg-config
 TEST_DEBS  := $(BUILD_DEBS) jackd2 libasound2-plugins ffmpeg sox libebur128-dev chromium
 
-.PHONY: all build run test vet lint bench fuzz deps deps-test testdata clean
+.PHONY: all build run test vet lint bench bench-analyze fuzz fuzz-short deps deps-test testdata clean
 
 all: build
 
@@ -38,9 +38,25 @@ lint: vet
 
 test: deps-test vet
 	$(GO) test $(RACEFLAGS) -count=1 -timeout 20m ./...
+	@$(MAKE) --no-print-directory fuzz-short
+
+# Every parser of outside input is fuzzed: a few seconds each in `make test`, longer with `make fuzz`.
+FUZZ_PKGS := ./audio/wavfile ./config ./web
+fuzz-short:
+	./scripts/fuzz.sh 5 $(FUZZ_PKGS)
+
+fuzz:
+	./scripts/fuzz.sh $${FUZZTIME:-60} $(FUZZ_PKGS) ./dsp ./audio
 
 bench: deps-test
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./...
+
+# levelmeter analyze against ffmpeg's ebur128 on one hour of 48 kHz stereo 24-bit audio (made in /tmp once).
+bench-analyze: deps-test build
+	./scripts/bench-analyze.sh
+
+testdata:
+	./testdata/generate.sh
 
 clean:
 	rm -rf bin

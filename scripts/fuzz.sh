@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# fuzz.sh SECONDS [PACKAGE...] — runs every fuzz target in the packages (default: all) for SECONDS each.
+# go test -fuzz takes one target per run, so the targets are found and run one by one. New crashers are kept by
+# Go under the package's testdata/fuzz/ and fail the run: commit them as regression cases after fixing.
+set -euo pipefail
+secs=${1:?usage: fuzz.sh SECONDS [PACKAGE...]}
+shift
+pkgs=("$@")
+[ ${#pkgs[@]} -gt 0 ] || mapfile -t pkgs < <(go list ./...)
+for pkg in "${pkgs[@]}"; do
+  dir=$(go list -f '{{.Dir}}' "$pkg")
+  for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
+    echo "fuzz: $pkg $target (${secs}s)"
+    go test -run '^$' -fuzz "^${target}\$" -fuzztime "${secs}s" -fuzzminimizetime 10s "$pkg" 2>&1 | tail -n 3
+    [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "fuzz: $pkg $target failed"; exit 1; }
+  done
+done
