@@ -29,7 +29,11 @@ func NewBuffer[T any](capacity int) (*Buffer[T], error) {
 	if capacity < 1 {
 		return nil, ErrInvalidCapacity
 	}
-	return &Buffer[T]{buf: make([]T, capacity), clear: hasPointers[T](), items: newWaiters(), space: newWaiters()}, nil
+	buf, err := makeSlots[T](capacity)
+	if err != nil {
+		return nil, err
+	}
+	return &Buffer[T]{buf: buf, clear: hasPointers[T](), items: newWaiters(), space: newWaiters()}, nil
 }
 
 // slot returns the slot of the i-th oldest item.

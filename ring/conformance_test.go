@@ -63,6 +63,7 @@ func TestConformanceCapacity(t *testing.T) {
 		{-8, false, false}, {-1, false, false}, {0, false, false},
 		{1, true, true}, {2, true, true}, {3, true, false}, {6, true, false}, {8, true, true},
 		{1000, true, false}, {1024, true, true},
+		{1 << 62, false, false}, // a power of two, but more than any machine can hold
 	}
 	for _, r := range rings {
 		for _, tt := range tests {

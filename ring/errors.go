@@ -5,7 +5,7 @@ import "errors"
 // The errors the rings return. They are sentinel values: compare with == or errors.Is.
 var (
 	// ErrInvalidCapacity: a constructor was given a capacity it cannot honour.
-	ErrInvalidCapacity = errors.New("ring: invalid capacity: SPSC and MPSC need a power of two >= 1 (e.g. 1024), Buffer any size >= 1")
+	ErrInvalidCapacity = errors.New("ring: invalid capacity: SPSC and MPSC need a power of two >= 1 (e.g. 1024), Buffer any size >= 1, and the ring must fit in memory")
 	// ErrFull: a Push found no free slot. Nothing was stored; drop the item, or retry after the consumer has read.
 	ErrFull = errors.New("ring: full: the item was not stored; read from the ring or wait for free space, then retry")
 	// ErrEmpty: a Pop found nothing to read. Retry later or Wait for data.

@@ -37,6 +37,17 @@ func typeHasPointers(t reflect.Type) bool {
 
 func isPowerOfTwo(n int) bool { return n > 0 && n&(n-1) == 0 }
 
+// makeSlots allocates a ring's slots, turning a capacity too large to allocate at all into ErrInvalidCapacity
+// instead of a panic.
+func makeSlots[T any](n int) (s []T, err error) {
+	defer func() {
+		if recover() != nil {
+			s, err = nil, ErrInvalidCapacity
+		}
+	}()
+	return make([]T, n), nil
+}
+
 // waitSpins is how many times a Wait re-checks, yielding the processor in between, before it parks. Parking
 // costs a wake-up by the other side (a channel send and a goroutine switch); a short yield phase catches the
 // items that arrive within a few microseconds without that cost and without burning a core when idle.

@@ -71,9 +71,17 @@ func NewMPSC[T any](capacity int) (*MPSC[T], error) {
 	if !isPowerOfTwo(capacity) {
 		return nil, ErrInvalidCapacity
 	}
+	buf, err := makeSlots[T](capacity)
+	if err != nil {
+		return nil, err
+	}
+	hdr, err := makeSlots[stamp](capacity)
+	if err != nil {
+		return nil, err
+	}
 	return &MPSC[T]{
-		buf:   make([]T, capacity),
-		hdr:   make([]stamp, capacity),
+		buf:   buf,
+		hdr:   hdr,
 		mask:  uint64(capacity - 1),
 		size:  uint64(capacity),
 		clear: hasPointers[T](),

@@ -44,8 +44,12 @@ func NewSPSC[T any](capacity int) (*Producer[T], *Consumer[T], error) {
 	if !isPowerOfTwo(capacity) {
 		return nil, nil, ErrInvalidCapacity
 	}
+	buf, err := makeSlots[T](capacity)
+	if err != nil {
+		return nil, nil, err
+	}
 	r := &spsc[T]{
-		buf:      make([]T, capacity),
+		buf:      buf,
 		mask:     uint64(capacity - 1),
 		size:     uint64(capacity),
 		clear:    hasPointers[T](),
