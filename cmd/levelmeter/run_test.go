@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -194,7 +197,7 @@ func TestRunExitsAtEnd(t *testing.T) {
 	if _, err := os.Stat(wav); err != nil {
 		t.Skip(err)
 	}
-	code = daemon([]string{"--source", "wav:" + wav, "--pace", "fast", "--log-format", "json"}, &out, &errs, nil)
+	code = daemon([]string{"--source", "wav:" + wav, "--pace", "fast", "--log-format", "json", "--listen", "127.0.0.1:0"}, &out, &errs, nil)
 	if code != 0 || errs.String() != "" {
 		t.Fatalf("exit %d, stderr %q", code, errs.String())
 	}
@@ -223,6 +226,58 @@ func TestRunTwoSources(t *testing.T) {
 	if len(sum) != 2 || sum[0]["source"] == sum[1]["source"] || sum[0]["captured"] != 24000.0 || sum[1]["captured"] != 24000.0 {
 		t.Fatalf("summaries %v", sum)
 	}
+}
+
+// TestRunServesHTTP: the daemon serves its handlers on the listen address while it runs, and a signal stops it
+// promptly even with a live event-stream client connected.
+func TestRunServesHTTP(t *testing.T) {
+	if _, err := os.Stat("../../testdata/demo.wav"); err != nil {
+		t.Skip(err)
+	}
+	defer goleak.VerifyNone(t, append(runLeaks, goleak.IgnoreCurrent())...)
+	sigs := make(chan os.Signal, 2)
+	var out, errs syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- daemon([]string{"--config", "../../config.yaml", "--log-format", "json", "--listen", "127.0.0.1:0"}, &out, &errs, sigs)
+	}()
+	waitFor(t, &out, `"message":"levels"`)
+	start := logLines(t, out.String(), "levelmeter starting")
+	addr, _ := start[0]["listen"].(string)
+	if addr == "" {
+		sigs <- syscall.SIGTERM
+		<-done
+		t.Fatalf("no listen address in the start line %v", start[0])
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	for _, path := range []string{"/metrics", "/healthz", "/"} {
+		resp, err := client.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("GET %s: %s", path, resp.Status)
+		}
+	}
+	resp, err := client.Get("http://" + addr + "/events") // a client that stays connected
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	t0 := time.Now()
+	sigs <- syscall.SIGTERM
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errs.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the daemon did not stop within 10 s with an event-stream client connected")
+	}
+	io.Copy(io.Discard, resp.Body)
+	t.Logf("served /metrics, /healthz, / and /events on %s; stopped %v after SIGTERM with a client connected", addr, time.Since(t0).Round(time.Millisecond))
 }
 
 // TestRunNonFinite: NaN and Inf samples in a file are counted and reported, and do not poison the levels.
@@ -324,6 +379,11 @@ func TestRunBadInput(t *testing.T) {
 	os.WriteFile(notWAV, []byte("ID3\x04\x00\x00\x00\x00\x00\x00 this is an mp3 renamed"), 0o644)
 	unreadable := filepath.Join(dir, "locked.wav")
 	os.WriteFile(unreadable, []byte("RIFF"), 0o000)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
 	badYAML := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(badYAML, []byte("sources:\n  - device: default\n    chanels: 2\n"), 0o644)
 	for _, tc := range []struct {
@@ -358,6 +418,9 @@ func TestRunBadInput(t *testing.T) {
 			"levelmeter run: --channels applies to device sources, and none is configured"},
 		{"pace without file", []string{"--device", "default", "--pace", "fast"}, 2,
 			"levelmeter run: --pace applies to WAV file sources, and none is configured"},
+		{"address in use", []string{"--source", "wav:../../testdata/silence.wav", "--listen", busy.Addr().String()}, 1,
+			`levelmeter run: http.listen (set by --listen): "` + busy.Addr().String() + `" cannot be listened on: listen tcp ` +
+				busy.Addr().String() + `: bind: address already in use; another program (another levelmeter?) listens there: choose another with --listen or http.listen`},
 		{"argument", []string{"song.wav"}, 2,
 			`levelmeter run: unexpected argument "song.wav" (a WAV file is given as --source wav:song.wav)`},
 		{"log format", []string{"--source", "wav:../../testdata/silence.wav", "--log-format", "xml"}, 2,
