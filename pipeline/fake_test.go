@@ -14,12 +14,13 @@ import (
 
 // fakeSource is a device or file stand-in that delivers a known signal through the Writer contract.
 type fakeSource struct {
-	format    audio.Format
-	block     int           // frames per Write
-	total     int64         // frames before io.EOF; 0: until ctx is done
-	period    time.Duration // pause between blocks (a device's clock); 0: as fast as WaitFree allows
-	failAfter int           // each Run fails after this many blocks; 0: never
-	failFirst bool          // the first Run fails before delivering anything
+	format     audio.Format
+	block      int           // frames per Write
+	total      int64         // frames before io.EOF; 0: until ctx is done
+	period     time.Duration // pause between blocks (a device's clock); 0: as fast as WaitFree allows
+	failAfter  int           // each Run fails after this many blocks; 0: never
+	failFirst  bool          // the first Run fails before delivering anything
+	stallAfter int           // each Run stops delivering after this many blocks, without returning until ctx is done; negative: at once; 0: never
 
 	pos      int64 // frames generated so far, across runs (the signal continues after a restart)
 	offered  atomic.Int64
@@ -68,6 +69,10 @@ func (f *fakeSource) Run(ctx context.Context, w audio.Writer) error {
 		}
 		if f.failAfter > 0 && blocks == f.failAfter {
 			return errUnplugged
+		}
+		if f.stallAfter != 0 && blocks == max(0, f.stallAfter) {
+			<-ctx.Done()
+			return nil
 		}
 		n := int64(f.block)
 		if f.total > 0 {

@@ -13,6 +13,10 @@
 //   - A source that fails is restarted with exponential backoff while the others keep going; a source that
 //     fails before it delivered anything ends the run with its error; a finite source that ends (io.EOF) gets
 //     its Final report and the others keep going.
+//   - A source that stops delivering without failing (its Run neither writes nor returns) is noticed after its
+//     stall timeout, its Run is cancelled, and it fails with ErrStalled like any other failure. A source
+//     waiting for room in a full ring (a file read as fast as the meter goes, behind a stalled meter) is not
+//     stalled.
 //
 // The flow for each source:
 //
@@ -43,6 +47,9 @@ type Input struct {
 	// ClipLevel overrides Options.Meter.ClipLevel for this input when not 0: a source that knows its integer
 	// format sets the positive extreme (32767/32768 for 16 bits) so that both extremes count as clipped.
 	ClipLevel float64
+	// StallTimeout overrides Options.StallTimeout for this input when not 0 (negative: never). A source whose
+	// blocks are long (seconds of audio each) needs a few blocks' time.
+	StallTimeout time.Duration
 }
 
 // Options configure a Pipeline. The zero values of the optional fields select the defaults.
@@ -67,6 +74,14 @@ type Options struct {
 	// (default 100 ms) and doubles with each failure up to MaxBackoff (default 10 s); a source that ran for
 	// longer than MaxBackoff before failing starts again from MinBackoff.
 	MinBackoff, MaxBackoff time.Duration
+
+	// StallTimeout is how long a source may go without delivering a block, while its ring has room, before
+	// its Run is cancelled and the source restarted as failed (ErrStalled). The first block of each Run is
+	// allowed twice as long, as a device may take a while to start. 0 selects DefaultStallTimeout; a negative
+	// value never gives up. It must exceed the time between two of the source's blocks. A Source whose Run
+	// does not return when its context is cancelled cannot be restarted (it must not run twice at once): the
+	// pipeline then waits for it.
+	StallTimeout time.Duration
 
 	// QueueLen is the capacity of the report queue; 0 selects 64 per source. It is rounded up to a power of two.
 	QueueLen int
@@ -147,10 +162,18 @@ type stream struct {
 	started    time.Time
 	supervised chan struct{} // closed when the supervisor has closed the producer
 	hook       func(source string, n int)
+	stall      time.Duration // <= 0: no watchdog
 }
 
 // DefaultRingFrames is the ring capacity, in frames, of an Input that does not set one.
 const DefaultRingFrames = 16384
+
+// DefaultStallTimeout is the stall timeout of a pipeline that does not set one. It is longer than
+// audio.Device's own (2 s, 4 s before the first block), so that a device's more specific error comes first.
+const DefaultStallTimeout = 5 * time.Second
+
+// ErrStalled is the failure of a source that stopped delivering blocks without returning from Run.
+var ErrStalled = errors.New("the source stopped delivering audio")
 
 // New checks opts and makes the rings and meters. Errors name the input.
 func New(opts Options) (*Pipeline, error) {
@@ -167,6 +190,9 @@ func New(opts Options) (*Pipeline, error) {
 		opts.MaxBackoff = 10 * time.Second
 	}
 	opts.MaxBackoff = max(opts.MaxBackoff, opts.MinBackoff)
+	if opts.StallTimeout == 0 {
+		opts.StallTimeout = DefaultStallTimeout
+	}
 	if opts.QueueLen <= 0 {
 		opts.QueueLen = 64 * len(opts.Inputs)
 	}
@@ -225,7 +251,12 @@ func (p *Pipeline) newStream(in Input) (*stream, error) {
 	// The meter takes the ring in pieces of at most a quarter of it (and at most 100 ms of audio), so a report
 	// is never late by more than one piece.
 	piece := max(1, min(frames/4, f.SampleRate/10))
+	stall := in.StallTimeout
+	if stall == 0 {
+		stall = p.opts.StallTimeout
+	}
 	return &stream{
+		stall:      stall,
 		name:       in.Name,
 		src:        in.Source,
 		format:     f,
@@ -289,7 +320,7 @@ func (p *Pipeline) supervise(ctx context.Context, s *stream, stop context.Cancel
 	backoff := p.opts.MinBackoff
 	for attempt := 0; ; {
 		start := time.Now()
-		err := s.src.Run(ctx, s.w)
+		err := p.runWatched(ctx, s)
 		if ctx.Err() != nil {
 			return
 		}
@@ -324,6 +355,65 @@ func (p *Pipeline) supervise(ctx context.Context, s *stream, stop context.Cancel
 		attempt++
 		s.restarts.Add(1)
 		p.event(Event{Source: s.name, Kind: SourceRestarted, Attempt: attempt})
+	}
+}
+
+// runWatched runs s's source once. A watchdog cancels the run when the source delivers no block for its stall
+// timeout while its ring has room, and the run's error is then ErrStalled.
+func (p *Pipeline) runWatched(ctx context.Context, s *stream) error {
+	if s.stall <= 0 {
+		return s.src.Run(ctx, s.w)
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	var stalled atomic.Pointer[time.Duration]
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		s.watch(rctx, cancel, &stalled)
+	}()
+	err := s.src.Run(rctx, s.w)
+	cancel()
+	<-watched
+	if d := stalled.Load(); d != nil && ctx.Err() == nil {
+		return fmt.Errorf("%w: no block for %v", ErrStalled, d.Round(time.Millisecond))
+	}
+	return err
+}
+
+// watch looks a few times per stall timeout at s's block counter until ctx is done; when it has not moved for
+// the timeout (twice that before the run's first block) while the ring had room, it records how long and cancels.
+func (s *stream) watch(ctx context.Context, cancel context.CancelFunc, stalled *atomic.Pointer[time.Duration]) {
+	poll := max(time.Millisecond, s.stall/8)
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	blocks := s.w.blocks.Load()
+	first := true
+	last := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			b := s.w.blocks.Load()
+			// A ring at least half full means the meter is behind: a source waiting for room (a fast file)
+			// is held up by the pipeline, not stalled, and a paced one keeps writing and dropping.
+			if b != blocks || s.cons.Len() >= s.frames/2*s.format.Channels {
+				if b != blocks {
+					first = false
+				}
+				blocks, last = b, now
+				continue
+			}
+			limit := s.stall
+			if first {
+				limit *= 2
+			}
+			if d := now.Sub(last); d >= limit {
+				stalled.Store(&d)
+				cancel()
+				return
+			}
+		}
 	}
 }
 
