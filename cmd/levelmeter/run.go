@@ -43,6 +43,12 @@ const (
 	exitForced = 130 // a second signal cut the shutdown short
 )
 
+// sameSignalWindow is how soon after the first signal another one counts as the same request to stop. GNU
+// timeout, and shells and supervisors that signal a whole process group, send SIGTERM to the daemon and then
+// again to its group at once: without the window that second copy would cut the summaries short. A person who
+// means to force the exit presses Ctrl-C again well after this.
+const sameSignalWindow = 250 * time.Millisecond
+
 // forceExit ends the process when a second signal arrives during the shutdown; tests replace it.
 var forceExit = os.Exit
 
@@ -115,8 +121,9 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 		fmt.Fprintln(stderr, "usage: levelmeter run [--config FILE] [--source wav:FILE | --device NAME]... [flags]")
 		fmt.Fprintln(stderr)
 		fmt.Fprintln(stderr, "Meters the configured sources and logs their levels until SIGINT or SIGTERM, then logs a summary per")
-		fmt.Fprintln(stderr, "source and exits 0. A second signal exits at once (status 130). Flags override the configuration file;")
-		fmt.Fprintln(stderr, "--source and --device replace its sources. Without --config, config.yaml is read if it is there.")
+		fmt.Fprintln(stderr, "source and exits 0. A second signal exits at once (status 130); one within 250 ms of the first is taken")
+		fmt.Fprintln(stderr, "for a copy of it (timeout(1) signals the process and then its group). Flags override the configuration")
+		fmt.Fprintln(stderr, "file; --source and --device replace its sources. Without --config, config.yaml is read if it is there.")
 		fmt.Fprintln(stderr)
 		fs.SetOutput(stderr)
 		fs.PrintDefaults()
@@ -463,8 +470,10 @@ func daemon(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int 
 			timeout = t.C
 		}
 		var why func()
+		var first time.Time
 		select {
 		case s := <-sigs:
+			first = time.Now()
 			why = func() {
 				log.Info().Str("signal", s.String()).
 					Msg("stopping: draining the rings and writing the summaries (signal again to exit at once)")
@@ -479,11 +488,18 @@ func daemon(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int 
 		watchers.Add(1)
 		go func() {
 			defer watchers.Done()
-			select {
-			case s := <-sigs:
-				fmt.Fprintf(stderr, "levelmeter run: second signal (%v): exiting without the summaries\n", s)
-				forceExit(exitForced)
-			case <-done:
+			for {
+				select {
+				case s := <-sigs:
+					if !first.IsZero() && time.Since(first) < sameSignalWindow {
+						continue // the same request, sent twice (to the process and to its group)
+					}
+					fmt.Fprintf(stderr, "levelmeter run: second signal (%v): exiting without the summaries\n", s)
+					forceExit(exitForced)
+					return
+				case <-done:
+					return
+				}
 			}
 		}()
 		why()

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -34,15 +35,19 @@ func TestDaemonChild(t *testing.T) {
 // surely arrives during the shutdown.
 type slowAfterStop struct {
 	w       io.Writer
+	mu      sync.Mutex
 	stopped bool
 }
 
 func (s *slowAfterStop) Write(p []byte) (int, error) {
-	if s.stopped {
-		time.Sleep(500 * time.Millisecond)
-	}
+	s.mu.Lock()
+	stopped := s.stopped
 	if strings.Contains(string(p), `"stopping`) {
 		s.stopped = true
+	}
+	s.mu.Unlock()
+	if stopped {
+		time.Sleep(500 * time.Millisecond)
 	}
 	return s.w.Write(p)
 }
@@ -171,6 +176,7 @@ func TestDaemonSignals(t *testing.T) {
 		c.waitLine(t, "levels")
 		c.cmd.Process.Signal(syscall.SIGTERM)
 		c.waitLine(t, "stopping: draining the rings and writing the summaries (signal again to exit at once)")
+		time.Sleep(sameSignalWindow + 50*time.Millisecond) // a copy sent at once counts as the same request
 		c.cmd.Process.Signal(syscall.SIGINT)
 		code, took := c.wait(t)
 		if code != exitForced || took > 300*time.Millisecond {
@@ -178,4 +184,69 @@ func TestDaemonSignals(t *testing.T) {
 		}
 		t.Logf("SIGTERM, then SIGINT during a shutdown held up by a slow log: exit %d %v after the SIGINT", code, took.Round(time.Millisecond))
 	})
+}
+
+// TestDaemonUnderTimeout: GNU timeout sends SIGTERM to the daemon and then to its whole process group, so two
+// signals arrive at once; they are one request to stop, and the daemon exits 0 with its summary.
+func TestDaemonUnderTimeout(t *testing.T) {
+	bin, err := exec.LookPath("timeout")
+	if err != nil {
+		t.Skip("coreutils' timeout is not installed")
+	}
+	if _, err := os.Stat("../../testdata/demo.wav"); err != nil {
+		t.Skip(err)
+	}
+	args := []string{"--config", "../../config.yaml", "--log-format", "json", "--listen", "", "--log-interval", "100ms"}
+	// --preserve-status: timeout exits with the daemon's status instead of 124.
+	cmd := exec.Command(bin, "--preserve-status", "-s", "TERM", "1.5", os.Args[0], "-test.run=^TestDaemonChild$")
+	// The log turns slow once the daemon stops, so that the group's copy of the signal surely arrives during the
+	// shutdown (when the two arrive together the kernel may merge them, which would hide a regression).
+	cmd.Env = append(os.Environ(), daemonChildEnv+"="+strings.Join(args, "\x1f"), daemonChildEnv+"_SLOW=1",
+		"GORACE=atexit_sleep_ms=0")
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	var summaries int
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m["message"] == "summary" {
+			summaries++
+			checkSummary(t, m)
+		}
+	}
+	if err != nil || summaries != 1 || strings.Contains(stderr.String(), "second signal") {
+		t.Fatalf("timeout 1.5 levelmeter run: %v, %d summaries; stderr:\n%s", err, summaries, stderr.String())
+	}
+	t.Logf("under timeout(1): SIGTERM to the daemon and to its group, exit 0 with the summary")
+}
+
+// TestRunSignalCopy: a second signal within sameSignalWindow of the first (a process group's copy) is the same
+// request to stop: no forced exit, the summary is written and the status is 0.
+func TestRunSignalCopy(t *testing.T) {
+	if _, err := os.Stat("../../testdata/demo.wav"); err != nil {
+		t.Skip(err)
+	}
+	forced := make(chan int, 1)
+	forceExit = func(code int) { forced <- code }
+	defer func() { forceExit = os.Exit }()
+	sigs := make(chan os.Signal, 2)
+	var out, errs syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- daemon([]string{"--config", "../../config.yaml", "--log-format", "json", "--listen", ""},
+			&slowAfterStop{w: &out}, &errs, sigs)
+	}()
+	waitFor(t, &out, "levelmeter starting")
+	sigs <- syscall.SIGTERM
+	sigs <- syscall.SIGTERM
+	select {
+	case code := <-done:
+		if code != 0 || len(logLines(t, out.String(), "summary")) != 1 || errs.String() != "" {
+			t.Fatalf("exit %d, stderr %q, log:\n%s", code, errs.String(), out.String())
+		}
+	case code := <-forced:
+		t.Fatalf("the copy of the signal forced exit %d", code)
+	case <-time.After(20 * time.Second):
+		t.Fatal("the daemon did not stop")
+	}
 }
