@@ -398,9 +398,11 @@ func TestWatchStall(t *testing.T) {
 		})
 	}
 	t.Run("keeps going", func(t *testing.T) {
-		d := &Device{StallTimeout: 40 * time.Millisecond}
+		// Blocks come every 5 ms; the generous timeout keeps a loaded machine's scheduling delays from
+		// looking like a stall.
+		d := &Device{StallTimeout: 500 * time.Millisecond}
 		cb := &callback{}
-		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
 		defer cancel()
 		stop := make(chan struct{})
 		defer close(stop)
