@@ -75,6 +75,10 @@ type Source struct {
 	// RingCapacity is how many frames the ring between the source and its meter holds: a power of two from
 	// 16 to 16777216. Default 16384 (341 ms at 48 kHz).
 	RingCapacity int `yaml:"ring_capacity"`
+	// Realtime asks for real-time scheduling (SCHED_FIFO, priority 1) for the device's audio thread, so that a
+	// loaded machine does not starve the stream; without the privilege (CAP_SYS_NICE or an rtprio limit) the
+	// thread keeps its normal priority. Default true (SetDefaults makes it non-nil for a device). Devices only.
+	Realtime *bool `yaml:"realtime"`
 }
 
 // Log configures the log reporter.
@@ -139,6 +143,9 @@ func Default() *Config {
 	}
 }
 
+// RealtimeOn reports whether s asks for real-time scheduling: Realtime, or its default (true) when unset.
+func (s *Source) RealtimeOn() bool { return s.Realtime == nil || *s.Realtime }
+
 // IsDevice reports whether s is a device (not a WAV file).
 func (s *Source) IsDevice() bool { return s.WAV == "" }
 
@@ -162,6 +169,10 @@ func (c *Config) SetDefaults() {
 			}
 			if s.Channels == 0 {
 				s.Channels = DefaultChannels
+			}
+			if s.Realtime == nil {
+				on := true
+				s.Realtime = &on
 			}
 		} else if s.Pace == "" {
 			s.Pace = PaceRealtime
@@ -222,6 +233,9 @@ func (c *Config) Validate() error {
 			}
 			if s.InputLatency != 0 {
 				add(p+".input_latency", s.InputLatency, "applies to devices only; remove it from a wav source")
+			}
+			if s.Realtime != nil {
+				add(p+".realtime", *s.Realtime, "applies to devices only; remove it from a wav source")
 			}
 		} else if s.Device != "" {
 			if s.Pace != "" {

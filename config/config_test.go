@@ -67,6 +67,10 @@ func TestDefaults(t *testing.T) {
 	}
 	dev, file := c.Sources[0], c.Sources[1]
 	want := Source{Name: "default", Device: "default", SampleRate: 48000, Channels: 2, FramesPerBuffer: 256, RingCapacity: 16384}
+	if dev.Realtime == nil || !*dev.Realtime {
+		t.Errorf("device source realtime %v, want true", dev.Realtime)
+	}
+	dev.Realtime = nil
 	if dev != want {
 		t.Errorf("device source %+v, want %+v", dev, want)
 	}
@@ -91,6 +95,7 @@ sources:
     frames_per_buffer: 128
     input_latency: 10ms
     ring_capacity: 4096
+    realtime: false
   - name: file
     wav: `+wav+`
     pace: fast
@@ -112,8 +117,13 @@ http:
 	}
 	want := Source{Name: "mic", Device: "3", SampleRate: 44100, Channels: 1, FramesPerBuffer: 128,
 		InputLatency: 10 * time.Millisecond, RingCapacity: 4096}
-	if c.Sources[0] != want {
-		t.Errorf("mic %+v, want %+v", c.Sources[0], want)
+	got := c.Sources[0]
+	if got.Realtime == nil || *got.Realtime || got.RealtimeOn() {
+		t.Errorf("mic realtime %v, want false", got.Realtime)
+	}
+	got.Realtime = nil
+	if got != want {
+		t.Errorf("mic %+v, want %+v", got, want)
 	}
 	if s := c.Sources[1]; s.Pace != PaceFast || !s.Loop {
 		t.Errorf("file %+v", s)
@@ -137,7 +147,7 @@ func TestBadConfigs(t *testing.T) {
 		{"unknown top key", src + "report_intervl: 1s\n",
 			`3: report_intervl: unknown key; did you mean report_interval? Valid keys are sources, report_interval, peak_hold, peak_decay, log, http`},
 		{"unknown source key", "sources:\n  - device: default\n    chanels: 2\n",
-			`3: sources[0].chanels: unknown key; did you mean channels? Valid keys in sources[0] are name, device, wav, pace, loop, sample_rate, channels, frames_per_buffer, input_latency, ring_capacity`},
+			`3: sources[0].chanels: unknown key; did you mean channels? Valid keys in sources[0] are name, device, wav, pace, loop, sample_rate, channels, frames_per_buffer, input_latency, ring_capacity, realtime`},
 		{"unknown nested key", src + "log:\n  colour: true\n",
 			`4: log.colour: unknown key; valid keys in log are level, format, interval`},
 		{"duplicate key", src + "peak_hold: 1s\npeak_hold: 2s\n",
@@ -194,6 +204,10 @@ func TestBadConfigs(t *testing.T) {
 			`3: sources[0].loop: true applies to wav sources only`},
 		{"latency on file", "sources:\n  - wav: " + wav + "\n    input_latency: 5ms\n",
 			`3: sources[0].input_latency: 5ms applies to devices only; remove it from a wav source`},
+		{"realtime on file", "sources:\n  - wav: " + wav + "\n    realtime: true\n",
+			`3: sources[0].realtime: true applies to devices only; remove it from a wav source`},
+		{"realtime not a bool", "sources:\n  - device: default\n    realtime: sometimes\n",
+			`3: sources[0].realtime: "sometimes" is not true or false`},
 		{"log level", src + "log:\n  level: loud\n",
 			`4: log.level: "loud" is not a level; use trace, debug, info, warn or error`},
 		{"log format", src + "log:\n  format: xml\n",

@@ -197,6 +197,9 @@ func (w *walker) value(n *yaml.Node, t reflect.Type, path string) {
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return // an empty value: the default stays
 	}
+	if t.Kind() == reflect.Pointer { // an optional value whose default is not its zero (a bool that is true)
+		t = t.Elem()
+	}
 	if path != "" {
 		w.recordRaw(path, n)
 	}

@@ -72,6 +72,7 @@ type runFlags struct {
 	channels        int
 	framesPerBuffer int
 	inputLatency    time.Duration
+	realtime        bool
 	ringCapacity    int
 	reportInterval  time.Duration
 	peakHold        time.Duration
@@ -109,6 +110,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	fs.IntVar(&f.channels, "channels", 0, "devices' channel `count`, 1 to 8")
 	fs.IntVar(&f.framesPerBuffer, "frames-per-buffer", 0, "every source's block size, `frames`")
 	fs.DurationVar(&f.inputLatency, "input-latency", 0, "devices' input `latency`")
+	fs.BoolVar(&f.realtime, "realtime", true, "ask real-time scheduling for devices' audio threads (--realtime=false: normal priority)")
 	fs.IntVar(&f.ringCapacity, "ring-capacity", 0, "every source's ring capacity, `frames` (a power of two)")
 	fs.DurationVar(&f.reportInterval, "report-interval", 0, "how often levels are reported (`duration`)")
 	fs.DurationVar(&f.peakHold, "peak-hold", 0, "peak-hold time (`duration`)")
@@ -217,7 +219,7 @@ func (f *runFlags) loadConfig() (*config.Config, string, error) {
 		names []string
 		n     int
 		kind  string
-	}{{[]string{"pace", "loop"}, wavs, "WAV file"}, {[]string{"sample-rate", "channels", "input-latency"}, devices, "device"}} {
+	}{{[]string{"pace", "loop"}, wavs, "WAV file"}, {[]string{"sample-rate", "channels", "input-latency", "realtime"}, devices, "device"}} {
 		for _, name := range fl.names {
 			if f.set(name) && fl.n == 0 {
 				return nil, "", fmt.Errorf("--%s applies to %s sources, and none is configured", name, fl.kind)
@@ -247,6 +249,11 @@ func (f *runFlags) loadConfig() (*config.Config, string, error) {
 			if f.set("input-latency") {
 				s.InputLatency = f.inputLatency
 				cfg.SetBy(key+".input_latency", "--input-latency")
+			}
+			if f.set("realtime") {
+				on := f.realtime
+				s.Realtime = &on
+				cfg.SetBy(key+".realtime", "--realtime")
 			}
 		}
 		if f.set("frames-per-buffer") {
@@ -329,12 +336,19 @@ func openInputs(cfg *config.Config) ([]pipeline.Input, error) {
 				Channels:        s.Channels,
 				FramesPerBuffer: s.FramesPerBuffer,
 				Latency:         s.InputLatency,
+				Realtime:        s.RealtimeOn(),
 			}
 			if err := d.Check(); err != nil {
 				return nil, cfg.Errorf(key+".device", s.Device, "(%d Hz, %d channels) cannot be opened: %v",
 					d.Format().SampleRate, d.Format().Channels, err)
 			}
 			in.Source = d
+		}
+		// The pipeline restarts a source that delivers nothing for its stall timeout; a source with long blocks
+		// gets four blocks' time.
+		if f := in.Source.Format(); f.SampleRate > 0 {
+			block := time.Duration(s.FramesPerBuffer) * time.Second / time.Duration(f.SampleRate)
+			in.StallTimeout = max(pipeline.DefaultStallTimeout, 4*block)
 		}
 		inputs = append(inputs, in)
 	}
@@ -545,7 +559,8 @@ func logStart(log zerolog.Logger, cfg *config.Config, path string, ln net.Listen
 		if s.WAV != "" {
 			d = d.Str("wav", s.WAV).Str("pace", s.Pace).Bool("loop", s.Loop)
 		} else {
-			d = d.Str("device", s.Device).Int("sample_rate", s.SampleRate).Int("channels", s.Channels)
+			d = d.Str("device", s.Device).Int("sample_rate", s.SampleRate).Int("channels", s.Channels).
+				Bool("realtime", s.RealtimeOn())
 			if s.InputLatency > 0 {
 				d = d.Str("input_latency", s.InputLatency.String())
 			}

@@ -397,7 +397,7 @@ func TestRunBadInput(t *testing.T) {
 		{"missing config", []string{"--config", filepath.Join(dir, "none.yaml")}, 2,
 			"levelmeter run: config file " + filepath.Join(dir, "none.yaml") + " does not exist; give the path of a configuration with --config"},
 		{"bad config", []string{"--config", badYAML}, 2,
-			"levelmeter run: " + badYAML + ":3: sources[0].chanels: unknown key; did you mean channels? Valid keys in sources[0] are name, device, wav, pace, loop, sample_rate, channels, frames_per_buffer, input_latency, ring_capacity"},
+			"levelmeter run: " + badYAML + ":3: sources[0].chanels: unknown key; did you mean channels? Valid keys in sources[0] are name, device, wav, pace, loop, sample_rate, channels, frames_per_buffer, input_latency, ring_capacity, realtime"},
 		{"missing file", []string{"--source", "wav:" + filepath.Join(dir, "nope.wav")}, 2,
 			`levelmeter run: sources[0].wav (set by --source/--device): "` + filepath.Join(dir, "nope.wav") + `" does not exist; give the path of a WAV file`},
 		{"directory", []string{"--source", "wav:" + dir}, 2,
