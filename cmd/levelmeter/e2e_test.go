@@ -9,9 +9,11 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -30,6 +32,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"levelmeter/web"
 )
 
 // e2eDaemon is `levelmeter run` running in this process.
@@ -646,4 +650,189 @@ func TestE2EPageInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s (%d bytes)", p, len(shot))
+}
+
+// ─── Many event-stream clients ─────────────────────────────────────────────────────────────────────────────────
+
+// e2eStalledDialer dials connections that will never be read. A stalled client's kernel buffers are what the
+// server fills before its writes block; with the smallest receive buffer and segment size they fill in about
+// 30 kB (a few seconds of reports) instead of megabytes, so that the test sees the server give up on them.
+var e2eStalledDialer = net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+	var serr error
+	err := c.Control(func(fd uintptr) {
+		serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 1) // raised to the minimum
+		if serr == nil {
+			serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_MAXSEG, 536)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return serr
+}}
+
+// e2eReader is an event-stream client that reads every event.
+type e2eReader struct {
+	reports []time.Time // arrival of each report event after the first batch
+	err     error
+}
+
+// TestE2EManyClients runs the shipped configuration (the demo replayed in real time, a report every 100 ms) with
+// 100 clients on /events, half of which stop reading: the readers keep getting a report every interval, the
+// stalled clients are disconnected, and the pipeline drops no frame and loses no report.
+func TestE2EManyClients(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("../../testdata/demo.wav"); err != nil {
+		t.Skip(err)
+	}
+	const readers, stalled = 50, 50
+	d := startE2E(t, "--config", "../../config.yaml")
+	client := &http.Client{Timeout: 10 * time.Second}
+	health := func() web.Health {
+		t.Helper()
+		resp, err := client.Get(d.url("/healthz"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var h web.Health
+		if err := json.NewDecoder(resp.Body).Decode(&h); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("/healthz: %s, %v", resp.Status, err)
+		}
+		return h
+	}
+	waitClients := func(n int, limit time.Duration) time.Duration {
+		t.Helper()
+		start := time.Now()
+		for {
+			h := health()
+			if h.Clients == n {
+				return time.Since(start)
+			}
+			if time.Since(start) > limit {
+				t.Fatalf("/healthz counts %d clients after %v, want %d", h.Clients, limit, n)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	for health().Sources == 0 {
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	// The readers.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stream := &http.Client{Transport: &http.Transport{}}
+	rs := make([]e2eReader, readers)
+	var wg sync.WaitGroup
+	for i := range rs {
+		wg.Add(1)
+		go func(r *e2eReader) {
+			defer wg.Done()
+			req, _ := http.NewRequestWithContext(ctx, "GET", d.url("/events"), nil)
+			resp, err := stream.Do(req)
+			if err != nil {
+				r.err = err
+				return
+			}
+			defer resp.Body.Close()
+			er := web.NewEventReader(resp.Body)
+			for {
+				ev, err := er.Next()
+				if err != nil {
+					r.err = err
+					return
+				}
+				if ev.Name == "report" {
+					r.reports = append(r.reports, time.Now())
+				}
+			}
+		}(&rs[i])
+	}
+	defer func() { cancel(); wg.Wait() }()
+
+	// The stalled clients: they ask for the stream and never read a byte of it.
+	conns := make([]net.Conn, stalled)
+	for i := range conns {
+		c, err := e2eStalledDialer.Dial("tcp", d.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprintf(c, "GET /events HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\n\r\n", d.addr)
+		conns[i] = c
+	}
+	waitClients(readers+stalled, 10*time.Second)
+	t0 := time.Now()
+	took := waitClients(readers, 60*time.Second)
+	t.Logf("%d clients connected; the %d that stopped reading were disconnected after %v", readers+stalled, stalled, took.Round(100*time.Millisecond))
+
+	// The server has closed the stalled connections: what it had sent reads to the end.
+	var sentStalled int64
+	for i, c := range conns {
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		n, err := io.Copy(io.Discard, c)
+		sentStalled += n
+		if err != nil {
+			t.Errorf("stalled client %d: %v after %d bytes; want the server to have closed the connection", i, err, n)
+		}
+	}
+	time.Sleep(time.Second) // the readers go on after the stalled clients are gone
+	t1 := time.Now()
+
+	// Nothing was dropped or lost.
+	s := e2eGet(t, client, d.url("/metrics"))
+	src := []string{"source", "demo"}
+	c, m, dr, lost := s.must(t, "levelmeter_frames_captured_total", src...), s.must(t, "levelmeter_frames_metered_total", src...),
+		s.must(t, "levelmeter_frames_dropped_total", src...), s.must(t, "levelmeter_reports_lost_total", src...)
+	if c != m+dr || dr != 0 || lost != 0 {
+		t.Errorf("with %d clients: captured %v, metered %v, dropped %v, reports lost %v; want nothing dropped or lost", readers+stalled, c, m, dr, lost)
+	}
+	cancel()
+	wg.Wait()
+
+	// Every reader got a report every 100 ms throughout.
+	want := t1.Sub(t0).Seconds() / 0.1
+	var total int
+	var maxGap time.Duration
+	var gaps []time.Duration
+	for i, r := range rs {
+		if r.err != nil && !errors.Is(r.err, context.Canceled) {
+			t.Errorf("reader %d: %v", i, r.err)
+		}
+		n := 0
+		for j, at := range r.reports {
+			if at.Before(t0) || at.After(t1) {
+				continue
+			}
+			n++
+			if j > 0 {
+				g := at.Sub(r.reports[j-1])
+				gaps = append(gaps, g)
+				maxGap = max(maxGap, g)
+			}
+		}
+		total += n
+		if float64(n) < 0.8*want {
+			t.Errorf("reader %d got %d reports in %v, want about %.0f (one per 100 ms)", i, n, t1.Sub(t0).Round(time.Millisecond), want)
+		}
+	}
+	sort.Slice(gaps, func(i, j int) bool { return gaps[i] < gaps[j] })
+	if maxGap > time.Second {
+		t.Errorf("a reader waited %v for a report", maxGap)
+	}
+	p99 := gaps[len(gaps)*99/100]
+	t.Logf("over %v: each of %d readers got %.1f reports on average (%.0f expected at 100 ms); gap between reports p99 %v, max %v; the stalled clients were sent %d bytes in all",
+		t1.Sub(t0).Round(time.Millisecond), readers, float64(total)/readers, want, p99.Round(time.Millisecond), maxGap.Round(time.Millisecond), sentStalled)
+	t.Logf("metrics: frames captured %v, metered %v, dropped %v, reports lost %v", c, m, dr, lost)
+
+	if code := d.stop(t); code != 0 {
+		t.Fatalf("exit %d: %s", code, d.errs.String())
+	}
+	for _, s := range logLines(t, d.out.String(), "summary") {
+		checkSummary(t, s)
+		if s["dropped"] != 0.0 {
+			t.Errorf("summary %v: frames dropped", s)
+		}
+	}
 }
