@@ -836,3 +836,40 @@ func TestE2EManyClients(t *testing.T) {
 		}
 	}
 }
+
+// TestE2EReadmeScreenshot makes the README's picture of the web meter: the shipped configuration (the demo in a
+// loop) after 15 s, so that the loudness history has content. It runs only when LEVELMETER_README_SHOT names the
+// PNG file to write (relative to the repository's root), and logs `levelmeter watch --once` of the same moment:
+//
+//	LEVELMETER_README_SHOT=docs/web-meter.png go test -run TestE2EReadmeScreenshot -v ./cmd/levelmeter
+func TestE2EReadmeScreenshot(t *testing.T) {
+	out := os.Getenv("LEVELMETER_README_SHOT")
+	if out == "" {
+		t.Skip("set LEVELMETER_README_SHOT=docs/web-meter.png to make the README's screenshot")
+	}
+	if !filepath.IsAbs(out) {
+		out = filepath.Join("..", "..", out)
+	}
+	ctx := e2eBrowser(t, 1400, 700) // shorter than the page: the full-page screenshot is as tall as the content
+	d := startE2E(t, "--config", "../../config.yaml")
+	e2eDo(t, ctx, "open the page", 20*time.Second, chromedp.Steps(
+		chromedp.Navigate(d.url("/")),
+		chromedp.WaitVisible(`.card[data-source="demo"]`),
+	))
+	time.Sleep(15 * time.Second)
+	var watch, werrs bytes.Buffer
+	if code := dispatch([]string{"watch", "--once", "--addr", d.addr}, &watch, &werrs); code != 0 {
+		t.Errorf("levelmeter watch --once: exit %d: %s", code, werrs.String())
+	}
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s (%d bytes)\n$ levelmeter watch --once\n%s", out, len(shot), watch.String())
+}
