@@ -310,6 +310,16 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 		case <-c.kick:
 			return
 		case <-s.done:
+			// Close ends the stream after the reports queued before it (a source's final report among them):
+			// select may have picked done over a queued report. Close stops queueing, so this ends.
+			batch.Reset()
+			n := int64(0)
+			for ; len(c.queue) > 0; n++ {
+				batch.Write(<-c.queue)
+			}
+			if n > 0 && write(batch.Bytes()) {
+				s.sent.Add(n)
+			}
 			return
 		case <-beat.C:
 			if !write([]byte(": heartbeat\n\n")) {
