@@ -351,13 +351,21 @@ func TestE2EMetricsDuringReplay(t *testing.T) {
 		t.Fatalf("only %d scrapes while the 4 s clip played", len(live))
 	}
 
-	// The live daemon's exposition passes the client library's lint (promtool's checks).
+	// The live daemon's exposition passes the client library's lint (promtool's checks), and promtool where
+	// it is installed.
 	problems, err := promlint.New(bytes.NewReader(live[len(live)/2].body)).Lint()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range problems {
 		t.Errorf("promlint: %s: %s", p.Metric, p.Text)
+	}
+	if promtool, err := exec.LookPath("promtool"); err == nil {
+		cmd := exec.Command(promtool, "check", "metrics")
+		cmd.Stdin = bytes.NewReader(live[len(live)/2].body)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("promtool check metrics: %v\n%s", err, out)
+		}
 	}
 
 	// The counters move, account for every frame, and nothing is dropped.
