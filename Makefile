@@ -3,6 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 BIN   ?= bin/levelmeter
 CONFIG ?= config.yaml
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 
 # The PortAudio binding hands a stream id to C as an unsafe.Pointer; the race detector's pointer check rejects it
 # from the second stream in a process on. Switch the check off for that one package only.
@@ -25,7 +26,7 @@ deps-test:
 	@./scripts/install-debs.sh $(TEST_DEBS)
 
 build: deps
-	$(GO) build -o $(BIN) ./cmd/levelmeter
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/levelmeter
 
 run: build
 	$(BIN) run --config $(CONFIG)
