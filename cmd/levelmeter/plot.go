@@ -76,14 +76,20 @@ func maxNaN(a, b float64) float64 {
 	return math.Max(a, b)
 }
 
+// xys returns the points of v from its first measured value on: a loudness window that has not filled yet
+// (the first 3 s of short-term loudness) is not drawn at all, rather than drawn as silence at the floor.
 func (s *series) xys(v []float64) plotter.XYs {
-	xy := make(plotter.XYs, len(v))
-	for i := range v {
+	first := 0
+	for first < len(v) && (math.IsNaN(v[first]) || math.IsInf(v[first], -1)) {
+		first++
+	}
+	xy := make(plotter.XYs, 0, len(v)-first)
+	for i := first; i < len(v); i++ {
 		y := v[i]
 		if math.IsNaN(y) || y < plotFloor {
 			y = plotFloor
 		}
-		xy[i] = plotter.XY{X: s.t[i], Y: y}
+		xy = append(xy, plotter.XY{X: s.t[i], Y: y})
 	}
 	return xy
 }
