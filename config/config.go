@@ -227,6 +227,9 @@ func (c *Config) Validate() error {
 				add(p+".wav", s.WAV, "cannot be read: %v", unwrapPath(err))
 			case fi.IsDir():
 				add(p+".wav", s.WAV, "is a directory; give the path of a WAV file")
+			case !fi.Mode().IsRegular():
+				// A FIFO would hold the start-up until something writes to it, and a replay needs the size.
+				add(p+".wav", s.WAV, "is not a regular file (%s); give the path of a WAV file", fileKind(fi.Mode()))
 			}
 			if s.Pace != PaceRealtime && s.Pace != PaceFast {
 				add(p+".pace", s.Pace, "is not a pace; use realtime or fast")
@@ -327,6 +330,21 @@ func nearestPow2(n int) int {
 		p /= 2
 	}
 	return p
+}
+
+// fileKind names a file type that is not a regular file.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeCharDevice != 0:
+		return "a character device"
+	case m&os.ModeDevice != 0:
+		return "a block device"
+	}
+	return "a special file"
 }
 
 // unwrapPath drops the path from an *os.PathError, which the key already names.

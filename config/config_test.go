@@ -196,6 +196,8 @@ func TestBadConfigs(t *testing.T) {
 			`2: sources[0].wav: "` + filepath.Join(dir, "nope.wav") + `" does not exist; give the path of a WAV file`},
 		{"directory", "sources:\n  - wav: " + dir + "\n",
 			`2: sources[0].wav: "` + dir + `" is a directory; give the path of a WAV file`},
+		{"device file", "sources:\n  - wav: /dev/null\n",
+			`2: sources[0].wav: "/dev/null" is not a regular file (a character device); give the path of a WAV file`},
 		{"pace", "sources:\n  - wav: " + wav + "\n    pace: slow\n",
 			`3: sources[0].pace: "slow" is not a pace; use realtime or fast`},
 		{"pace on device", "sources:\n  - device: default\n    pace: fast\n",

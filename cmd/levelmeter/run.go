@@ -49,6 +49,9 @@ const (
 // means to force the exit presses Ctrl-C again well after this.
 const sameSignalWindow = 250 * time.Millisecond
 
+// openSources is openInputs; tests replace it to hold the start-up.
+var openSources = openInputs
+
 // forceExit ends the process when a second signal arrives during the shutdown; tests replace it.
 var forceExit = os.Exit
 
@@ -402,7 +405,26 @@ func daemon(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int 
 		printErr(stderr, err)
 		return exitUsage
 	}
-	inputs, err := openInputs(cfg)
+	// Opening the sources can take a while (PortAudio scans the devices, a sound server may be slow to answer);
+	// a signal meanwhile stops the start.
+	type opened struct {
+		inputs []pipeline.Input
+		err    error
+	}
+	openedc := make(chan opened, 1)
+	open := openSources
+	go func() {
+		in, err := open(cfg)
+		openedc <- opened{in, err}
+	}()
+	var inputs []pipeline.Input
+	select {
+	case o := <-openedc:
+		inputs, err = o.inputs, o.err
+	case s := <-sigs:
+		log.Info().Str("signal", s.String()).Msg("stopped during start-up, before any source was metered")
+		return exitOK
+	}
 	if err != nil {
 		printErr(stderr, err)
 		return exitFailed

@@ -12,6 +12,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"levelmeter/config"
+	"levelmeter/pipeline"
 )
 
 // daemonChildEnv holds, in a child process started by startDaemon, the arguments of `levelmeter run`.
@@ -248,5 +251,33 @@ func TestRunSignalCopy(t *testing.T) {
 		t.Fatalf("the copy of the signal forced exit %d", code)
 	case <-time.After(20 * time.Second):
 		t.Fatal("the daemon did not stop")
+	}
+}
+
+// TestRunSignalDuringStartup: a signal while the sources are still being opened (PortAudio scanning devices, a
+// slow sound server) stops the start at once with status 0.
+func TestRunSignalDuringStartup(t *testing.T) {
+	hold := make(chan struct{})
+	defer close(hold)
+	openSources = func(cfg *config.Config) ([]pipeline.Input, error) {
+		<-hold
+		return openInputs(cfg)
+	}
+	defer func() { openSources = openInputs }()
+	sigs := make(chan os.Signal, 2)
+	var out, errs syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- daemon([]string{"--source", "wav:../../testdata/silence.wav", "--log-format", "json", "--listen", ""}, &out, &errs, sigs)
+	}()
+	time.Sleep(50 * time.Millisecond)
+	sigs <- syscall.SIGTERM
+	select {
+	case code := <-done:
+		if code != 0 || len(logLines(t, out.String(), "stopped during start-up, before any source was metered")) != 1 || errs.String() != "" {
+			t.Fatalf("exit %d, stderr %q, log:\n%s", code, errs.String(), out.String())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a signal during the start-up did not stop it")
 	}
 }
