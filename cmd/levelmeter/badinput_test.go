@@ -75,7 +75,9 @@ func TestHostileInput(t *testing.T) {
 	run := func(src string) []string {
 		return []string{"run", "--source", "wav:" + src, "--pace", "fast", "--loop=false", "--listen", "", "--log-format", "json"}
 	}
-	wavKey := func(p string) string { return `levelmeter run: sources[0].wav (set by --source/--device): "` + p + `" ` }
+	wavKey := func(p string) string {
+		return `levelmeter run: sources[0].wav (set by --source/--device): "` + p + `" `
+	}
 
 	root := os.Geteuid() == 0
 	type row struct {
