@@ -453,11 +453,17 @@ func (p *Pipeline) meter(s *stream) {
 	p.snapshot(s, true)
 }
 
-// drain meters everything in the ring, in pieces.
+// drain meters what is in the ring when it is called, in pieces. It does not chase frames that arrive while it
+// runs: a source read as fast as the meter goes refills the ring as it is drained, and a drain that took those
+// too would never end, and the reports would stop.
 func (s *stream) drain() {
 	ch := s.format.Channels
-	for s.cons.Len() > 0 {
-		n := s.cons.Read(s.scratch)
+	for left := s.cons.Len(); left > 0; {
+		n := s.cons.Read(s.scratch[:min(len(s.scratch), left)])
+		if n == 0 {
+			break
+		}
+		left -= n
 		if hook := s.hook; hook != nil {
 			hook(s.name, n/ch)
 		}

@@ -111,3 +111,29 @@ func TestFullRingIsNotAStall(t *testing.T) {
 		t.Fatalf("counters %+v: want 48000 frames, no drop, no restart", f.Counters)
 	}
 }
+
+// TestFastSourceKeepsReporting: a source read as fast as the meter goes keeps the ring from ever emptying; the
+// meter still reports at its interval instead of chasing the frames that arrive while it drains.
+func TestFastSourceKeepsReporting(t *testing.T) {
+	src := &fakeSource{format: stereo48k, block: 256}
+	var col collector
+	p, err := New(Options{
+		Inputs:      []Input{{Name: "fast", Source: src, RingFrames: 1024}},
+		Interval:    10 * time.Millisecond,
+		Reporters:   []Reporter{&col},
+		BeforeMeter: func(string, int) { time.Sleep(time.Millisecond) }, // a meter slower than the source
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if err := p.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := checkCounters(t, col.of("fast"))
+	// 30 intervals; a drain that chased the source would make 1 report and the Final.
+	if n := len(col.of("fast")); n < 5 || r.Counters.Dropped != 0 {
+		t.Fatalf("%d reports in 300 ms at 10 ms, %d frames dropped; want the reports to keep coming and nothing dropped", n, r.Counters.Dropped)
+	}
+}
