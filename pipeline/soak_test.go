@@ -20,7 +20,7 @@ import (
 	"levelmeter/web"
 )
 
-// soak is the length of audio TestSoak meters: `go test -run TestSoak -soak 24h -timeout 3h ./pipeline` (make
+// soak is the length of audio TestSoak meters: `go test -run TestSoak -timeout 3h ./pipeline -args -soak=24h` (make
 // soak) runs a day of audio. The default is an hour (two minutes in a race build), a few seconds of wall time.
 var soak = flag.Duration("soak", 0, "length of audio TestSoak meters (default 1h; 2m with -race)")
 
