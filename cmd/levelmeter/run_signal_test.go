@@ -333,3 +333,41 @@ func TestDaemonSIGTERMDuringRestart(t *testing.T) {
 	}
 	t.Logf("device failed (%v), SIGTERM during the retry: exit 0 with the summary %v after the signal", failed["error"], took.Round(time.Millisecond))
 }
+
+// TestRunSIGTERMDuringRestart: a replayed file is cut short under the running daemon, the source fails and is
+// retried with backoff; SIGTERM while it waits to retry ends the run with status 0 and the summary.
+func TestRunSIGTERMDuringRestart(t *testing.T) {
+	good, err := os.ReadFile("../../testdata/sine-s16-stereo.wav")
+	if err != nil {
+		t.Skip(err)
+	}
+	wav := filepath.Join(t.TempDir(), "take.wav")
+	if err := os.WriteFile(wav, good, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sigs := make(chan os.Signal, 2)
+	var out, errs syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- daemon([]string{"--source", "wav:" + wav, "--pace", "realtime", "--loop", "--log-format", "json",
+			"--listen", "", "--log-interval", "10ms", "--report-interval", "10ms"}, &out, &errs, sigs)
+	}()
+	waitFor(t, &out, `"message":"levels"`)
+	if err := os.Truncate(wav, 100); err != nil { // the file is cut: the replay fails, and so does every retry
+		t.Fatal(err)
+	}
+	waitFor(t, &out, "source failed; restarting it")
+	waitFor(t, &out, "source restarted") // and fails again, and waits longer
+	sigs <- syscall.SIGTERM
+	select {
+	case code := <-done:
+		log := out.String()
+		if code != 0 || len(logLines(t, log, "summary")) != 1 || errs.String() != "" {
+			t.Fatalf("exit %d, stderr %q, log:\n%s", code, errs.String(), log)
+		}
+		sum := logLines(t, log, "summary")[0]
+		t.Logf("SIGTERM during the retries: exit 0; summary: restarts %v, errors %v", sum["restarts"], sum["errors"])
+	case <-time.After(20 * time.Second):
+		t.Fatal("the daemon did not stop within 20 s of SIGTERM")
+	}
+}
