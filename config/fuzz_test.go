@@ -14,6 +14,7 @@ func FuzzLoad(f *testing.F) {
 	}
 	for _, s := range []string{
 		"sources:\n  - device: default\n",
+		"sources:\n  - device: default\n    realtime: false\n  - wav: x.wav\n    realtime: ~\n",
 		"sources:\n  - wav: x.wav\n    pace: fast\n    loop: true\n",
 		"sources: [{device: 1, sample_rate: 44100, channels: 1, ring_capacity: 1024}]\nlog: {format: json}\n",
 		"report_interval: 100\n",
