@@ -395,9 +395,9 @@ func (s *stream) watch(ctx context.Context, cancel context.CancelFunc, stalled *
 			return
 		case now := <-t.C:
 			b := s.w.blocks.Load()
-			// A ring at least half full means the meter is behind: a source waiting for room (a fast file)
-			// is held up by the pipeline, not stalled, and a paced one keeps writing and dropping.
-			if b != blocks || s.cons.Len() >= s.frames/2*s.format.Channels {
+			// A source waiting for room (a fast file behind a slow meter) is held up by the pipeline, not
+			// stalled; so is one whose ring is at least half full (the meter is behind).
+			if b != blocks || s.w.waiting.Load() || s.cons.Len() >= s.frames/2*s.format.Channels {
 				if b != blocks {
 					first = false
 				}

@@ -137,3 +137,38 @@ func TestFastSourceKeepsReporting(t *testing.T) {
 		t.Fatalf("%d reports in 300 ms at 10 ms, %d frames dropped; want the reports to keep coming and nothing dropped", n, r.Counters.Dropped)
 	}
 }
+
+// TestBigBlocksBehindStalledMeter: a fast source whose blocks are most of the ring waits for room with the ring
+// less than half full while the meter is stalled; it is still not taken for stalled.
+func TestBigBlocksBehindStalledMeter(t *testing.T) {
+	src := &fakeSource{format: stereo48k, block: 1000, total: 48000}
+	var col collector
+	var once sync.Once
+	piece := 0
+	p, err := New(Options{
+		Inputs:       []Input{{Name: "fast", Source: src, RingFrames: 1024}},
+		Interval:     10 * time.Millisecond,
+		Reporters:    []Reporter{&col},
+		StallTimeout: 20 * time.Millisecond,
+		// The meter takes each 1000-frame block in pieces of 256, 256, 256 and 232 frames; it stalls after the
+		// second piece of a block, with 488 frames (less than half the ring) left and the source waiting for 1000.
+		BeforeMeter: func(_ string, n int) {
+			if piece++; n < 256 {
+				piece = 0
+			}
+			if piece == 2 && src.accepted.Load() > 10000 {
+				once.Do(func() { time.Sleep(200 * time.Millisecond) }) // ten stall timeouts
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f := checkCounters(t, col.of("fast"))
+	if f.Counters.Errors != 0 || f.Counters.Captured != 48000 || f.Counters.Dropped != 0 {
+		t.Fatalf("counters %+v: want 48000 frames, no drop, no restart", f.Counters)
+	}
+}

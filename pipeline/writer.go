@@ -28,6 +28,7 @@ type writer struct {
 	overflows atomic.Int64 // blocks flagged audio.InputOverflow
 	blocks    atomic.Int64 // calls to Write
 	newest    atomic.Int64 // time.Since(epoch) when the newest stored block was committed
+	waiting   atomic.Bool  // a source is in WaitFree: held up by the meter, not stalled
 }
 
 func newWriter(prod *ring.Producer[float32], channels, frames int, epoch time.Time) *writer {
@@ -72,6 +73,8 @@ func (w *writer) WaitFree(ctx context.Context, n int) error {
 	// Write stores at most w.frames frames, so n frames are free when the ring holds at most w.frames-n; in the
 	// ring's terms (samples, capacity rounded up to a power of two), when it has this many free.
 	need := w.prod.Cap() - (w.frames-n)*w.channels
+	w.waiting.Store(true)
+	defer w.waiting.Store(false)
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
