@@ -295,7 +295,9 @@ func TestStuckReporter(t *testing.T) {
 	var col collector
 	slow := ReporterFunc(func(r *Report) { time.Sleep(30 * time.Millisecond) })
 	p, err := New(Options{
-		Inputs:    []Input{{Name: "mic", Source: src, RingFrames: 1024}},
+		// 16384 frames are 64 ms at this source's 256 000 frames/s: room for a loaded machine's scheduling
+		// delays, yet a reporter that held the audio path up for the run's 300 ms would overflow it 4 times over.
+		Inputs:    []Input{{Name: "mic", Source: src, RingFrames: 16384}},
 		Interval:  time.Millisecond,
 		QueueLen:  4,
 		Reporters: []Reporter{slow, &col},
