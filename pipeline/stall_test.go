@@ -168,7 +168,9 @@ func TestSlowLogWriter(t *testing.T) {
 	logger, _ := logreport.NewLogger(&blockingWriter{delay: 50 * time.Millisecond}, "json", "info")
 	var final pipeline.Report
 	p, err := pipeline.New(pipeline.Options{
-		Inputs:   []pipeline.Input{{Name: "mic", Source: src, RingFrames: 2048}},
+		// 16384 frames are 68 ms at 240 000 frames/s: room for scheduling delays, yet a log writer that held the
+		// audio path up (50 ms a line, a line every few milliseconds) would overflow it within the run.
+		Inputs:   []pipeline.Input{{Name: "mic", Source: src, RingFrames: 16384}},
 		Interval: 5 * time.Millisecond,
 		QueueLen: 8,
 		Reporters: []pipeline.Reporter{logreport.New(logger, time.Millisecond), pipeline.ReporterFunc(func(r *pipeline.Report) {
