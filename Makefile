@@ -14,7 +14,7 @@ RACEFLAGS := -race -gcflags=github.com/gordonklaus/portaudio=-d=checkptr=0
 BUILD_DEBS := portaudio19-dev pkg-config
 TEST_DEBS  := $(BUILD_DEBS) jackd2 libasound2-plugins ffmpeg sox libebur128-dev chromium
 
-.PHONY: all build run test vet lint bench bench-analyze fuzz fuzz-short deps deps-test testdata clean
+.PHONY: all build run test vet lint bench bench-analyze fuzz fuzz-short soak deps deps-test testdata clean
 
 all: build
 
@@ -55,6 +55,15 @@ bench: deps-test
 # levelmeter analyze against ffmpeg's ebur128 on one hour of 48 kHz stereo 24-bit audio (made in /tmp once).
 bench-analyze: deps-test build
 	./scripts/bench-analyze.sh
+
+# soak: a day of 48 kHz stereo audio through the whole pipeline as fast as it goes (about 4 G frames, a quarter
+# of an hour on two cores), then SOAK_MINUTES (default 10) of the daemon in real time with /metrics and the web
+# page's event stream polled. `make test` runs the first for an hour of audio (two minutes under -race).
+SOAK_AUDIO   ?= 24h
+SOAK_MINUTES ?= 10
+soak: deps-test
+	$(GO) test -run '^TestSoak$$' -count=1 -timeout 6h -v ./pipeline -args -soak=$(SOAK_AUDIO)
+	./scripts/soak-realtime.sh $(SOAK_MINUTES)
 
 testdata:
 	./testdata/generate.sh
