@@ -17,7 +17,8 @@ type Event struct {
 // An EventReader reads Server-Sent Events (the text/event-stream format of the HTML standard) from a stream,
 // for clients of /events other than a browser.
 type EventReader struct {
-	r *bufio.Reader
+	r       *bufio.Reader
+	afterCR bool // the last line ended with "\r": a "\n" right after it belongs to that ending
 }
 
 // NewEventReader returns an EventReader reading from r.
@@ -72,27 +73,40 @@ func (er *EventReader) Next() (Event, error) {
 	}
 }
 
-// line returns the next line without its end (LF or CRLF; a lone CR, which the standard also allows, is not
-// recognised: Go and browser servers do not send it).
+// line returns the next line without its ending. Lines end with "\r\n", "\n" or a lone "\r", as the format
+// allows; a "\n" after a "\r" is skipped when the next line is read, so that an event ending in "\r" is not held
+// back until more of the stream arrives.
 func (er *EventReader) line() ([]byte, error) {
 	var line []byte
 	for {
-		chunk, err := er.r.ReadSlice('\n')
-		line = append(line, chunk...)
+		if er.r.Buffered() == 0 {
+			if _, err := er.r.Peek(1); err != nil {
+				// An unterminated last line ends the stream without completing an event.
+				return nil, err
+			}
+		}
+		buf, _ := er.r.Peek(er.r.Buffered())
+		if er.afterCR {
+			er.afterCR = false
+			if buf[0] == '\n' {
+				er.r.Discard(1)
+				continue
+			}
+		}
+		i := bytes.IndexAny(buf, "\r\n")
+		if i < 0 {
+			i = len(buf)
+		}
+		line = append(line, buf[:i]...)
 		if len(line) > 1<<20 {
 			return nil, ErrLineTooLong
 		}
-		if err == bufio.ErrBufferFull {
+		if i == len(buf) {
+			er.r.Discard(i)
 			continue
 		}
-		if err != nil {
-			if err == io.EOF && len(line) > 0 {
-				// An unterminated last line ends the stream without completing an event.
-				return nil, io.EOF
-			}
-			return nil, err
-		}
-		line = line[:len(line)-1]
-		return bytes.TrimSuffix(line, []byte("\r")), nil
+		er.afterCR = buf[i] == '\r'
+		er.r.Discard(i + 1)
+		return line, nil
 	}
 }

@@ -423,9 +423,12 @@ func TestEventReader(t *testing.T) {
 		"data: one\r\ndata: two\r\n\r\n" +
 		"id: 7\n\n" + // no data: no event
 		"event: report\ndata:x\n\n" +
+		"event: cr\rdata: y\r\r" + // a lone CR ends a line too
+		"event:\r0\ndata\n\n" + // the fuzzer's: an empty event name, then a line "0"
 		"event: cut\ndata: off"
 	er := NewEventReader(bufio.NewReaderSize(strings.NewReader(in), 16))
-	want := []Event{{"hello", []byte(`{"a":1}`)}, {"message", []byte("one\ntwo")}, {"report", []byte("x")}}
+	want := []Event{{"hello", []byte(`{"a":1}`)}, {"message", []byte("one\ntwo")}, {"report", []byte("x")}, {"cr", []byte("y")},
+		{"message", nil}}
 	for _, w := range want {
 		ev, err := er.Next()
 		if err != nil || ev.Name != w.Name || string(ev.Data) != string(w.Data) {
