@@ -239,6 +239,19 @@ func (w *walker) recordRaw(path string, n *yaml.Node) {
 	w.raw[path] = n.Value
 }
 
+// plainName reports whether key can stand in a key path unquoted: letters, digits, '_' and '-' only.
+func plainName(key string) bool {
+	if key == "" {
+		return false
+	}
+	for _, r := range key {
+		if !(r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
 func keyOrTop(path string) string {
 	if path == "" {
 		return "(top level)"
@@ -274,6 +287,11 @@ func (w *walker) mapping(n *yaml.Node, t reflect.Type, path string) {
 		}
 		f, ok := fields[k.Value]
 		if !ok {
+			// An unknown key may hold anything, a line break included: quote it unless it is a plain name, so
+			// that the error stays one line that shows the key as written.
+			if !plainName(k.Value) {
+				p = strings.TrimPrefix(path+"."+strconv.Quote(k.Value), ".")
+			}
 			msg := "unknown key; valid keys"
 			if path != "" {
 				msg += " in " + path

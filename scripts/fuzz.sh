@@ -11,7 +11,12 @@ for pkg in "${pkgs[@]}"; do
   dir=$(go list -f '{{.Dir}}' "$pkg")
   for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
     echo "fuzz: $pkg $target (${secs}s)"
-    go test -run '^$' -fuzz "^${target}\$" -fuzztime "${secs}s" -fuzzminimizetime 10s "$pkg" 2>&1 | tail -n 3
-    [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "fuzz: $pkg $target failed"; exit 1; }
+    # Progress lines are dropped; on a failure everything else is shown (the failing input and why).
+    if ! out=$(go test -run '^$' -fuzz "^${target}\$" -fuzztime "${secs}s" -fuzzminimizetime 10s "$pkg" 2>&1); then
+      grep -v '^fuzz: elapsed: .*execs:' <<<"$out" || true
+      echo "fuzz: $pkg $target failed"
+      exit 1
+    fi
+    tail -n 3 <<<"$out"
   done
 done
