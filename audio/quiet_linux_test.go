@@ -22,13 +22,16 @@ func TestFilterStderr(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Close()
+	// Write to file descriptor 2 as PortAudio's C code does: os.Stderr is not always it (go test -json points
+	// it at standard output).
+	stderr := func(s string) { writeAll(2, []byte(s)) }
 	err = filterStderr(func() error {
-		os.Stderr.WriteString("before\n")
-		os.Stderr.WriteString("Expression 'paInvalidSampleRate' failed in 'src/hostapi/alsa/pa_linux_alsa.c', line: 2048\n")
-		os.Stderr.WriteString("Expression 'x' failed in 'y', line: 1\nafter\nno newline")
+		stderr("before\n")
+		stderr("Expression 'paInvalidSampleRate' failed in 'src/hostapi/alsa/pa_linux_alsa.c', line: 2048\n")
+		stderr("Expression 'x' failed in 'y', line: 1\nafter\nno newline")
 		return io.ErrClosedPipe
 	})
-	os.Stderr.WriteString("outside\n")
+	stderr("outside\n")
 	syscall.Dup3(saved, 2, 0)
 	out, _ := io.ReadAll(r)
 	if err != io.ErrClosedPipe {
