@@ -1,7 +1,6 @@
 package ring
 
 import (
-	"runtime"
 	"sync"
 	"time"
 )
@@ -260,17 +259,8 @@ func (b *Buffer[T]) wait(w *waiters, n int, timeout time.Duration, closedWins bo
 		ready, closed = ok(), b.closed
 		return ready || closed
 	}
-	if !done() {
-		if timeout == 0 {
-			return ErrTimeout
-		}
-		deadline := deadlineFor(timeout)
-		for i := 0; i < waitSpins && !done(); i++ {
-			runtime.Gosched()
-		}
-		if !w.wait(done, deadline) {
-			return ErrTimeout
-		}
+	if !w.await(done, timeout) {
+		return ErrTimeout
 	}
 	if closed && (closedWins || !ready) {
 		return ErrClosed

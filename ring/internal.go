@@ -1,7 +1,9 @@
 package ring
 
 import (
+	"errors"
 	"reflect"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -110,6 +112,44 @@ func (k *parker) sleep(t *time.Timer, deadline time.Time) bool {
 	}
 }
 
+// errNotYet is what a Wait's check returns while the wait is not over.
+var errNotYet = errors.New("ring: not yet")
+
+// await is the body of the Waits with one waiter (either end of an SPSC ring, the MPSC consumer). check returns
+// nil when the wait is over, a final error (ErrClosed) when it never can be, or errNotYet. await checks, re-checks
+// waitSpins times yielding in between, then parks announcing want until the other side wakes it or the deadline
+// passes; at the deadline it checks once more, so that what arrived with the timeout is not missed.
+func (k *parker) await(t *time.Timer, want uint64, timeout time.Duration, check func() error) error {
+	if err := check(); err != errNotYet {
+		return err
+	}
+	if timeout == 0 {
+		return ErrTimeout
+	}
+	deadline := deadlineFor(timeout)
+	for range waitSpins {
+		runtime.Gosched()
+		if err := check(); err != errNotYet {
+			return err
+		}
+	}
+	for {
+		k.prepare(want)
+		if err := check(); err != errNotYet {
+			k.cancel()
+			return err
+		}
+		ok := k.sleep(t, deadline)
+		k.cancel()
+		if !ok {
+			if err := check(); err != errNotYet {
+				return err
+			}
+			return ErrTimeout
+		}
+	}
+}
+
 // newStoppedTimer returns a timer that a Wait can Reset without allocating.
 func newStoppedTimer() *time.Timer {
 	t := time.NewTimer(time.Hour)
@@ -160,6 +200,26 @@ func (w *waiters) notify() {
 
 // timers holds the stopped timers of finished waits, so that waits with a timeout do not allocate.
 var timers = sync.Pool{New: func() any { return newStoppedTimer() }}
+
+// await is the body of the Waits that allow many waiters (MPSC producers, Buffer): it reports whether done
+// became true within timeout (< 0: no limit; 0: just check), re-checking waitSpins times yielding in between
+// before it sleeps in wait.
+func (w *waiters) await(done func() bool, timeout time.Duration) bool {
+	if done() {
+		return true
+	}
+	if timeout == 0 {
+		return false
+	}
+	deadline := deadlineFor(timeout)
+	for range waitSpins {
+		runtime.Gosched()
+		if done() {
+			return true
+		}
+	}
+	return w.wait(done, deadline)
+}
 
 // wait blocks until done reports true, and returns true; or returns false at deadline (zero: no limit) unless
 // done reports true then. done is called with no lock held and must be cheap.

@@ -1,7 +1,6 @@
 package ring
 
 import (
-	"runtime"
 	"sync/atomic"
 	"time"
 )
@@ -297,47 +296,15 @@ func (q *MPSC[T]) Wait(n int, timeout time.Duration) error {
 		return ErrInvalidCount
 	}
 	want := uint64(n)
-	if q.readable(want) >= want {
-		return nil
-	}
-	if q.ended(want) {
-		return ErrClosed
-	}
-	if timeout == 0 {
-		return ErrTimeout
-	}
-	deadline := deadlineFor(timeout)
-	for range waitSpins {
-		runtime.Gosched()
-		if q.readable(want) >= want {
+	return q.wait.await(q.timer, want, timeout, func() error {
+		switch {
+		case q.readable(want) >= want:
 			return nil
-		}
-		if q.ended(want) {
+		case q.ended(want):
 			return ErrClosed
 		}
-	}
-	for {
-		q.wait.prepare(want)
-		if q.readable(want) >= want {
-			q.wait.cancel()
-			return nil
-		}
-		if q.ended(want) {
-			q.wait.cancel()
-			return ErrClosed
-		}
-		ok := q.wait.sleep(q.timer, deadline)
-		q.wait.cancel()
-		if !ok {
-			if q.readable(want) >= want {
-				return nil
-			}
-			if q.ended(want) {
-				return ErrClosed
-			}
-			return ErrTimeout
-		}
-	}
+		return errNotYet
+	})
 }
 
 // Close ends the stream: from now on Push returns ErrClosed and Write stores nothing; the consumer reads what
@@ -360,18 +327,8 @@ func (q *MPSC[T]) WaitFree(n int, timeout time.Duration) error {
 	if n < 0 || uint64(n) > q.size {
 		return ErrInvalidCount
 	}
-	done := func() bool { return q.Closed() || q.Free() >= n }
-	if !done() {
-		if timeout == 0 {
-			return ErrTimeout
-		}
-		deadline := deadlineFor(timeout)
-		for i := 0; i < waitSpins && !done(); i++ {
-			runtime.Gosched()
-		}
-		if !q.space.wait(done, deadline) {
-			return ErrTimeout
-		}
+	if !q.space.await(func() bool { return q.Closed() || q.Free() >= n }, timeout) {
+		return ErrTimeout
 	}
 	if q.Closed() {
 		return ErrClosed

@@ -1,7 +1,6 @@
 package ring
 
 import (
-	"runtime"
 	"sync/atomic"
 	"time"
 )
@@ -230,48 +229,15 @@ func (p *Producer[T]) Wait(n int, timeout time.Duration) error {
 		return ErrClosed
 	}
 	want := uint64(n)
-	ready := func() bool { return p.free(want) >= want }
-	if r.consClosed.Load() {
-		return ErrClosed
-	}
-	if ready() {
-		return nil
-	}
-	if timeout == 0 {
-		return ErrTimeout
-	}
-	deadline := deadlineFor(timeout)
-	for range waitSpins {
-		runtime.Gosched()
-		if r.consClosed.Load() {
+	return r.prodWait.await(p.timer, want, timeout, func() error {
+		switch {
+		case r.consClosed.Load():
 			return ErrClosed
-		}
-		if ready() {
+		case p.free(want) >= want:
 			return nil
 		}
-	}
-	for {
-		r.prodWait.prepare(want)
-		if ready() {
-			r.prodWait.cancel()
-			return nil
-		}
-		if r.consClosed.Load() {
-			r.prodWait.cancel()
-			return ErrClosed
-		}
-		ok := r.prodWait.sleep(p.timer, deadline)
-		r.prodWait.cancel()
-		if !ok {
-			if r.consClosed.Load() {
-				return ErrClosed
-			}
-			if ready() {
-				return nil
-			}
-			return ErrTimeout
-		}
-	}
+		return errNotYet
+	})
 }
 
 // Close tells the consumer that no more items will come: it reads what is left, then its Pop and Wait report
@@ -449,49 +415,18 @@ func (c *Consumer[T]) Wait(n int, timeout time.Duration) error {
 		return ErrClosed
 	}
 	want := uint64(n)
-	// ended reports that fewer than want items will ever be there.
-	ended := func() bool { return r.prodClosed.Load() && c.avail(want) < want }
-	if c.avail(want) >= want {
-		return nil
-	}
-	if ended() {
-		return ErrClosed
-	}
-	if timeout == 0 {
-		return ErrTimeout
-	}
-	deadline := deadlineFor(timeout)
-	for range waitSpins {
-		runtime.Gosched()
-		if c.avail(want) >= want {
+	return r.consWait.await(c.timer, want, timeout, func() error {
+		// Closed is read first: once it is seen, everything published before Close is visible too, so a
+		// shortfall then is final.
+		closed := r.prodClosed.Load()
+		switch {
+		case c.avail(want) >= want:
 			return nil
-		}
-		if ended() {
+		case closed:
 			return ErrClosed
 		}
-	}
-	for {
-		r.consWait.prepare(want)
-		if c.avail(want) >= want {
-			r.consWait.cancel()
-			return nil
-		}
-		if ended() {
-			r.consWait.cancel()
-			return ErrClosed
-		}
-		ok := r.consWait.sleep(c.timer, deadline)
-		r.consWait.cancel()
-		if !ok {
-			if c.avail(want) >= want {
-				return nil
-			}
-			if ended() {
-				return ErrClosed
-			}
-			return ErrTimeout
-		}
-	}
+		return errNotYet
+	})
 }
 
 // Close tells the producer that nothing more will be read: its Closed reports true and its Wait returns
