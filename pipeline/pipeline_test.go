@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 
 	"levelmeter/audio"
 	"levelmeter/dsp"
+	"levelmeter/dsp/dsptest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -42,46 +42,6 @@ func checkCounters(t *testing.T, reports []Report) Report {
 		prev = c
 	}
 	return reports[len(reports)-1]
-}
-
-// sameLevels compares a pipeline's levels with a reference meter's. Counts, peaks, true peaks, loudness and the
-// display are identical. The means (RMS, DC offset, crest factor, correlation) are sums of per-tick sums in dsp,
-// and dsp merges those sums at every Interval, so their last bits depend on where the reports fell; they must
-// agree to 1e-9.
-func sameLevels(got, want dsp.Levels) string {
-	var diffs []string
-	near := func(name string, a, b float64) {
-		if a == b || (math.IsNaN(a) && math.IsNaN(b)) {
-			return
-		}
-		if math.Abs(a-b) > 1e-9*math.Max(math.Abs(a), math.Abs(b))+1e-15 {
-			diffs = append(diffs, fmt.Sprintf("%s: %v, want %v", name, a, b))
-		}
-	}
-	stats := func(name string, g, w dsp.Stats) {
-		if g.SamplePeak != w.SamplePeak || g.TruePeak != w.TruePeak || g.Clipped != w.Clipped || g.NonFinite != w.NonFinite {
-			diffs = append(diffs, fmt.Sprintf("%s: %+v, want %+v", name, g, w))
-		}
-		near(name+".RMS", g.RMS, w.RMS)
-		near(name+".DCOffset", g.DCOffset, w.DCOffset)
-		near(name+".CrestFactor", g.CrestFactor, w.CrestFactor)
-	}
-	if got.SampleRate != want.SampleRate || got.Channels != want.Channels || got.Frames != want.Frames {
-		diffs = append(diffs, fmt.Sprintf("format/frames %d/%d/%d, want %d/%d/%d",
-			got.SampleRate, got.Channels, got.Frames, want.SampleRate, want.Channels, want.Frames))
-	}
-	stats("Overall", got.Overall, want.Overall)
-	for c := range got.Channel {
-		stats(fmt.Sprintf("Channel[%d]", c), got.Channel[c], want.Channel[c])
-	}
-	near("Correlation", got.Correlation, want.Correlation)
-	if fmt.Sprint(got.Loudness) != fmt.Sprint(want.Loudness) {
-		diffs = append(diffs, fmt.Sprintf("Loudness %+v, want %+v", got.Loudness, want.Loudness))
-	}
-	if fmt.Sprint(got.Display) != fmt.Sprint(want.Display) {
-		diffs = append(diffs, fmt.Sprintf("Display %+v, want %+v", got.Display, want.Display))
-	}
-	return strings.Join(diffs, "\n")
 }
 
 // TestFastExact replays a signal as fast as the meter takes it through rings of several sizes and block sizes
@@ -130,7 +90,7 @@ func TestFastExact(t *testing.T) {
 			}
 			m.Process(signal(total, tc.format))
 			want := m.Levels()
-			if d := sameLevels(final.Total, want); d != "" {
+			if d := dsptest.Diff(final.Total, want); d != "" {
 				t.Fatalf("final levels differ from one meter over the whole signal:\n%s", d)
 			}
 			if fmt.Sprintf("%+v", final.Total) != fmt.Sprintf("%+v", want) {

@@ -7,86 +7,18 @@ import (
 	"math"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"levelmeter/dsp"
+	"levelmeter/internal/browsertest"
 	"levelmeter/pipeline"
 )
-
-// browser starts a headless Chromium for the test, or skips the test when there is none.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	path := os.Getenv("CHROMIUM")
-	if path == "" {
-		for _, p := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
-			if found, err := exec.LookPath(p); err == nil {
-				path = found
-				break
-			}
-		}
-	}
-	if path == "" {
-		t.Skip("no Chromium: install Debian's chromium (make deps-test) or set CHROMIUM to run the browser tests")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1480, 1000),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil { // start the browser on a context without a deadline
-		t.Fatalf("starting %s: %v", path, err)
-	}
-	return ctx
-}
-
-// jsErrors collects the page's exceptions and console errors.
-func jsErrors(t *testing.T, ctx context.Context) func() []string {
-	var mu sync.Mutex
-	var errs []string
-	err := chromedp.Listen(ctx, func(ev any) {
-		mu.Lock()
-		defer mu.Unlock()
-		switch ev := ev.(type) {
-		case *runtime.EventExceptionThrown:
-			errs = append(errs, (&chromedp.ExceptionError{ExceptionDetails: ev.ExceptionDetails}).Error())
-		case *runtime.EventConsoleAPICalled:
-			if ev.Type == runtime.ConsoleAPICalledTypeError {
-				var parts []string
-				for _, a := range ev.Args {
-					parts = append(parts, string(a.Value))
-				}
-				errs = append(errs, "console.error: "+strings.Join(parts, " "))
-			}
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), errs...)
-	}
-}
 
 // mono is the i-th report of a synthetic mono source with a steady, quieter programme.
 func mono(source string, i int, integrated float64) *pipeline.Report {
@@ -108,8 +40,8 @@ func mono(source string, i int, integrated float64) *pipeline.Report {
 }
 
 func TestPageInBrowser(t *testing.T) {
-	ctx := browser(t)
-	errs := jsErrors(t, ctx)
+	ctx := browsertest.Start(t, 1480, 1000)
+	errs := browsertest.Errors(t, ctx)
 
 	s := New(Options{Version: "v1.4.0"})
 	srv := httptest.NewServer(s.Handler())

@@ -26,13 +26,13 @@ import (
 	"testing"
 	"time"
 
-	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"levelmeter/internal/browsertest"
 	"levelmeter/web"
 )
 
@@ -496,56 +496,15 @@ func TestE2EMetricsDuringReplay(t *testing.T) {
 
 // ─── The web meter in a browser ────────────────────────────────────────────────────────────────────────────────
 
-// e2eBrowser starts a headless Chromium (with the flags the web package's tests use), or skips the test when
-// there is none.
+// e2eBrowser starts a headless Chromium (or skips the test when there is none); anything the page throws or logs
+// as an error fails the test at its end.
 func e2eBrowser(t *testing.T, width, height int) context.Context {
 	t.Helper()
-	path := os.Getenv("CHROMIUM")
-	if path == "" {
-		for _, p := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
-			if found, err := exec.LookPath(p); err == nil {
-				path = found
-				break
-			}
-		}
-	}
-	if path == "" {
-		t.Skip("no Chromium: install Debian's chromium (make deps-test) or set CHROMIUM to run the browser tests")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(width, height),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting %s: %v", path, err)
-	}
-	var mu sync.Mutex
-	var errs []string
-	if err := chromedp.Listen(ctx, func(ev any) {
-		if ev, ok := ev.(*cdpruntime.EventExceptionThrown); ok {
-			mu.Lock()
-			errs = append(errs, (&chromedp.ExceptionError{ExceptionDetails: ev.ExceptionDetails}).Error())
-			mu.Unlock()
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
+	ctx := browsertest.Start(t, width, height)
+	errs := browsertest.Errors(t, ctx)
 	t.Cleanup(func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if len(errs) > 0 {
-			t.Errorf("the page threw: %q", errs)
+		if e := errs(); len(e) > 0 {
+			t.Errorf("the page threw: %q", e)
 		}
 	})
 	return ctx

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"math"
 	"net"
@@ -21,7 +20,7 @@ import (
 	"go.uber.org/goleak"
 
 	"levelmeter/config"
-	"levelmeter/dsp"
+	"levelmeter/dsp/dsptest"
 	"levelmeter/pipeline"
 )
 
@@ -85,45 +84,6 @@ func checkSummary(t *testing.T, m map[string]any) {
 	}
 }
 
-// sameLevels compares the daemon's final levels with analyze's. Counts, peaks, true peaks, loudness and the
-// display are identical; the means (RMS, DC offset, crest factor, correlation) come from sums of per-tick sums
-// that dsp merges at every report, so their last bits depend on where the reports fell: they agree to 1e-9.
-func sameLevels(got, want dsp.Levels) string {
-	var diffs []string
-	near := func(name string, a, b float64) {
-		if a == b || (math.IsNaN(a) && math.IsNaN(b)) {
-			return
-		}
-		if math.Abs(a-b) > 1e-9*math.Max(math.Abs(a), math.Abs(b))+1e-15 {
-			diffs = append(diffs, fmt.Sprintf("%s: %v, want %v", name, a, b))
-		}
-	}
-	stats := func(name string, g, w dsp.Stats) {
-		if g.SamplePeak != w.SamplePeak || g.TruePeak != w.TruePeak || g.Clipped != w.Clipped || g.NonFinite != w.NonFinite {
-			diffs = append(diffs, fmt.Sprintf("%s: %+v, want %+v", name, g, w))
-		}
-		near(name+".RMS", g.RMS, w.RMS)
-		near(name+".DCOffset", g.DCOffset, w.DCOffset)
-		near(name+".CrestFactor", g.CrestFactor, w.CrestFactor)
-	}
-	if got.SampleRate != want.SampleRate || got.Channels != want.Channels || got.Frames != want.Frames {
-		diffs = append(diffs, fmt.Sprintf("format/frames %d/%d/%d, want %d/%d/%d",
-			got.SampleRate, got.Channels, got.Frames, want.SampleRate, want.Channels, want.Frames))
-	}
-	stats("Overall", got.Overall, want.Overall)
-	for c := range got.Channel {
-		stats(fmt.Sprintf("Channel[%d]", c), got.Channel[c], want.Channel[c])
-	}
-	near("Correlation", got.Correlation, want.Correlation)
-	if fmt.Sprint(got.Loudness) != fmt.Sprint(want.Loudness) {
-		diffs = append(diffs, fmt.Sprintf("Loudness %+v, want %+v", got.Loudness, want.Loudness))
-	}
-	if fmt.Sprint(got.Display) != fmt.Sprint(want.Display) {
-		diffs = append(diffs, fmt.Sprintf("Display %+v, want %+v", got.Display, want.Display))
-	}
-	return strings.Join(diffs, "\n")
-}
-
 // TestRunFastMatchesAnalyze replays WAV files through the daemon's sources and pipeline as fast as the meter
 // takes them: the final levels are analyze's for the same file, and every frame is metered.
 func TestRunFastMatchesAnalyze(t *testing.T) {
@@ -174,7 +134,7 @@ func TestRunFastMatchesAnalyze(t *testing.T) {
 			if !final.Final || c.Captured != a.Info.Frames || c.Metered != a.Info.Frames || c.Dropped != 0 {
 				t.Fatalf("final counters %+v, want all %d frames metered", c, a.Info.Frames)
 			}
-			if d := sameLevels(final.Total, a.Levels); d != "" {
+			if d := dsptest.Diff(final.Total, a.Levels); d != "" {
 				t.Fatalf("daemon and analyze differ:\n%s", d)
 			}
 		})
