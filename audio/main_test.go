@@ -1,12 +1,10 @@
 package audio
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -14,25 +12,12 @@ import (
 	"levelmeter/audio/fakemic"
 )
 
-// mic is the package's fake microphone, shared by every PortAudio test and started by the first: ALSA reads its
-// configuration when PortAudio is first initialised, so every test that initialises PortAudio calls needMic
-// first. micErr says why there is none.
-var (
-	micOnce sync.Once
-	mic     *fakemic.Mic
-	micDir  string
-	micErr  error
-)
-
 func TestMain(m *testing.M) {
 	if name := os.Getenv(childEnv); name != "" {
 		os.Exit(children[name]())
 	}
 	code := m.Run()
-	if mic != nil {
-		mic.Stop()
-		os.RemoveAll(micDir)
-	}
+	fakemic.StopShared()
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintln(os.Stderr, "goleak:", err)
@@ -42,34 +27,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// needMic starts the fake microphone if it is not running yet. It skips the test when jackd or ALSA's JACK
-// plugin is missing, except under CI (the environment variable CI set), where the real PortAudio path must
-// run: there it fails the test.
-func needMic(t *testing.T) *fakemic.Mic {
-	t.Helper()
-	micOnce.Do(func() {
-		micDir, micErr = os.MkdirTemp("", "audio-test-")
-		if micErr != nil {
-			return
-		}
-		mic, micErr = fakemic.Start(micDir)
-		if micErr != nil {
-			os.RemoveAll(micDir)
-			return
-		}
-		for _, kv := range mic.Env() {
-			k, v, _ := strings.Cut(kv, "=")
-			os.Setenv(k, v)
-		}
-	})
-	if micErr != nil {
-		if errors.Is(micErr, fakemic.ErrUnavailable) && os.Getenv("CI") == "" {
-			t.Skipf("no fake microphone: %v", micErr)
-		}
-		t.Fatalf("no fake microphone: %v", micErr)
-	}
-	return mic
-}
+// needMic starts the fake microphone if it is not running yet: every test that initialises PortAudio calls it
+// first (fakemic.Shared).
+func needMic(t *testing.T) *fakemic.Mic { return fakemic.Shared(t) }
 
 // needFreshStream skips the test if it would open a second PortAudio stream in a race build whose pointer check
 // is on for the binding: the binding passes stream ids (0, 1, 2...) to C as pointers, and from id 1 on the check

@@ -27,6 +27,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -206,6 +207,50 @@ func Setup(t testing.TB) *Mic {
 		t.Setenv(k, v)
 	}
 	return m
+}
+
+// The process's shared Mic (see Shared).
+var (
+	sharedOnce sync.Once
+	shared     *Mic
+	sharedDir  string
+	sharedErr  error
+)
+
+// Shared returns the test binary's one Mic, starting it on first use and setting its environment for the whole
+// process: ALSA reads its configuration once, when PortAudio is first initialised, so a package whose tests
+// share PortAudio calls Shared before any of them touches it, and StopShared from TestMain. Like Setup, it skips
+// the test when jackd or the plugin is missing, unless the environment variable CI is set.
+func Shared(t testing.TB) *Mic {
+	t.Helper()
+	sharedOnce.Do(func() {
+		if sharedDir, sharedErr = os.MkdirTemp("", "fakemic-"); sharedErr != nil {
+			return
+		}
+		if shared, sharedErr = Start(sharedDir); sharedErr != nil {
+			os.RemoveAll(sharedDir)
+			return
+		}
+		for _, kv := range shared.Env() {
+			k, v, _ := strings.Cut(kv, "=")
+			os.Setenv(k, v)
+		}
+	})
+	if errors.Is(sharedErr, ErrUnavailable) && os.Getenv("CI") == "" {
+		t.Skipf("%v; skipping the real PortAudio test", sharedErr)
+	}
+	if sharedErr != nil {
+		t.Fatal(sharedErr)
+	}
+	return shared
+}
+
+// StopShared stops the shared Mic, if Shared started one, and removes its files.
+func StopShared() {
+	if shared != nil {
+		shared.Stop()
+		os.RemoveAll(sharedDir)
+	}
 }
 
 // alsaConfig replaces the stock ALSA configuration; @INFILE@ is the raw samples file. The file must hold samples

@@ -2,7 +2,6 @@ package devicetest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -21,29 +20,9 @@ import (
 	"levelmeter/pipeline"
 )
 
-var (
-	mic    *fakemic.Mic
-	micErr error
-)
-
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "devicetest-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	mic, micErr = fakemic.Start(dir)
-	if micErr == nil {
-		for _, kv := range mic.Env() {
-			k, v, _ := strings.Cut(kv, "=")
-			os.Setenv(k, v)
-		}
-	}
 	code := m.Run()
-	if mic != nil {
-		mic.Stop()
-	}
-	os.RemoveAll(dir)
+	fakemic.StopShared()
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintln(os.Stderr, "goleak:", err)
@@ -53,16 +32,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func needMic(t *testing.T) *fakemic.Mic {
-	t.Helper()
-	if micErr != nil {
-		if errors.Is(micErr, fakemic.ErrUnavailable) && os.Getenv("CI") == "" {
-			t.Skipf("no fake microphone: %v", micErr)
-		}
-		t.Fatalf("no fake microphone: %v", micErr)
-	}
-	return mic
-}
+func needMic(t *testing.T) *fakemic.Mic { return fakemic.Shared(t) }
 
 // sine is a 1 kHz sine at -20 dBFS in both channels: 48 samples per period, so it hits its crest exactly.
 func sine(frames int) []float32 {
