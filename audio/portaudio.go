@@ -15,8 +15,9 @@ import (
 // callback, and paUsers counts the Initialize calls still to be matched by Terminate, so that several devices
 // (and a device listing) can run at once and the library is released when the last one is done.
 var (
-	paMu    sync.Mutex
-	paUsers int
+	paMu     sync.Mutex
+	paUsers  int
+	paPinned bool // PortAudio stays initialised until the process exits (see paAcquire)
 )
 
 // streamOpens counts OpenStream attempts in this process. The race detector's pointer check rejects the
@@ -43,7 +44,30 @@ func paAcquire() error {
 		return fmt.Errorf("audio: initialising PortAudio: %w", err)
 	}
 	paUsers++
+	if !paPinned && jackHostAPI() {
+		// PortAudio's JACK host API holds a client of the JACK server from Initialize to Terminate, and its
+		// Terminate asserts that closing that client worked: after the server has gone away, the process aborts.
+		// So while JACK is among the host APIs, one Initialize is never matched and PortAudio stays initialised
+		// until the process exits. The price: a restarted source does not see devices that appeared since.
+		if portaudio.Initialize() == nil {
+			paPinned = true
+		}
+	}
 	return nil
+}
+
+// jackHostAPI reports whether PortAudio, initialised, found a JACK server.
+func jackHostAPI() bool {
+	apis, err := portaudio.HostApis()
+	if err != nil {
+		return false
+	}
+	for _, a := range apis {
+		if a.Type == portaudio.JACK {
+			return true
+		}
+	}
+	return false
 }
 
 // paRelease matches one successful paAcquire. It must be called with paMu held.
