@@ -147,6 +147,9 @@ func (d *Device) openError(p portaudio.StreamParameters, err error) error {
 		what = fmt.Sprintf("refuses %d frames per buffer", p.FramesPerBuffer)
 	case errors.Is(err, portaudio.DeviceUnavailable):
 		what = "is unavailable (another program may be using it, or it was unplugged)"
+	case errors.Is(err, portaudio.BadIODeviceCombination):
+		// What PortAudio's ALSA host API reports for a device it listed that no longer answers.
+		what = "cannot be opened for capture (it may have been unplugged, or its sound server stopped)"
 	default:
 		what = "cannot be opened for capture"
 	}
