@@ -3,8 +3,6 @@ package audio
 import (
 	"fmt"
 	"os"
-	"runtime/debug"
-	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -37,28 +35,9 @@ func needMic(t *testing.T) *fakemic.Mic { return fakemic.Shared(t) }
 // off for that package.
 func needFreshStream(t *testing.T) {
 	t.Helper()
-	if streamOpens.Load() > 0 && !checkptrOff() {
+	if streamOpens.Load() > 0 && !fakemic.CheckptrOff() {
 		t.Skip("a second PortAudio stream needs -gcflags=github.com/gordonklaus/portaudio=-d=checkptr=0 with -race (make test passes it)")
 	}
-}
-
-// checkptrOff reports whether the binding was built without the race detector's pointer check.
-func checkptrOff() bool {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	race := false
-	var gcflags string
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "-race":
-			race = s.Value == "true"
-		case "-gcflags":
-			gcflags = s.Value
-		}
-	}
-	return !race || strings.Contains(gcflags, "checkptr=0")
 }
 
 // holdPortAudio keeps PortAudio initialised until the test ends, so that the calls it makes do not each scan

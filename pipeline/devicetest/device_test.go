@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -158,7 +157,7 @@ func TestPortAudioPipeline(t *testing.T) {
 // and the source still gets its (empty) summary.
 func TestRefusedRate(t *testing.T) {
 	needMic(t)
-	if !checkptrOff() {
+	if !fakemic.CheckptrOff() {
 		t.Skip("a second PortAudio stream needs -gcflags=github.com/gordonklaus/portaudio=-d=checkptr=0 with -race (make test passes it)")
 	}
 	dev := &audio.Device{Name: fakemic.Name, SampleRate: 11025, Channels: 2, Latency: fakemic.Latency}
@@ -184,24 +183,4 @@ func TestRefusedRate(t *testing.T) {
 		t.Fatalf("the run did not stop at the failure (ctx %v), %d final reports", ctx.Err(), finals)
 	}
 	t.Logf("%v", err)
-}
-
-// checkptrOff reports whether the PortAudio binding was built without the race detector's pointer check, which
-// kills the process at the second stream a process opens (the binding passes stream ids to C as pointers).
-func checkptrOff() bool {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	race := false
-	var gcflags string
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "-race":
-			race = s.Value == "true"
-		case "-gcflags":
-			gcflags = s.Value
-		}
-	}
-	return !race || strings.Contains(gcflags, "checkptr=0")
 }
