@@ -1,4 +1,4 @@
-module levelmeter
+module github.com/levelmeter/levelmeter
 
 go 1.26.0
 

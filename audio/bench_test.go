@@ -7,7 +7,7 @@ import (
 
 	"github.com/gordonklaus/portaudio"
 
-	"levelmeter/audio/wavfile"
+	"github.com/levelmeter/levelmeter/audio/wavfile"
 )
 
 // copier is a Writer that copies each block into a buffer of its own, as a ring would.

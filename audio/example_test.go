@@ -9,7 +9,7 @@ import (
 	"os"
 	"os/signal"
 
-	"levelmeter/audio"
+	"github.com/levelmeter/levelmeter/audio"
 )
 
 // A Writer for a device runs on the audio thread: it copies what it can into memory it owns and counts the rest.

@@ -7,7 +7,7 @@ import (
 	"io"
 	"time"
 
-	"levelmeter/audio/wavfile"
+	"github.com/levelmeter/levelmeter/audio/wavfile"
 )
 
 // DefaultFileFramesPerBuffer is a File's block size when FramesPerBuffer is 0. A file has no hardware period to

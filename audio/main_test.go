@@ -7,7 +7,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"levelmeter/audio/fakemic"
+	"github.com/levelmeter/levelmeter/audio/fakemic"
 )
 
 func TestMain(m *testing.M) {

@@ -3,7 +3,7 @@ package config_test
 import (
 	"fmt"
 
-	"levelmeter/config"
+	"github.com/levelmeter/levelmeter/config"
 )
 
 func ExampleParse() {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/dsp"
 )
 
 // A stereo 1 kHz sine at -20 dBFS, one second of it, measured in blocks of 480 frames.

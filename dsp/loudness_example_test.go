@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/dsp"
 )
 
 // A loudness meter fed 20 seconds of EBU Tech 3341's first test signal, a 1 kHz stereo tone at -23 dBFS, in

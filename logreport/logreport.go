@@ -16,8 +16,8 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 
-	"levelmeter/dsp"
-	"levelmeter/pipeline"
+	"github.com/levelmeter/levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/pipeline"
 )
 
 // NewLogger returns a logger writing to w at level (trace, debug, info, warn, error) in format: "json" (one

@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"levelmeter/dsp"
-	"levelmeter/logreport"
-	"levelmeter/pipeline"
+	"github.com/levelmeter/levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/logreport"
+	"github.com/levelmeter/levelmeter/pipeline"
 )
 
 func lines(t *testing.T, b *bytes.Buffer) []map[string]any {

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"levelmeter/dsp"
-	"levelmeter/metrics"
-	"levelmeter/pipeline"
+	"github.com/levelmeter/levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/metrics"
+	"github.com/levelmeter/levelmeter/pipeline"
 )
 
 // A daemon makes one Reporter, hands it to the pipeline as one of its reporters and serves its Handler at

@@ -19,8 +19,8 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"levelmeter/dsp"
-	"levelmeter/pipeline"
+	"github.com/levelmeter/levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/pipeline"
 )
 
 var inf = math.Inf(-1)

@@ -6,8 +6,8 @@ import (
 	"io"
 	"math"
 
-	"levelmeter/audio"
-	"levelmeter/pipeline"
+	"github.com/levelmeter/levelmeter/audio"
+	"github.com/levelmeter/levelmeter/pipeline"
 )
 
 // sineSource delivers one second of a 1 kHz sine at -6 dBFS, as fast as the pipeline takes it.

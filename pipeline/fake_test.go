@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"levelmeter/audio"
+	"github.com/levelmeter/levelmeter/audio"
 )
 
 // fakeSource is a device or file stand-in that delivers a known signal through the Writer contract.

@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"levelmeter/audio"
-	"levelmeter/metrics"
-	"levelmeter/pipeline"
+	"github.com/levelmeter/levelmeter/audio"
+	"github.com/levelmeter/levelmeter/metrics"
+	"github.com/levelmeter/levelmeter/pipeline"
 )
 
 // faulty is a device-like source that delivers blocks at a steady pace and, after a number of blocks in each

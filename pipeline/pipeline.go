@@ -32,9 +32,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"levelmeter/audio"
-	"levelmeter/dsp"
-	"levelmeter/ring"
+	"github.com/levelmeter/levelmeter/audio"
+	"github.com/levelmeter/levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/ring"
 )
 
 // An Input is one source to meter.

@@ -12,9 +12,9 @@ import (
 
 	"go.uber.org/goleak"
 
-	"levelmeter/audio"
-	"levelmeter/dsp"
-	"levelmeter/dsp/dsptest"
+	"github.com/levelmeter/levelmeter/audio"
+	"github.com/levelmeter/levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/dsp/dsptest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -3,7 +3,7 @@ package pipeline
 import (
 	"time"
 
-	"levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/dsp"
 )
 
 // A Report is one source's levels at the end of a report interval, or its summary when it stops. It is a plain

@@ -12,12 +12,12 @@ import (
 	"testing"
 	"time"
 
-	"levelmeter/audio"
-	"levelmeter/dsp"
-	"levelmeter/logreport"
-	"levelmeter/metrics"
-	"levelmeter/pipeline"
-	"levelmeter/web"
+	"github.com/levelmeter/levelmeter/audio"
+	"github.com/levelmeter/levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/logreport"
+	"github.com/levelmeter/levelmeter/metrics"
+	"github.com/levelmeter/levelmeter/pipeline"
+	"github.com/levelmeter/levelmeter/web"
 )
 
 // soak is the length of audio TestSoak meters: `go test -run TestSoak -timeout 3h ./pipeline -args -soak=24h` (make

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"levelmeter/audio"
-	"levelmeter/logreport"
-	"levelmeter/pipeline"
+	"github.com/levelmeter/levelmeter/audio"
+	"github.com/levelmeter/levelmeter/logreport"
+	"github.com/levelmeter/levelmeter/pipeline"
 )
 
 // tone is a device-like source: a sine in blocks, one block per period, for a fixed number of frames.

@@ -6,8 +6,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"levelmeter/audio"
-	"levelmeter/ring"
+	"github.com/levelmeter/levelmeter/audio"
+	"github.com/levelmeter/levelmeter/ring"
 )
 
 // writer is the audio.Writer (and audio.SpaceWaiter) a source delivers to. Write runs on the audio thread: it

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"levelmeter/audio"
-	"levelmeter/ring"
+	"github.com/levelmeter/levelmeter/audio"
+	"github.com/levelmeter/levelmeter/ring"
 )
 
 func newTestWriter(t *testing.T, channels, frames int) (*writer, *ring.Consumer[float32]) {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"sync"
 
-	"levelmeter/ring"
+	"github.com/levelmeter/levelmeter/ring"
 )
 
 // A producer goroutine sends numbers, a consumer waits for them without spinning and learns when the stream

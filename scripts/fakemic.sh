@@ -9,7 +9,7 @@
 # A JACK server with the dummy driver (48 kHz, 256-frame periods) is the clock; ALSA's file plugin delivers the
 # samples of AUDIOFILE (any format SoX reads, converted to 48 kHz stereo float32; default: 10 minutes of a 1 kHz
 # sine at -20 dBFS) as the capture device "fakemic". The printed variables replace the system's ALSA configuration
-# for the programs started from this shell. The Go tests do the same through levelmeter/audio/fakemic.
+# for the programs started from this shell. The Go tests do the same through github.com/levelmeter/levelmeter/audio/fakemic.
 # Needs: jackd2 libasound2-plugins sox (Debian).
 set -euo pipefail
 for cmd in jackd jack_lsp sox; do

@@ -15,9 +15,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"levelmeter/dsp"
-	"levelmeter/internal/browsertest"
-	"levelmeter/pipeline"
+	"github.com/levelmeter/levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/internal/browsertest"
+	"github.com/levelmeter/levelmeter/pipeline"
 )
 
 // mono is the i-th report of a synthetic mono source with a steady, quieter programme.

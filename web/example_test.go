@@ -8,9 +8,9 @@ import (
 	"net/http/httptest"
 	"strings"
 
-	"levelmeter/dsp"
-	"levelmeter/pipeline"
-	"levelmeter/web"
+	"github.com/levelmeter/levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/pipeline"
+	"github.com/levelmeter/levelmeter/web"
 )
 
 // A daemon makes one Server, hands it to the pipeline as a reporter and serves its Handler; Close ends the event

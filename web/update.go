@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"time"
 
-	"levelmeter/dsp"
-	"levelmeter/pipeline"
+	"github.com/levelmeter/levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/pipeline"
 )
 
 // An Update is the JSON form of one pipeline.Report, the data of a "report" event on /events. Levels are in the

@@ -34,7 +34,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"levelmeter/pipeline"
+	"github.com/levelmeter/levelmeter/pipeline"
 )
 
 //go:embed static

@@ -16,8 +16,8 @@ import (
 
 	"go.uber.org/goleak"
 
-	"levelmeter/dsp"
-	"levelmeter/pipeline"
+	"github.com/levelmeter/levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/pipeline"
 )
 
 func TestMain(m *testing.M) {

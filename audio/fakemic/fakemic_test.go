@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"levelmeter/audio/fakemic"
+	"github.com/levelmeter/levelmeter/audio/fakemic"
 )
 
 func TestStart(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"log"
 	"math"
 
-	"levelmeter/audio/wavfile"
+	"github.com/levelmeter/levelmeter/audio/wavfile"
 )
 
 // Stream a file in fixed-size blocks and find its sample peak.

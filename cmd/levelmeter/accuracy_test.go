@@ -25,7 +25,7 @@ import (
 	"sync"
 	"testing"
 
-	"levelmeter/audio/wavfile"
+	"github.com/levelmeter/levelmeter/audio/wavfile"
 )
 
 // A segment is a stretch of sine in every channel: amplitude in dBFS per channel (-inf for a silent channel).

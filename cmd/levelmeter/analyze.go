@@ -11,8 +11,8 @@ import (
 	"strconv"
 	"strings"
 
-	"levelmeter/audio/wavfile"
-	"levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/audio/wavfile"
+	"github.com/levelmeter/levelmeter/dsp"
 )
 
 func init() {

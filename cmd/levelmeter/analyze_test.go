@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/dsp"
 )
 
 const td = "../../testdata/"

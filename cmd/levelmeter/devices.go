@@ -7,7 +7,7 @@ import (
 	"io"
 	"text/tabwriter"
 
-	"levelmeter/audio"
+	"github.com/levelmeter/levelmeter/audio"
 )
 
 func init() {

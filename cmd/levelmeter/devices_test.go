@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"levelmeter/audio"
-	"levelmeter/audio/fakemic"
+	"github.com/levelmeter/levelmeter/audio"
+	"github.com/levelmeter/levelmeter/audio/fakemic"
 )
 
 func TestWriteDevices(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"levelmeter/web"
+	"github.com/levelmeter/levelmeter/web"
 )
 
 // TestE2EFinalReportReachesClients: when the daemon's only source (a file replayed once) ends, the daemon stops,

@@ -32,8 +32,8 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"levelmeter/internal/browsertest"
-	"levelmeter/web"
+	"github.com/levelmeter/levelmeter/internal/browsertest"
+	"github.com/levelmeter/levelmeter/web"
 )
 
 // e2eDaemon is `levelmeter run` running in this process.

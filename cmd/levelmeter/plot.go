@@ -12,7 +12,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
-	"levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/dsp"
 )
 
 // maxPoints bounds the memory a plot's series takes: past it, neighbouring points are merged (keeping the

@@ -18,7 +18,7 @@ import (
 	"strings"
 	"testing"
 
-	"levelmeter/audio/wavfile"
+	"github.com/levelmeter/levelmeter/audio/wavfile"
 )
 
 // refLevels are one tool's measurements of a file. Fields a tool does not measure are NaN.

@@ -18,14 +18,14 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"levelmeter/audio"
-	"levelmeter/audio/wavfile"
-	"levelmeter/config"
-	"levelmeter/dsp"
-	"levelmeter/logreport"
-	"levelmeter/metrics"
-	"levelmeter/pipeline"
-	"levelmeter/web"
+	"github.com/levelmeter/levelmeter/audio"
+	"github.com/levelmeter/levelmeter/audio/wavfile"
+	"github.com/levelmeter/levelmeter/config"
+	"github.com/levelmeter/levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/logreport"
+	"github.com/levelmeter/levelmeter/metrics"
+	"github.com/levelmeter/levelmeter/pipeline"
+	"github.com/levelmeter/levelmeter/web"
 )
 
 func init() {

@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"levelmeter/audio/fakemic"
-	"levelmeter/config"
-	"levelmeter/pipeline"
+	"github.com/levelmeter/levelmeter/audio/fakemic"
+	"github.com/levelmeter/levelmeter/config"
+	"github.com/levelmeter/levelmeter/pipeline"
 )
 
 // daemonChildEnv holds, in a child process started by startDaemon, the arguments of `levelmeter run`.

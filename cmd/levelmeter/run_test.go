@@ -19,9 +19,9 @@ import (
 
 	"go.uber.org/goleak"
 
-	"levelmeter/config"
-	"levelmeter/dsp/dsptest"
-	"levelmeter/pipeline"
+	"github.com/levelmeter/levelmeter/config"
+	"github.com/levelmeter/levelmeter/dsp/dsptest"
+	"github.com/levelmeter/levelmeter/pipeline"
 )
 
 // runLeaks are the goroutines a run may leave that belong to the runtime, not to the daemon.

@@ -23,7 +23,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"levelmeter/web"
+	"github.com/levelmeter/levelmeter/web"
 )
 
 // defaultWatchAddr is the daemon's default listen address (http.listen in config.yaml).

@@ -16,9 +16,9 @@ import (
 
 	"go.uber.org/goleak"
 
-	"levelmeter/dsp"
-	"levelmeter/pipeline"
-	"levelmeter/web"
+	"github.com/levelmeter/levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/pipeline"
+	"github.com/levelmeter/levelmeter/web"
 )
 
 func watchReport(source string, integrated float64, channels int) *pipeline.Report {

@@ -6,7 +6,7 @@ import (
 	"math"
 	"strings"
 
-	"levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/dsp"
 )
 
 // Diff describes how got differs from want, one difference a line, or returns "" when they agree. Counts,

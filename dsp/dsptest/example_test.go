@@ -3,8 +3,8 @@ package dsptest_test
 import (
 	"fmt"
 
-	"levelmeter/dsp"
-	"levelmeter/dsp/dsptest"
+	"github.com/levelmeter/levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/dsp/dsptest"
 )
 
 // A meter fed a signal in one block reads what a meter fed it in small blocks reads.

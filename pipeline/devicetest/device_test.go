@@ -14,9 +14,9 @@ import (
 
 	"go.uber.org/goleak"
 
-	"levelmeter/audio"
-	"levelmeter/audio/fakemic"
-	"levelmeter/pipeline"
+	"github.com/levelmeter/levelmeter/audio"
+	"github.com/levelmeter/levelmeter/audio/fakemic"
+	"github.com/levelmeter/levelmeter/pipeline"
 )
 
 func TestMain(m *testing.M) {
