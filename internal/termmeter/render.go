@@ -117,8 +117,9 @@ func render(sources map[string]*source, header string, width int, color bool) st
 		b.WriteString(strings.Repeat(" ", indent) + c(ansiDim, ruler(barWidth)) + "\n")
 		for i, ch := range u.Channels {
 			label := labels[i] + strings.Repeat(" ", labelWidth-utf8.RuneCountInString(labels[i]))
-			fmt.Fprintf(&b, "  %s %s  %s  hold %s  %s\n", label, bar(ch.Peak, ch.Hold, barWidth, c),
+			line := fmt.Sprintf("  %s %s  %s  hold %s  %s", label, bar(ch.Peak, ch.Hold, barWidth, c),
 				num(ch.Peak, 6), num(ch.Hold, 6), clip(ch.Clip, c))
+			b.WriteString(strings.TrimRight(line, " ") + "\n")
 		}
 		k := u.Counters
 		bad := func(n int64) string {
@@ -241,6 +242,9 @@ func num(f web.Float, w int) string {
 	if !f.Valid() {
 		return fmt.Sprintf("%*s", w, "-inf")
 	}
+	if math.Abs(float64(f)) >= 1e5 { // no level is; keep a hostile stream's from widening the line
+		return fmt.Sprintf("%*.3g", w, float64(f))
+	}
 	return fmt.Sprintf("%*.1f", w, float64(f))
 }
 
@@ -279,6 +283,9 @@ func clip(clip bool, c func(code, s string) string) string {
 }
 
 func kHz(rate int) string {
+	if rate < 0 || rate > 10_000_000 {
+		return "? kHz"
+	}
 	return strconv.FormatFloat(float64(rate)/1000, 'f', -1, 64) + " kHz"
 }
 

@@ -116,3 +116,31 @@ func TestDecodeReportLabels(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRender: whatever a report event holds, what is drawn without colour holds no escape code or other control
+// character but the line ends, is valid UTF-8, and no line is wider than the terminal.
+func FuzzRender(f *testing.F) {
+	f.Add([]byte(`{"source":"studio","sampleRate":48000,"channels":[{"peak":-12,"hold":-3,"clip":true},{"peak":null}],"loudness":{"momentary":-21.5},"counters":{"captured":1234567,"ringFill":1,"ringCap":2}}`))
+	f.Add([]byte(`{"source":"evil\u001b]0;TITLE\u0007\u001b[2J","lastError":"\u009b2J","labels":["\u202e","x"],"channels":[{},{}]}`))
+	f.Add([]byte(`{"source":"s","sampleRate":-1,"latency":1e300,"truePeakMax":-1e300,"channels":[{"peak":1e300,"hold":-1e300}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := decodeReport(data)
+		if err != nil {
+			return
+		}
+		for _, width := range []int{60, 100} {
+			out := render(map[string]*source{s.Source: s}, "levelmeter watch · "+s.Source, width, false)
+			if !utf8.ValidString(out) {
+				t.Fatalf("invalid UTF-8 drawn for %q:\n%q", data, out)
+			}
+			if i := strings.IndexFunc(out, func(r rune) bool { return r != '\n' && unsafeRune(r) }); i >= 0 {
+				t.Fatalf("a control character drawn for %q at %d:\n%q", data, i, out)
+			}
+			for line := range strings.Lines(out) {
+				if n := utf8.RuneCountInString(strings.TrimSuffix(line, "\n")); n > width {
+					t.Fatalf("a line of %d columns at width %d for %q:\n%s", n, width, data, out)
+				}
+			}
+		}
+	})
+}

@@ -6,8 +6,9 @@
 //     error texts of the sources and of the remote endpoint pass through [Sanitize], which escapes control
 //     characters (C0, DEL, C1, and so every escape sequence) and invalid UTF-8. The errors Run returns are
 //     sanitized too. This holds in every mode, with or without colour.
-//   - With Once, or when the output is not a terminal, the output holds no escape code at all unless Color is
-//     set and the output is a terminal; no line is wider than the terminal (100 columns when it is not one).
+//   - Escape codes are written only when Out is a terminal: colours when Color is set, and (without Once) the
+//     alternate screen and cursor movements. No line is wider than the terminal (100 columns when Out is not
+//     one), whatever the stream holds.
 //   - On a terminal the meter draws on the alternate screen and restores the user's screen and cursor before Run
 //     returns, whatever ends it.
 //   - A stream that stays silent for 40 s (a hung daemon; the server sends a heartbeat at least every 15 s) is
