@@ -17,7 +17,7 @@ import (
 
 	"github.com/gordonklaus/portaudio"
 
-	"github.com/levelmeter/levelmeter/audio/fakemic"
+	"github.com/levelmeter/levelmeter/internal/fakemic"
 )
 
 // capture stores every sample a device delivers, without allocating, for the audio thread.

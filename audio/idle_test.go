@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/levelmeter/levelmeter/audio/fakemic"
+	"github.com/levelmeter/levelmeter/internal/fakemic"
 )
 
 var idleCost = flag.Duration("idlecost", 0, "measure the CPU cost of a paced replay and of a device over this long (e.g. 10s)")

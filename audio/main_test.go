@@ -7,7 +7,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/levelmeter/levelmeter/audio/fakemic"
+	"github.com/levelmeter/levelmeter/internal/fakemic"
 )
 
 func TestMain(m *testing.M) {

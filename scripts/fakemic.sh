@@ -9,9 +9,11 @@
 # A JACK server with the dummy driver (48 kHz, 256-frame periods) is the clock; ALSA's file plugin delivers the
 # samples of AUDIOFILE (any format SoX reads, converted to 48 kHz stereo float32; default: 10 minutes of a 1 kHz
 # sine at -20 dBFS) as the capture device "fakemic". The printed variables replace the system's ALSA configuration
-# for the programs started from this shell. The Go tests do the same through github.com/levelmeter/levelmeter/audio/fakemic.
+# for the programs started from this shell. The Go tests do the same through github.com/levelmeter/levelmeter/internal/fakemic.
 # Needs: jackd2 libasound2-plugins sox (Debian).
 set -euo pipefail
+template="$(dirname "$0")/../internal/fakemic/asound.conf"
+[ -r "$template" ] || { echo "fakemic.sh: $template is missing; run the script from a levelmeter checkout" >&2; exit 1; }
 for cmd in jackd jack_lsp sox; do
   command -v "$cmd" >/dev/null || { echo "fakemic.sh: $cmd is missing; install jackd2 libasound2-plugins sox" >&2; exit 1; }
 done
@@ -22,29 +24,9 @@ if [ $# -ge 1 ]; then
 else
   sox -n -t raw -e floating-point -b 32 -L -c 2 -r 48000 "$raw" synth 600 sine 1000 vol 0.1
 fi
-# Keep the file in the callback's format: a "plug" conversion over the file plugin skips blocks. Keep the default
-# PCM: without one, PortAudio 19.6 aborts in Pa_Initialize.
-cat >"$dir/asound.conf" <<CONF
-pcm.fakemic {
-    type file
-    slave.pcm {
-        type jack
-        capture_ports  { 0 system:capture_1   1 system:capture_2 }
-        playback_ports { 0 system:playback_1  1 system:playback_2 }
-    }
-    file "/dev/null"
-    infile "$raw"
-    format "raw"
-}
-pcm.fakemic_fast {
-    type file
-    slave.pcm { type null }
-    file "/dev/null"
-    infile "$raw"
-    format "raw"
-}
-pcm.!default "fakemic"
-CONF
+# The ALSA configuration's one copy is internal/fakemic/asound.conf (the Go tests embed it); @INFILE@ is the samples.
+conf=$(<"$template")
+printf '%s\n' "${conf//@INFILE@/"$raw"}" >"$dir/asound.conf"
 server="levelmeter-fakemic-$$"
 JACK_NO_AUDIO_RESERVATION=1 nohup jackd -n "$server" -p 16 -d dummy -r 48000 -p 256 >"$dir/jackd.log" 2>&1 &
 pid=$!

@@ -3,5 +3,5 @@
 # again writes the same bytes. Run from anywhere; needs Go.
 set -eu
 cd "$(dirname "$0")/.."
-go run ./testdata/gen -dir testdata
+go run ./internal/cmd/gentestdata -dir testdata
 ls -l testdata/*.wav | awk '{ total += $5 } END { printf "testdata: %d WAV files, %d bytes\n", NR, total }'

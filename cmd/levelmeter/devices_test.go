@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/levelmeter/levelmeter/audio"
-	"github.com/levelmeter/levelmeter/audio/fakemic"
+	"github.com/levelmeter/levelmeter/internal/fakemic"
 )
 
 func TestWriteDevices(t *testing.T) {

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/levelmeter/levelmeter/audio/fakemic"
 	"github.com/levelmeter/levelmeter/config"
+	"github.com/levelmeter/levelmeter/internal/fakemic"
 	"github.com/levelmeter/levelmeter/pipeline"
 )
 

@@ -2,19 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-	"unicode/utf8"
-
-	"go.uber.org/goleak"
 
 	"github.com/levelmeter/levelmeter/dsp"
 	"github.com/levelmeter/levelmeter/pipeline"
@@ -106,106 +99,30 @@ func TestWatchBadFlags(t *testing.T) {
 	}
 }
 
-// TestWatchFollowsAndStops draws as reports arrive, survives the daemon closing the stream, and returns 0 when
-// its context ends (Ctrl-C).
-func TestWatchFollowsAndStops(t *testing.T) {
-	s, addr := watchDaemon(t)
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent()) // the watcher's goroutines end with it
-	base, _ := watchURL(addr)
-	out := &watchBuffer{}
-	w := &watcher{base: base, addr: addr, out: out, errOut: out, width: 100}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int)
-	go func() { done <- w.run(ctx) }()
-
-	waitFor := func(what string) {
-		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for !strings.Contains(out.String(), what) {
-			if time.Now().After(deadline) {
-				t.Fatalf("watch never showed %q:\n%s", what, out.String())
-			}
-			time.Sleep(20 * time.Millisecond)
+// TestWatchHostileNames: a source name, a version and an error holding escape sequences reach the terminal
+// escaped, with --once and with colours off alike.
+func TestWatchHostileNames(t *testing.T) {
+	const evil = "evil\x1b]0;TITLE\x07\x1b[2J\u009b31m\x7f"
+	s := web.New(web.Options{Version: "v2\x1b[31m"})
+	r := watchReport(evil, -23.4, 2)
+	r.LastError = "boom\x1b[2J"
+	s.Report(r)
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(func() { s.Close(); srv.Close() })
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	for _, args := range [][]string{{"--once"}, {"--once", "--no-color"}} {
+		var out, errb bytes.Buffer
+		if code := runWatch(append([]string{"--addr", addr}, args...), &out, &errb); code != 0 {
+			t.Fatalf("watch %q: exit %d, stderr %q", args, code, errb.String())
 		}
-	}
-	waitFor("-23.4")
-	s.Report(watchReport("studio", -19.9, 2))
-	waitFor("-19.9")
-	s.Close() // the daemon ends the stream: the watcher says so and retries
-	waitFor("disconnected, reconnecting")
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("watch after Ctrl-C: exit %d, want 0", code)
+		got := out.String() + errb.String()
+		if strings.ContainsAny(got, "\x1b\x07\x7f\u009b") {
+			t.Errorf("watch %q let control characters through:\n%q", args, got)
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("watch did not stop when its context ended")
-	}
-}
-
-var watchANSI = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]`)
-
-func TestRenderWatchFitsTheWidth(t *testing.T) {
-	r := watchReport("a-source-with-a-long-name", math.Inf(-1), 6)
-	r.Interval.Loudness.Momentary = -449.8
-	u := web.NewUpdate(r)
-	for _, width := range []int{60, 80, 132} {
-		for _, color := range []bool{false, true} {
-			s := renderWatch(map[string]*web.Update{u.Source: &u}, "header", width, color)
-			if color != strings.Contains(s, "\x1b[") {
-				t.Errorf("width %d color %v: escape codes present = %v", width, color, !color)
-			}
-			for line := range strings.Lines(watchANSI.ReplaceAllString(s, "")) {
-				line = strings.TrimSuffix(line, "\n")
-				if n := utf8.RuneCountInString(line); n > width {
-					t.Errorf("width %d: a line of %d columns: %q", width, n, line)
-				}
-			}
-			if !strings.Contains(s, "<-70") {
-				t.Errorf("a momentary loudness below the gate is not shown as <-70:\n%s", s)
-			}
-			if !strings.Contains(s, "-inf") {
-				t.Errorf("silent integrated loudness is not shown as -inf:\n%s", s)
+		for _, want := range []string{`evil\x1b]0;TITLE\x07\x1b[2J\u009b31m\x7f`, `v2\x1b[31m`, `boom\x1b[2J`} {
+			if !strings.Contains(got, want) {
+				t.Errorf("watch %q does not show %s escaped:\n%s", args, want, got)
 			}
 		}
 	}
-}
-
-func TestWatchBar(t *testing.T) {
-	plain := func(code, s string) string { return s }
-	cases := []struct {
-		peak, hold float64
-		want       string
-	}{
-		{math.Inf(-1), math.Inf(-1), "··········"},
-		{-60, -60, "··········"},
-		{-30, -12, "█████···│·"},
-		{0, 0, "██████████"},
-		{-27, -3, "█████▌···│"},
-		{-30, math.NaN(), "█████·····"},
-	}
-	for _, c := range cases {
-		if got := watchBar(web.Float(c.peak), web.Float(c.hold), 10, plain); got != c.want {
-			t.Errorf("watchBar(%v, %v) = %q, want %q", c.peak, c.hold, got, c.want)
-		}
-	}
-}
-
-// watchBuffer is a bytes.Buffer safe for one writer and one reader at once.
-type watchBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *watchBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *watchBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

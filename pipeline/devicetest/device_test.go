@@ -15,7 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/levelmeter/levelmeter/audio"
-	"github.com/levelmeter/levelmeter/audio/fakemic"
+	"github.com/levelmeter/levelmeter/internal/fakemic"
 	"github.com/levelmeter/levelmeter/pipeline"
 )
 

@@ -1,4 +1,4 @@
-// Command gen writes the WAV files in testdata/ and the table of their levels in testdata/README.md.
+// Command gentestdata writes the WAV files in testdata/ and the table of their levels in testdata/README.md.
 //
 // It is deterministic: the noise comes from a PCG seeded with a constant, so running it again writes the same
 // bytes. Run it from the repository root through testdata/generate.sh.
@@ -233,9 +233,14 @@ type entry struct {
 func main() {
 	dir := flag.String("dir", "testdata", "directory to write to")
 	flag.Parse()
+	generate(*dir)
+}
+
+// generate writes every file and the README into dir.
+func generate(dir string) {
 	var table []entry
 	add := func(name string, sr, channels int, f format, samples []float64, contents, loudness string) {
-		writeWAV(filepath.Join(*dir, name), sr, channels, f, samples)
+		writeWAV(filepath.Join(dir, name), sr, channels, f, samples)
 		all := measure(f, samples, channels, -1)
 		lv := fmt.Sprintf("peak %s dBFS, RMS %s dBFS", dbs(all.peak), dbs(all.rms))
 		if math.Abs(all.dc) > 1e-9 {
@@ -365,7 +370,7 @@ func main() {
 	add("demo.wav", rate, 2, s16, demo(), "the live demo: 10 s of tones, chords and noise bursts at varied "+
 		"loudness, panned; loops cleanly", "integrated -19.3 LUFS, LRA 5 LU, momentary max -11.9 LUFS, a quiet passage near -45 LUFS (6-8 s)")
 
-	writeREADME(filepath.Join(*dir, "README.md"), table)
+	writeREADME(filepath.Join(dir, "README.md"), table)
 }
 
 // demo makes 10 s of stereo sound with levels that move: a melody with note envelopes, a bass line, noise
@@ -434,7 +439,7 @@ func writeREADME(path string, table []entry) {
 	var b strings.Builder
 	b.WriteString(`# testdata
 
-Small WAV files with known levels, written by ` + "`generate.sh`" + ` (which runs ` + "`go run ./testdata/gen`" + `;
+Small WAV files with known levels, written by ` + "`generate.sh`" + ` (which runs ` + "`go run ./internal/cmd/gentestdata`" + `;
 deterministic: the noise generators are seeded, so running it again writes the same bytes). Everything is
 48 kHz unless the table says otherwise; sines are 1 kHz and start at phase 0, so at 48 kHz they hit their crest
 exactly (48 samples per period).

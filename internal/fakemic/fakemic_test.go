@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/levelmeter/levelmeter/audio/fakemic"
+	"github.com/levelmeter/levelmeter/internal/fakemic"
 )
 
 func TestStart(t *testing.T) {

@@ -9,9 +9,10 @@
 // frame on; past the end of the file the device delivers silence. Each stream opened on the device starts again
 // at the beginning of the file.
 //
-// The ALSA configuration written here replaces the system's (only these PCMs exist), so it must be in effect,
-// through the environment from Env, before PortAudio is first initialised in the process. It needs jackd
-// (Debian package jackd2) and ALSA's JACK plugin (libasound2-plugins).
+// The ALSA configuration written here (from asound.conf, the one copy, which scripts/fakemic.sh uses too)
+// replaces the system's (only these PCMs exist), so it must be in effect, through the environment from Env,
+// before PortAudio is first initialised in the process. It needs jackd (Debian package jackd2) and ALSA's JACK
+// plugin (libasound2-plugins).
 //
 // Traps (found the hard way): without a default PCM in the configuration PortAudio 19.6 aborts the process in
 // Pa_Initialize; a "plug" PCM over the file plugin skips every third block; the "null" PCM delivers garbage, not
@@ -19,6 +20,7 @@
 package fakemic
 
 import (
+	_ "embed"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -275,29 +277,8 @@ func StopShared() {
 	}
 }
 
-// alsaConfig replaces the stock ALSA configuration; @INFILE@ is the raw samples file. The file must hold samples
-// in the callback's format (float32) because a "plug" conversion over the file plugin corrupts the stream.
-const alsaConfig = `# levelmeter's fake microphone: ALSA_CONFIG_PATH=<this file> replaces the stock configuration.
-pcm.fakemic {
-    type file
-    slave.pcm {
-        type jack
-        capture_ports  { 0 system:capture_1   1 system:capture_2 }
-        playback_ports { 0 system:playback_1  1 system:playback_2 }
-    }
-    file "/dev/null"
-    infile "@INFILE@"
-    format "raw"
-}
-
-pcm.fakemic_fast {
-    type file
-    slave.pcm { type null }
-    file "/dev/null"
-    infile "@INFILE@"
-    format "raw"
-}
-
-# PortAudio 19.6 aborts in Pa_Initialize when there is no default PCM.
-pcm.!default "fakemic"
-`
+// alsaConfig replaces the stock ALSA configuration; @INFILE@ stands for the raw samples file. scripts/fakemic.sh
+// writes its configuration from the same file.
+//
+//go:embed asound.conf
+var alsaConfig string
