@@ -12,7 +12,8 @@ import (
 
 // FuzzReader feeds arbitrary bytes to NewReader. It must not panic, hang or allocate more than its fixed buffer
 // whatever the header claims; it either returns an error that explains itself, or a Reader whose Read delivers
-// exactly Info().Frames whole frames (or a *TruncatedError) and delivers them again after Rewind.
+// exactly Info().Frames whole frames (or a *TruncatedError) and delivers them again after Rewind, and whose
+// warnings each have a cause.
 func FuzzReader(f *testing.F) {
 	files, _ := filepath.Glob(td + "*.wav")
 	for _, name := range files {
@@ -33,6 +34,20 @@ func FuzzReader(f *testing.F) {
 
 	f.Add(shorten(mustRead(f, td+"sine-s24x-stereo.wav"), 200)) // a data chunk that claims more than is there
 
+	// Sizes never written, RF64/BW64 and their ds64, an ID3v2 tag before RIFF.
+	mono := fmtPCM(1, 1, 48000, 16)
+	four := s16(1, -1, 16384, -32768)
+	f.Add(build(mono, chunkClaim("data", 0, four)))
+	f.Add(build(mono, chunkClaim("data", 0, nil), chunk("LIST", []byte("INFO"))))
+	f.Add(build(mono, chunkClaim("data", 0xFFFFFFFF, append(four, 1))))
+	f.Add(build(fmtPCM(1, 1, 48000, 24), chunkClaim("data", 0x7FFFEFFF, make([]byte, 9))))
+	f.Add(buildWide("RF64", 8, nil, mono, chunkClaim("data", 0xFFFFFFFF, four)))
+	f.Add(buildWide("BW64", 0, nil, mono, chunkClaim("data", 0xFFFFFFFF, four)))
+	f.Add(buildWide("RF64", 1<<40, []dsEntry{{"LIST", 4}}, chunkClaim("LIST", 0xFFFFFFFF, []byte("INFO")), mono,
+		chunkClaim("data", 0xFFFFFFFF, four)))
+	f.Add(append(id3Tag(20, false), build(mono, chunk("data", four))...))
+	f.Add(append(id3Tag(3, true), buildWide("RF64", 8, nil, mono, chunkClaim("data", 0xFFFFFFFF, four))...))
+
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, err := NewReader(bytes.NewReader(data))
 		if err != nil {
@@ -47,6 +62,14 @@ func FuzzReader(f *testing.F) {
 			return
 		}
 		info := r.Info()
+		for _, w := range r.Warnings() {
+			var fe *FormatError
+			var te *TruncatedError
+			if !(errors.As(w, &fe) && (errors.Is(w, ErrSizeUnknown) || errors.Is(w, ErrSizeWrapped)) ||
+				errors.As(w, &te) && errors.Is(w, ErrTruncated)) {
+				t.Fatalf("warning %v (%T) has no cause", w, w)
+			}
+		}
 		if info.Channels < 1 || info.Channels > MaxChannels || info.SampleRate < MinSampleRate ||
 			info.SampleRate > MaxSampleRate || info.Frames < 0 {
 			t.Fatalf("accepted an impossible format %+v", info)
