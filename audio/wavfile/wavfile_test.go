@@ -480,9 +480,31 @@ func TestRewindLoops(t *testing.T) {
 }
 
 func TestInfoString(t *testing.T) {
-	i := Info{SampleRate: 48000, Channels: 2, BitsPerSample: 24, Encoding: PCM, Extensible: true}
-	if got, want := i.String(), "48000 Hz, 2 channels, 24-bit PCM (extensible)"; got != want {
-		t.Errorf("String = %q, want %q", got, want)
+	tests := []struct {
+		info Info
+		want string
+	}{
+		{Info{SampleRate: 48000, Channels: 2, BitsPerSample: 24, Encoding: PCM, Extensible: true, Container: "RIFF"},
+			"48000 Hz, 2 channels, 24-bit PCM (extensible)"},
+		{Info{SampleRate: 44100, Channels: 1, BitsPerSample: 32, Encoding: Float}, "44100 Hz, 1 channel, 32-bit float"},
+		{Info{SampleRate: 48000, Channels: 2, BitsPerSample: 16, Encoding: PCM, Container: "RF64"},
+			"48000 Hz, 2 channels, 16-bit PCM (RF64)"},
+		{Info{SampleRate: 48000, Channels: 6, BitsPerSample: 24, Encoding: PCM, Extensible: true, Container: "BW64"},
+			"48000 Hz, 6 channels, 24-bit PCM (extensible, BW64)"},
+	}
+	for _, tt := range tests {
+		if got := tt.info.String(); got != tt.want {
+			t.Errorf("String = %q, want %q", got, tt.want)
+		}
+	}
+}
+
+// TestFinerCauses: each finer cause is also ErrUnsupported, so that callers testing only that still match.
+func TestFinerCauses(t *testing.T) {
+	for _, err := range []error{ErrEncoding, ErrChannelCount, ErrSampleRate} {
+		if !errors.Is(err, ErrUnsupported) {
+			t.Errorf("%v is not ErrUnsupported", err)
+		}
 	}
 }
 
@@ -493,6 +515,10 @@ func TestAllocationBounded(t *testing.T) {
 		build(fmtPCM(1, 2, 48000, 24), chunkClaim("data", 0xFFFFFFF0, make([]byte, 1000))),
 		build(chunkClaim("fmt ", 0xFFFFFFF0, fmtBody(1, 1, 48000, 16, 2)), chunk("data", make([]byte, 1000))),
 		build(fmtPCM(1, 8, 48000, 16), chunkClaim("data", 0xFFFFFFFF, make([]byte, 1000))),
+		buildWide("RF64", 10<<30, []dsEntry{{"LIST", 1 << 40}}, chunkClaim("LIST", 0xFFFFFFFF, nil)),
+		buildWide("RF64", 10<<30, nil, fmtPCM(1, 2, 48000, 16), chunkClaim("data", 0xFFFFFFFF, make([]byte, 1000))),
+		append([]byte("RF64\xFF\xFF\xFF\xFFWAVEds64\xFF\xFF\xFF\x7F"), make([]byte, 1000)...),
+		append(id3Tag(1000, true), build(fmtPCM(1, 2, 48000, 16), chunkClaim("data", 0xFFFFFFF0, make([]byte, 1000)))...),
 	}
 	for i, file := range files {
 		var before, after runtime.MemStats
