@@ -96,7 +96,7 @@ func TestHeaderSizes(t *testing.T) {
 		{"RF64 truncated", buildWide("RF64", 1<<40, nil, mono, chunkClaim("data", 0xFFFFFFFF, four)), 4, "RF64",
 			ErrTruncated, "claims 549755813888 frames but the file holds 4"},
 		{"RF64 ds64 data size beyond int64", buildWide("RF64", 1<<63+5, nil, mono, chunkClaim("data", 0xFFFFFFFF,
-			four)), 4, "RF64", ErrTruncated, "claims 4611686018427387903 frames"},
+			four)), 4, "RF64", ErrTruncated, "claims 2305843009213693952 frames"},
 		{"ds64 in RIFF is skipped", build(chunk("ds64", make([]byte, 28)), mono, chunk("data", four)), 4, "RIFF", nil, ""},
 		{"ID3 before RIFF", append(id3Tag(300, false), plain...), 4, "RIFF", nil, ""},
 		{"ID3 with footer before RIFF", append(id3Tag(17, true), plain...), 4, "RIFF", nil, ""},

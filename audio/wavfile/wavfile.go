@@ -347,6 +347,9 @@ func (d *ds64) lookup(id [4]byte) (uint64, bool) {
 // maxChunks bounds the walk to the data chunk.
 const maxChunks = 100000
 
+// maxSize bounds the 64-bit sizes of ds64, so that offsets computed from them cannot overflow.
+const maxSize = 1 << 62
+
 func newReader(rs io.ReadSeeker, name string) (*Reader, error) {
 	r := &Reader{rs: rs, name: name}
 	bad := func(cause error, format string, args ...any) error {
@@ -414,7 +417,7 @@ func newReader(rs io.ReadSeeker, name string) (*Reader, error) {
 				big, ok = ds.lookup([4]byte(ch[:4]))
 			}
 			if ok {
-				csize = int64(min(big, math.MaxInt64))
+				csize = int64(min(big, maxSize)) // beyond any file, and no overflow below
 			}
 		}
 		body := off + 8

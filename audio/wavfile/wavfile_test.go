@@ -324,6 +324,8 @@ func TestBadInput(t *testing.T) {
 		{"ID3 then not RIFF", append(id3Tag(100, false), "fLaC\x00\x00\x00\x22xxxxxxxx"...), ErrNotWAV, "looks like MP3"},
 		{"ID3 with a size past the end", append([]byte("ID3\x04\x00\x00\x7F\x7F\x7F\x7F"), build(fmtPCM(1, 1, 48000, 16), pcm)...),
 			ErrNotWAV, "looks like MP3"},
+		{"ds64 table size beyond int64", buildWide("RF64", 8, []dsEntry{{"JUNK", 1<<64 - 2}}, chunkClaim("JUNK", 0xFFFFFFFF, nil),
+			fmtPCM(1, 1, 48000, 16), chunkClaim("data", 0xFFFFFFFF, s16(1, 2, 3, 4))), ErrMalformed, "\"JUNK\" chunk at byte 60 claims 4611686018427387904 bytes"},
 		{"ds64 too short", append([]byte("RF64\xFF\xFF\xFF\xFFWAVE"), chunk("ds64", make([]byte, 20))...), ErrMalformed,
 			"ds64 chunk of 20 bytes"},
 		{"ds64 past end", append([]byte("RF64\xFF\xFF\xFF\xFFWAVE"), chunkClaim("ds64", 1000, make([]byte, 28))...), ErrMalformed,
