@@ -49,6 +49,7 @@ func FuzzReader(f *testing.F) {
 	f.Add(append(id3Tag(3, true), buildWide("RF64", 8, nil, mono, chunkClaim("data", 0xFFFFFFFF, four))...))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
+		streamed, streamWarned := fuzzStream(t, data)
 		r, err := NewReader(bytes.NewReader(data))
 		if err != nil {
 			var fe *FormatError
@@ -77,6 +78,7 @@ func FuzzReader(f *testing.F) {
 		if need := info.Frames * int64(info.Channels*info.BitsPerSample/8); need > int64(len(data)) {
 			t.Fatalf("claims %d frames (%d bytes) in a %d-byte input", info.Frames, need, len(data))
 		}
+		var samples []float32
 		count := func() int64 {
 			buf := make([]float32, 7*info.Channels)
 			var frames int64
@@ -85,6 +87,7 @@ func FuzzReader(f *testing.F) {
 				if n%info.Channels != 0 || (n > 0 && err != nil) {
 					t.Fatalf("Read = %d, %v with %d channels", n, err, info.Channels)
 				}
+				samples = append(samples, buf[:n]...)
 				frames += int64(n / info.Channels)
 				if err == io.EOF {
 					return frames
@@ -97,6 +100,10 @@ func FuzzReader(f *testing.F) {
 		if got := count(); got != info.Frames {
 			t.Fatalf("read %d frames, Info says %d", got, info.Frames)
 		}
+		// A sound file reads the same from a stream.
+		if streamed != nil && !streamWarned && len(r.Warnings()) == 0 && !equal(streamed, samples) {
+			t.Fatalf("a stream reads %d samples, the file %d", len(streamed), len(samples))
+		}
 		if err := r.Rewind(); err != nil {
 			t.Fatal(err)
 		}
@@ -104,6 +111,39 @@ func FuzzReader(f *testing.F) {
 			t.Fatalf("after Rewind read %d frames, Info says %d", got, info.Frames)
 		}
 	})
+}
+
+// fuzzStream reads data as a stream, which must not panic or hang either, and returns its samples (nil if it was
+// refused) and whether it warned.
+func fuzzStream(t *testing.T, data []byte) ([]float32, bool) {
+	r, err := NewReader(onlyReader{bytes.NewReader(data)})
+	if err != nil {
+		var fe *FormatError
+		if !errors.As(err, &fe) {
+			t.Fatalf("stream: error %v (%T) is not a *FormatError", err, err)
+		}
+		return nil, false
+	}
+	info := r.Info()
+	samples := []float32{}
+	buf := make([]float32, 5*info.Channels)
+	for {
+		n, err := r.Read(buf)
+		if n%info.Channels != 0 || (n > 0 && err != nil) {
+			t.Fatalf("stream: Read = %d, %v with %d channels", n, err, info.Channels)
+		}
+		samples = append(samples, buf[:n]...)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("stream: Read failed on an in-memory input: %v", err)
+		}
+	}
+	if got := int64(len(samples) / info.Channels); got != r.Info().Frames || int64(len(samples)) > int64(len(data)) {
+		t.Fatalf("stream: read %d frames, Info says %d at the end", got, r.Info().Frames)
+	}
+	return samples, len(r.Warnings()) > 0
 }
 
 // shorten cuts a well-formed file's data chunk to at most n bytes of whole frames, fixing its size, so that the

@@ -5,6 +5,9 @@
 //     samples (unsigned in WAV) are centred first. 32- and 64-bit IEEE float are passed through as they are,
 //     NaN, ±Inf and values beyond ±1.0 included.
 //   - Memory does not depend on the file: a Reader holds one fixed-size buffer, whatever the header claims.
+//   - Nothing needs to seek: an input that cannot (a pipe, standard input) is read once, front to back; where
+//     the input can seek and tell its size, every size in the header is checked against it first (see
+//     NewReader).
 //   - Every frame the file holds is read, and nothing is measured short or long silently: where the header's
 //     data size cannot be right, the Reader reads what the file holds and says what it did in Warnings. A data
 //     size of 0 or 0xFFFFFFFF (a writer that could not seek back to patch it: ffmpeg to a pipe, a recorder that
@@ -37,6 +40,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"syscall"
 )
 
 // MaxChannels is the largest channel count a Reader accepts.
@@ -73,7 +77,7 @@ type Info struct {
 	BitsPerSample int
 	Encoding      Encoding
 	Extensible    bool  // WAVE_FORMAT_EXTENSIBLE
-	Frames        int64 // frames the Reader delivers: the data chunk's, or the file's where Warnings says so
+	Frames        int64 // frames the Reader delivers: the data chunk's, or the file's where Warnings says so; -1: see NewReader
 	// ChannelMask is WAVE_FORMAT_EXTENSIBLE's dwChannelMask as the file holds it: bit 0 front left, 1 front
 	// right, 2 front centre, 3 LFE, 4 back left, 5 back right, ... (mmreg.h's SPEAKER_* values), the channels
 	// in the order of their bits. 0 when the file has no mask (not extensible, or written without one, as SoX
@@ -159,8 +163,11 @@ const bufSize = 128 << 10
 // A Reader decodes the data chunk of a WAV file to float32. It holds one buffer of about 128 kB whatever the
 // file's length. It is not safe for concurrent use.
 type Reader struct {
-	rs       io.ReadSeeker
-	file     *os.File // set when Open opened it
+	rs       io.ReadSeeker // nil for a stream
+	in       io.Reader     // what the frames are read from: rs, or a stream's buffered reader
+	stream   bool          // the input cannot seek: see stream.go
+	unknown  bool          // a stream whose data size was never written: read to the end of the input
+	file     *os.File      // set when Open opened it
 	name     string
 	info     Info
 	warnings []error
@@ -173,7 +180,8 @@ type Reader struct {
 	err      error // sticky read error
 }
 
-// Open opens the named file. The error names the file and says what is wrong with it.
+// Open opens the named file. The error names the file and says what is wrong with it. A file that cannot seek
+// (a named pipe, /dev/stdin from a pipe) is read as a stream, as by NewReader.
 func Open(name string) (*Reader, error) {
 	f, err := os.Open(name)
 	if err != nil {
@@ -196,14 +204,22 @@ func Open(name string) (*Reader, error) {
 	return r, nil
 }
 
-// NewReader reads the header from rs and returns a Reader positioned at the first frame.
-func NewReader(rs io.ReadSeeker) (*Reader, error) { return newReader(rs, "") }
+// NewReader reads the header from in and returns a Reader positioned at the first frame.
+//
+// If in is an io.Seeker that can find its size (a file, a bytes.Reader), the header is read from its start and
+// every size is checked against the input's, before the first frame is read. Otherwise (not an io.Seeker, or
+// one that fails with "illegal seek": a pipe) it is read once, as a stream, from where it stands: nothing needs
+// to seek, and where the size of the data is known only at its end (never written, or cut short) Info().Frames
+// is -1 and Warnings gains the news when Read reaches the end, after which Info().Frames is the frames read.
+// A stream cannot Rewind, and a data chunk before the `fmt ` chunk cannot be read from one (ErrUnsupported).
+func NewReader(in io.Reader) (*Reader, error) { return newReader(in, "") }
 
 // Info returns the file's format.
 func (r *Reader) Info() Info { return r.info }
 
 // Warnings returns what the Reader found wrong with the file's header and read past rather than refused, in
-// the order found; nil for a sound file. Each is a *FormatError (errors.Is: ErrSizeUnknown, ErrSizeWrapped) or
+// the order found; nil for a sound file. A stream adds the warning it can only find at its end by then: read
+// Warnings again after io.EOF. Each is a *FormatError (errors.Is: ErrSizeUnknown, ErrSizeWrapped) or
 // a *TruncatedError (ErrTruncated), whose text names the file and says what was read. A caller that must not
 // measure a file cut short tests errors.Is(w, ErrTruncated) and refuses it.
 func (r *Reader) Warnings() []error { return r.warnings }
@@ -253,11 +269,18 @@ func (r *Reader) fill() error {
 	if int64(want) > r.left {
 		want = int(r.left)
 	}
-	got, err := io.ReadFull(r.rs, r.buf[:want])
+	got, err := io.ReadFull(r.in, r.buf[:want])
 	got -= got % r.frame
 	r.w = got
 	r.left -= int64(got)
 	if err != nil {
+		if r.stream && (err == io.EOF || err == io.ErrUnexpectedEOF) {
+			r.endStream()
+			if got == 0 {
+				return io.EOF
+			}
+			return nil
+		}
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
 			missing := (r.left + int64(r.frame) - 1) / int64(r.frame)
 			r.err = &TruncatedError{
@@ -277,8 +300,11 @@ func (r *Reader) fill() error {
 	return nil
 }
 
-// Rewind positions the reader at the first frame again.
+// Rewind positions the reader at the first frame again. A stream cannot (errors.ErrUnsupported).
 func (r *Reader) Rewind() error {
+	if r.stream {
+		return &FormatError{File: r.name, Msg: "cannot rewind a stream", Err: errors.ErrUnsupported}
+	}
 	if _, err := r.rs.Seek(r.dataOff, io.SeekStart); err != nil {
 		return r.fail("cannot seek back to the first frame: %v", err)
 	}
@@ -350,12 +376,19 @@ const maxChunks = 100000
 // maxSize bounds the 64-bit sizes of ds64, so that offsets computed from them cannot overflow.
 const maxSize = 1 << 62
 
-func newReader(rs io.ReadSeeker, name string) (*Reader, error) {
-	r := &Reader{rs: rs, name: name}
+func newReader(in io.Reader, name string) (*Reader, error) {
+	rs, ok := in.(io.ReadSeeker)
+	if !ok {
+		return newStreamReader(in, name)
+	}
+	r := &Reader{rs: rs, in: rs, name: name}
 	bad := func(cause error, format string, args ...any) error {
 		return &FormatError{File: name, Msg: fmt.Sprintf(format, args...), Err: cause}
 	}
 	size, err := rs.Seek(0, io.SeekEnd)
+	if errors.Is(err, syscall.ESPIPE) {
+		return newStreamReader(in, name)
+	}
 	if err != nil {
 		return nil, bad(ErrMalformed, "cannot find the file's size: %v", err)
 	}
@@ -499,7 +532,7 @@ func newReader(rs io.ReadSeeker, name string) (*Reader, error) {
 	}
 	r.dataOff = dataOff
 	r.info.Frames = dataSize / int64(r.frame)
-	r.buf = make([]byte, max(bufSize/r.frame, 1)*r.frame)
+	r.buf = make([]byte, max(min(bufSize, dataSize)/int64(r.frame), 1)*int64(r.frame)) // no more than the data
 	if err := r.Rewind(); err != nil {
 		return nil, err
 	}
