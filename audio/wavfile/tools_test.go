@@ -145,6 +145,7 @@ func TestChannelMaskToolsWrite(t *testing.T) {
 		{"5.1(side)", 0x60F},
 		{"6.0", 0x707},
 		{"7.1", 0x63F},
+		{"hexadecagonal", 0}, // 16 channels, some in positions a WAV mask cannot name
 	}
 	for _, tt := range tests {
 		t.Run(tt.layout, func(t *testing.T) {

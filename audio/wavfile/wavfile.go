@@ -43,8 +43,8 @@ import (
 	"syscall"
 )
 
-// MaxChannels is the largest channel count a Reader accepts.
-const MaxChannels = 8
+// MaxChannels is the largest channel count a Reader accepts: 9.1.6, ffmpeg's 16-channel layouts.
+const MaxChannels = 16
 
 // Sample rates outside [MinSampleRate, MaxSampleRate] are refused (ErrSampleRate).
 const (

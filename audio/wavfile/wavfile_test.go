@@ -335,7 +335,7 @@ func TestBadInput(t *testing.T) {
 		{"no data", build(fmtPCM(1, 1, 48000, 16)), ErrMalformed, "no `data` chunk"},
 		{"fmt too short", build(chunk("fmt ", make([]byte, 14)), pcm), ErrMalformed, "`fmt ` chunk of 14 bytes"},
 		{"zero channels", build(fmtPCM(1, 0, 48000, 16), pcm), ErrMalformed, "zero channels"},
-		{"nine channels", build(fmtPCM(1, 9, 48000, 16), pcm), ErrChannelCount, "has 9 channels, more than 8"},
+		{"17 channels", build(fmtPCM(1, 17, 48000, 16), pcm), ErrChannelCount, "has 17 channels, more than 16"},
 		{"rate 0", build(fmtPCM(1, 1, 0, 16), pcm), ErrMalformed, "sample rate of 0 Hz"},
 		{"rate 999", build(fmtPCM(1, 1, 999, 16), pcm), ErrSampleRate, "sample rate of 999 Hz, outside 1000 to 768000 Hz"},
 		{"rate 4 GHz", build(fmtPCM(1, 1, 0xFFFFFFFF, 16), pcm), ErrSampleRate, "sample rate of 4294967295 Hz, outside 1000 to 768000 Hz"},
