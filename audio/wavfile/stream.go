@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // Reading a stream: an input that cannot seek (a pipe, standard input) is read once, front to back. Its chunks
@@ -165,6 +166,7 @@ func newStreamReader(in io.Reader, name string) (*Reader, error) {
 		r.unknown = true
 		r.left = maxSize - maxSize%fb
 		r.info.Frames = -1
+		r.sizeNote = len(r.warnings)
 		r.warn(ErrSizeUnknown, "its data chunk size was never written (0x%08X): reading to the end of the input",
 			claim32)
 		return r, nil
@@ -177,12 +179,20 @@ func newStreamReader(in io.Reader, name string) (*Reader, error) {
 	return r, nil
 }
 
-// endStream settles a stream that ended (got whole frames short of the data chunk's end): to the end of the
-// input is the data's end when its size was never written; otherwise the stream was cut short.
-func (r *Reader) endStream() {
+// endStream settles a stream that ended (got whole frames short of the data chunk's end, and partial bytes of
+// one more): to the end of the input is the data's end when its size was never written, and its warning now says
+// how much was read; otherwise the stream was cut short.
+func (r *Reader) endStream(partial int) {
 	delivered := r.info.Frames - r.left/int64(r.frame)
 	if r.unknown {
 		delivered = (maxSize - maxSize%int64(r.frame) - r.left) / int64(r.frame)
+		w := r.warnings[r.sizeNote].(*FormatError)
+		msg := fmt.Sprintf("%s: read to the end of the input, %d frames (%.3f s)", strings.TrimSuffix(w.Msg,
+			": reading to the end of the input"), delivered, float64(delivered)/float64(r.info.SampleRate))
+		if partial > 0 {
+			msg += fmt.Sprintf(" (and %d bytes of a partial frame, not read)", partial)
+		}
+		r.warnings[r.sizeNote] = &FormatError{File: w.File, Msg: msg, Err: w.Err}
 	} else {
 		missing := r.info.Frames - delivered
 		r.warnings = append(r.warnings, &TruncatedError{

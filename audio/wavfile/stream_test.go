@@ -35,11 +35,11 @@ func TestStream(t *testing.T) {
 			4, 4, "RIFF", nil, ""},
 		{"odd chunk padded", build(chunk("junk", []byte{1, 2, 3}), mono, chunk("data", four)), 4, 4, "RIFF", nil, ""},
 		{"size 0", build(mono, chunkClaim("data", 0, four)), -1, 4, "RIFF", ErrSizeUnknown,
-			"wavfile: its data chunk size was never written (0x00000000): reading to the end of the input"},
+			"wavfile: its data chunk size was never written (0x00000000): read to the end of the input, 4 frames (0.000 s)"},
 		{"size 0 then a chunk: empty", build(mono, chunkClaim("data", 0, nil), list), 0, 0, "RIFF", nil, ""},
 		{"size 0 at the end: empty", build(mono, chunkClaim("data", 0, nil)), 0, 0, "RIFF", nil, ""},
 		{"size 0xFFFFFFFF", build(mono, chunkClaim("data", 0xFFFFFFFF, append(four, 1))), -1, 4, "RIFF", ErrSizeUnknown,
-			"(0xFFFFFFFF)"},
+			"(0xFFFFFFFF): read to the end of the input, 4 frames (0.000 s) (and 1 bytes of a partial frame, not read)"},
 		{"SoX's marker", build(mono, chunkClaim("data", 0x7FFFF000, four)), -1, 4, "RIFF", ErrSizeUnknown, "(0x7FFFF000)"},
 		{"truncated", build(mono, chunkClaim("data", 2000, append(four, 9))), 1000, 4, "RIFF", ErrTruncated,
 			"wavfile: is truncated: its data chunk claims 1000 frames but the input held 4, 996 frames (0.021 s) are missing"},
@@ -47,7 +47,7 @@ func TestStream(t *testing.T) {
 		{"BW64 with a table", buildWide("BW64", 8, []dsEntry{{"LIST", 16}}, chunkClaim("LIST", 0xFFFFFFFF, list[8:]),
 			mono, chunkClaim("data", 0xFFFFFFFF, four)), 4, 4, "BW64", nil, ""},
 		{"RF64 never patched", buildWide("RF64", 0, nil, mono, chunkClaim("data", 0xFFFFFFFF, four)), -1, 4, "RF64",
-			ErrSizeUnknown, "reading to the end of the input"},
+			ErrSizeUnknown, "read to the end of the input, 4 frames"},
 		{"ID3 before RIFF", append(id3Tag(300, true), plain...), 4, 4, "RIFF", nil, ""},
 	}
 	for _, tt := range tests {
@@ -148,7 +148,7 @@ func TestStreamFromPipes(t *testing.T) {
 			if !equal(got, want) || r.Info().Frames != 24000 {
 				t.Errorf("%v: read %d samples, Frames %d; want %d, 24000", extra, len(got), r.Info().Frames, len(want))
 			}
-			checkWarning(t, r.Warnings(), ErrSizeUnknown, "reading to the end of the input")
+			checkWarning(t, r.Warnings(), ErrSizeUnknown, "read to the end of the input, 24000 frames (0.500 s)")
 		}
 	})
 

@@ -167,6 +167,7 @@ type Reader struct {
 	in       io.Reader     // what the frames are read from: rs, or a stream's buffered reader
 	stream   bool          // the input cannot seek: see stream.go
 	unknown  bool          // a stream whose data size was never written: read to the end of the input
+	sizeNote int           // the index in warnings of an unknown stream's ErrSizeUnknown, completed at its end
 	file     *os.File      // set when Open opened it
 	name     string
 	info     Info
@@ -209,8 +210,10 @@ func Open(name string) (*Reader, error) {
 // If in is an io.Seeker that can find its size (a file, a bytes.Reader), the header is read from its start and
 // every size is checked against the input's, before the first frame is read. Otherwise (not an io.Seeker, or
 // one that fails with "illegal seek": a pipe) it is read once, as a stream, from where it stands: nothing needs
-// to seek, and where the size of the data is known only at its end (never written, or cut short) Info().Frames
-// is -1 and Warnings gains the news when Read reaches the end, after which Info().Frames is the frames read.
+// to seek, and where the size of the data is known only at its end it is settled when Read reaches the end: a
+// size never written makes Info().Frames -1 until then, and its ErrSizeUnknown warning (given at once) then says
+// how many frames were read; a stream cut short gains its *TruncatedError warning then. After io.EOF,
+// Info().Frames is the frames read.
 // A stream cannot Rewind, and a data chunk before the `fmt ` chunk cannot be read from one (ErrUnsupported).
 func NewReader(in io.Reader) (*Reader, error) { return newReader(in, "") }
 
@@ -270,12 +273,13 @@ func (r *Reader) fill() error {
 		want = int(r.left)
 	}
 	got, err := io.ReadFull(r.in, r.buf[:want])
-	got -= got % r.frame
+	partial := got % r.frame
+	got -= partial
 	r.w = got
 	r.left -= int64(got)
 	if err != nil {
 		if r.stream && (err == io.EOF || err == io.ErrUnexpectedEOF) {
-			r.endStream()
+			r.endStream(partial)
 			if got == 0 {
 				return io.EOF
 			}
