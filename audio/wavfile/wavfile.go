@@ -5,13 +5,23 @@
 //     samples (unsigned in WAV) are centred first. 32- and 64-bit IEEE float are passed through as they are,
 //     NaN, ±Inf and values beyond ±1.0 included.
 //   - Memory does not depend on the file: a Reader holds one fixed-size buffer, whatever the header claims.
-//   - Nothing is measured short without an error: a data chunk that claims more bytes than the file holds is
-//     refused at open time with the number of missing frames, and a file that shrinks while it is read
-//     fails the Read that finds out.
-//   - Every error from Open names the file, says what is wrong and, where there is one, what to do.
+//   - Nothing needs to seek: an input that cannot (a pipe, standard input) is read once, front to back; where
+//     the input can seek and tell its size, every size in the header is checked against it first (see
+//     NewReader).
+//   - Every frame the file holds is read, and nothing is measured short or long silently: where the header's
+//     data size cannot be right, the Reader reads what the file holds and says what it did in Warnings. A data
+//     size of 0 or 0xFFFFFFFF (a writer that could not seek back to patch it: ffmpeg to a pipe, a recorder that
+//     died) and SoX's 0x7FFFF000 past the end of the file mean "to the end of the file" (ErrSizeUnknown); a
+//     plain RIFF over 4 GiB whose 32-bit size wrapped is read whole, its size found from the file's length
+//     (ErrSizeWrapped); a data chunk cut short is read up to its last whole frame (ErrTruncated, a
+//     *TruncatedError: a caller that must not measure a partial file refuses it there). A file that shrinks
+//     while it is read fails the Read that finds out.
+//   - Every error from Open names the file and says what is wrong, as a *FormatError whose cause is one of the
+//     Err values, for errors.Is.
 //
 // Formats: 8-, 16-, 24- and 32-bit integer PCM and 32- and 64-bit float, as plain WAVE_FORMAT_PCM /
-// WAVE_FORMAT_IEEE_FLOAT or as WAVE_FORMAT_EXTENSIBLE, with 1 to MaxChannels channels.
+// WAVE_FORMAT_IEEE_FLOAT or as WAVE_FORMAT_EXTENSIBLE (whose channel mask is in Info), with 1 to MaxChannels
+// channels, in RIFF, RF64 or BW64 (the 64-bit sizes of the ds64 chunk), after an ID3v2 tag if there is one.
 //
 // The RIFF walk and the `fmt ` chunk are read here rather than by github.com/go-audio/wav, which this package
 // uses as the reference decoder in its tests and as the baseline in its benchmark: go-audio v1.1.0 allocates
@@ -30,12 +40,13 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"syscall"
 )
 
-// MaxChannels is the largest channel count a Reader accepts (levelmeter meters up to 8 channels).
-const MaxChannels = 8
+// MaxChannels is the largest channel count a Reader accepts: 9.1.6, ffmpeg's 16-channel layouts.
+const MaxChannels = 16
 
-// Sample rates outside [MinSampleRate, MaxSampleRate] are refused as absurd.
+// Sample rates outside [MinSampleRate, MaxSampleRate] are refused (ErrSampleRate).
 const (
 	MinSampleRate = 1000
 	MaxSampleRate = 768000
@@ -66,7 +77,13 @@ type Info struct {
 	BitsPerSample int
 	Encoding      Encoding
 	Extensible    bool  // WAVE_FORMAT_EXTENSIBLE
-	Frames        int64 // frames in the data chunk
+	Frames        int64 // frames the Reader delivers: the data chunk's, or the file's where Warnings says so; -1: see NewReader
+	// ChannelMask is WAVE_FORMAT_EXTENSIBLE's dwChannelMask as the file holds it: bit 0 front left, 1 front
+	// right, 2 front centre, 3 LFE, 4 back left, 5 back right, ... (mmreg.h's SPEAKER_* values), the channels
+	// in the order of their bits. 0 when the file has no mask (not extensible, or written without one, as SoX
+	// does for 3 channels); it may name fewer or more positions than Channels, as writers leave it.
+	ChannelMask uint32
+	Container   string // "RIFF", "RF64" or "BW64"
 }
 
 // String describes the format as a person would: "48000 Hz, 2 channels, 24-bit PCM (extensible)".
@@ -76,25 +93,40 @@ func (i Info) String() string {
 		ch = "channel"
 	}
 	s := fmt.Sprintf("%d Hz, %d %s, %d-bit %v", i.SampleRate, i.Channels, ch, i.BitsPerSample, i.Encoding)
-	if i.Extensible {
+	switch wide := i.Container != "" && i.Container != "RIFF"; {
+	case i.Extensible && wide:
+		s += " (extensible, " + i.Container + ")"
+	case i.Extensible:
 		s += " (extensible)"
+	case wide:
+		s += " (" + i.Container + ")"
 	}
 	return s
 }
 
-// Sentinel causes, for errors.Is on the errors this package returns.
+// Sentinel causes, for errors.Is on the errors and warnings this package returns.
 var (
 	ErrNotWAV      = errors.New("not a WAV file")
 	ErrUnsupported = errors.New("unsupported WAV format")
 	ErrMalformed   = errors.New("malformed WAV file")
 	ErrTruncated   = errors.New("truncated WAV file")
+
+	// Finer causes of ErrUnsupported (errors.Is(err, ErrUnsupported) holds for each), for callers whose remedy
+	// differs: an encoding or sample width to convert, channels to extract, a rate to resample.
+	ErrEncoding     = fmt.Errorf("unsupported sample encoding: %w", ErrUnsupported)
+	ErrChannelCount = fmt.Errorf("too many channels: %w", ErrUnsupported)
+	ErrSampleRate   = fmt.Errorf("unsupported sample rate: %w", ErrUnsupported)
+
+	// Causes of warnings only (see Reader.Warnings): the file was read whole all the same.
+	ErrSizeUnknown = errors.New("WAV data size not recorded")
+	ErrSizeWrapped = errors.New("WAV data size wrapped at 4 GiB")
 )
 
 // A FormatError reports what is wrong with a file's content.
 type FormatError struct {
 	File string // the file's name; empty when the Reader was made by NewReader
-	Msg  string // what is wrong and, where there is a remedy, what to do
-	Err  error  // ErrNotWAV, ErrUnsupported, ErrMalformed or ErrTruncated
+	Msg  string // what is wrong
+	Err  error  // one of the Err values
 }
 
 func (e *FormatError) Error() string {
@@ -106,8 +138,9 @@ func (e *FormatError) Error() string {
 
 func (e *FormatError) Unwrap() error { return e.Err }
 
-// A TruncatedError reports a data chunk that claims more frames than the file holds. The frames that are there
-// can be measured after repairing the header (the Msg says how); the Reader never does so silently.
+// A TruncatedError reports a data chunk that claims more frames than the file holds. Found when the file is
+// opened, it is a warning: the Reader delivers the Present frames (see Reader.Warnings). Found by Read (the
+// file shrank after Open), it is Read's error.
 type TruncatedError struct {
 	FormatError
 	Frames  int64 // frames the header claims
@@ -115,8 +148,9 @@ type TruncatedError struct {
 }
 
 // Unknown-length markers that streaming writers leave in the data chunk size when they cannot seek back to fix
-// it: ffmpeg writing to a pipe uses 0xFFFFFFFF, SoX 0x7FFFF000. A data chunk with one of them runs to the end of
-// the file; that is the writer's stated meaning, not a guess.
+// it: ffmpeg writing to a pipe uses 0xFFFFFFFF, SoX 0x7FFFF000 rounded down to whole frames. A recorder that
+// dies before patching its header leaves the 0 it started with. A data chunk with one of them runs to the end
+// of the file; that is the writer's stated meaning, not a guess.
 const (
 	sizeUnknownFFmpeg = 0xFFFFFFFF
 	sizeUnknownSoX    = 0x7FFFF000
@@ -129,20 +163,26 @@ const bufSize = 128 << 10
 // A Reader decodes the data chunk of a WAV file to float32. It holds one buffer of about 128 kB whatever the
 // file's length. It is not safe for concurrent use.
 type Reader struct {
-	rs      io.ReadSeeker
-	file    *os.File // set when Open opened it
-	name    string
-	info    Info
-	dataOff int64 // offset of the first frame
-	frame   int   // bytes per frame (block align)
-	left    int64 // bytes of whole frames not yet read from rs
-	buf     []byte
-	r, w    int // buf[r:w] holds bytes read but not decoded
-	decode  func(dst []float32, src []byte)
-	err     error // sticky read error
+	rs       io.ReadSeeker // nil for a stream
+	in       io.Reader     // what the frames are read from: rs, or a stream's buffered reader
+	stream   bool          // the input cannot seek: see stream.go
+	unknown  bool          // a stream whose data size was never written: read to the end of the input
+	sizeNote int           // the index in warnings of an unknown stream's ErrSizeUnknown, completed at its end
+	file     *os.File      // set when Open opened it
+	name     string
+	info     Info
+	warnings []error
+	dataOff  int64 // offset of the first frame
+	frame    int   // bytes per frame (block align)
+	left     int64 // bytes of whole frames not yet read from rs
+	buf      []byte
+	r, w     int // buf[r:w] holds bytes read but not decoded
+	decode   func(dst []float32, src []byte)
+	err      error // sticky read error
 }
 
-// Open opens the named file. The error names the file and says what is wrong with it.
+// Open opens the named file. The error names the file and says what is wrong with it. A file that cannot seek
+// (a named pipe, /dev/stdin from a pipe) is read as a stream, as by NewReader.
 func Open(name string) (*Reader, error) {
 	f, err := os.Open(name)
 	if err != nil {
@@ -165,18 +205,34 @@ func Open(name string) (*Reader, error) {
 	return r, nil
 }
 
-// NewReader reads the header from rs and returns a Reader positioned at the first frame.
-func NewReader(rs io.ReadSeeker) (*Reader, error) { return newReader(rs, "") }
+// NewReader reads the header from in and returns a Reader positioned at the first frame.
+//
+// If in is an io.Seeker that can find its size (a file, a bytes.Reader), the header is read from its start and
+// every size is checked against the input's, before the first frame is read. Otherwise (not an io.Seeker, or
+// one that fails with "illegal seek": a pipe) it is read once, as a stream, from where it stands: nothing needs
+// to seek, and where the size of the data is known only at its end it is settled when Read reaches the end: a
+// size never written makes Info().Frames -1 until then, and its ErrSizeUnknown warning (given at once) then says
+// how many frames were read; a stream cut short gains its *TruncatedError warning then. After io.EOF,
+// Info().Frames is the frames read.
+// A stream cannot Rewind, and a data chunk before the `fmt ` chunk cannot be read from one (ErrUnsupported).
+func NewReader(in io.Reader) (*Reader, error) { return newReader(in, "") }
 
 // Info returns the file's format.
 func (r *Reader) Info() Info { return r.info }
+
+// Warnings returns what the Reader found wrong with the file's header and read past rather than refused, in
+// the order found; nil for a sound file. A stream adds the warning it can only find at its end by then: read
+// Warnings again after io.EOF. Each is a *FormatError (errors.Is: ErrSizeUnknown, ErrSizeWrapped) or
+// a *TruncatedError (ErrTruncated), whose text names the file and says what was read. A caller that must not
+// measure a file cut short tests errors.Is(w, ErrTruncated) and refuses it.
+func (r *Reader) Warnings() []error { return r.warnings }
 
 // Read decodes up to len(dst) samples of whole frames into dst and returns the number of samples decoded, a
 // multiple of the channel count. At the end of the data it returns 0, io.EOF.
 //
 // Read returns n > 0 with a nil error until the data is exhausted; it never returns n > 0 together with an
 // error. If len(dst) is smaller than one frame it returns 0, io.ErrShortBuffer. If the file ends before the
-// data chunk does (it shrank after Open), Read returns 0 and a *TruncatedError, as it does for any other read
+// data does (it shrank after Open), Read returns 0 and a *TruncatedError, as it does for any other read
 // error, and keeps returning it.
 func (r *Reader) Read(dst []float32) (n int, err error) {
 	ch := r.info.Channels
@@ -216,17 +272,24 @@ func (r *Reader) fill() error {
 	if int64(want) > r.left {
 		want = int(r.left)
 	}
-	got, err := io.ReadFull(r.rs, r.buf[:want])
-	got -= got % r.frame
+	got, err := io.ReadFull(r.in, r.buf[:want])
+	partial := got % r.frame
+	got -= partial
 	r.w = got
 	r.left -= int64(got)
 	if err != nil {
+		if r.stream && (err == io.EOF || err == io.ErrUnexpectedEOF) {
+			r.endStream(partial)
+			if got == 0 {
+				return io.EOF
+			}
+			return nil
+		}
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
 			missing := (r.left + int64(r.frame) - 1) / int64(r.frame)
 			r.err = &TruncatedError{
 				FormatError: FormatError{File: r.name, Err: ErrTruncated, Msg: fmt.Sprintf(
-					"the file ended while reading: %d of %d frames are missing (was it shortened while being read?)",
-					missing, r.info.Frames)},
+					"the file ended while reading: %d of %d frames are missing", missing, r.info.Frames)},
 				Frames:  r.info.Frames,
 				Present: r.info.Frames - missing,
 			}
@@ -241,8 +304,11 @@ func (r *Reader) fill() error {
 	return nil
 }
 
-// Rewind positions the reader at the first frame again.
+// Rewind positions the reader at the first frame again. A stream cannot (errors.ErrUnsupported).
 func (r *Reader) Rewind() error {
+	if r.stream {
+		return &FormatError{File: r.name, Msg: "cannot rewind a stream", Err: errors.ErrUnsupported}
+	}
 	if _, err := r.rs.Seek(r.dataOff, io.SeekStart); err != nil {
 		return r.fail("cannot seek back to the first frame: %v", err)
 	}
@@ -266,6 +332,10 @@ func (r *Reader) fail(format string, args ...any) error {
 	return &FormatError{File: r.name, Msg: fmt.Sprintf(format, args...), Err: ErrMalformed}
 }
 
+func (r *Reader) warn(cause error, format string, args ...any) {
+	r.warnings = append(r.warnings, &FormatError{File: r.name, Msg: fmt.Sprintf(format, args...), Err: cause})
+}
+
 // Format tags (mmreg.h).
 const (
 	tagPCM        = 0x0001
@@ -283,12 +353,46 @@ var formatNames = map[uint16]string{
 // The subformat GUIDs of WAVE_FORMAT_EXTENSIBLE share this tail after their 2-byte format tag.
 var guidTail = [14]byte{0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71}
 
-func newReader(rs io.ReadSeeker, name string) (*Reader, error) {
-	r := &Reader{rs: rs, name: name}
+// ds64 holds an RF64/BW64 file's 64-bit sizes (EBU Tech 3306, ITU-R BS.2088): the data chunk's, and those of
+// the first few other chunks whose 32-bit size is 0xFFFFFFFF. The table is read into a fixed array, however many
+// entries the file claims; a chunk past it is judged by its 32-bit size as in a RIFF file.
+type ds64 struct {
+	data  uint64
+	n     int
+	table [16]struct {
+		id   [4]byte
+		size uint64
+	}
+}
+
+func (d *ds64) lookup(id [4]byte) (uint64, bool) {
+	for _, e := range d.table[:d.n] {
+		if e.id == id {
+			return e.size, true
+		}
+	}
+	return 0, false
+}
+
+// maxChunks bounds the walk to the data chunk.
+const maxChunks = 100000
+
+// maxSize bounds the 64-bit sizes of ds64, so that offsets computed from them cannot overflow.
+const maxSize = 1 << 62
+
+func newReader(in io.Reader, name string) (*Reader, error) {
+	rs, ok := in.(io.ReadSeeker)
+	if !ok {
+		return newStreamReader(in, name)
+	}
+	r := &Reader{rs: rs, in: rs, name: name}
 	bad := func(cause error, format string, args ...any) error {
 		return &FormatError{File: name, Msg: fmt.Sprintf(format, args...), Err: cause}
 	}
 	size, err := rs.Seek(0, io.SeekEnd)
+	if errors.Is(err, syscall.ESPIPE) {
+		return newStreamReader(in, name)
+	}
 	if err != nil {
 		return nil, bad(ErrMalformed, "cannot find the file's size: %v", err)
 	}
@@ -303,23 +407,35 @@ func newReader(rs io.ReadSeeker, name string) (*Reader, error) {
 	if n == 0 {
 		return nil, bad(ErrNotWAV, "is empty, not a WAV file")
 	}
-	if kind := sniff(hdr[:n]); kind != "" {
-		return nil, bad(ErrNotWAV, "is not a WAV file (it looks like %s): convert it to WAV first, e.g. with "+
-			"ffmpeg -i in.%s out.wav", kind, extFor(kind))
+	base := int64(0) // where RIFF starts: after an ID3v2 tag, if there is one
+	if skip, ok := id3Size(hdr[:n]); ok && skip+12 <= size {
+		if _, err := rs.Seek(skip, io.SeekStart); err != nil {
+			return nil, bad(ErrMalformed, "cannot seek: %v", err)
+		}
+		var after [12]byte
+		if _, err := io.ReadFull(rs, after[:]); err == nil && wavHeader(after) {
+			hdr, base = after, skip
+		}
 	}
-	if n < 12 || string(hdr[0:4]) != "RIFF" || string(hdr[8:12]) != "WAVE" {
+	if kind := sniff(hdr[:n]); kind != "" {
+		return nil, bad(ErrNotWAV, "is not a WAV file (it looks like %s)", kind)
+	}
+	if n < 12 || !wavHeader(hdr) {
 		return nil, bad(ErrNotWAV, "is not a WAV file (no RIFF/WAVE header)")
 	}
+	r.info.Container = string(hdr[:4])
+	wide := r.info.Container != "RIFF"
 
 	// Walk the chunks. Every size is checked against the file's size before it is used, so a header that
 	// claims 10 GB costs nothing.
 	var (
-		fmtChunk  []byte
-		dataOff   int64 = -1
-		dataSize  int64
-		dataClaim uint32
+		fmtChunk []byte
+		ds       ds64
+		dataOff  int64  = -1
+		claim    int64  // the data chunk's size, from its header or from ds64
+		claim32  uint32 // the data chunk header's 32-bit size
 	)
-	off := int64(12)
+	off := base + 12
 	for chunks := 0; off+8 <= size && (fmtChunk == nil || dataOff < 0); chunks++ {
 		var ch [8]byte
 		if _, err := rs.Seek(off, io.SeekStart); err != nil {
@@ -329,9 +445,35 @@ func newReader(rs io.ReadSeeker, name string) (*Reader, error) {
 			return nil, bad(ErrMalformed, "cannot read the chunk header at byte %d: %v", off, err)
 		}
 		id := string(ch[:4])
-		csize := int64(binary.LittleEndian.Uint32(ch[4:]))
+		c32 := binary.LittleEndian.Uint32(ch[4:])
+		csize := int64(c32)
+		if wide && c32 == 0xFFFFFFFF {
+			// The size is in ds64: the data chunk's in its own field, the others in its table.
+			big, ok := ds.data, id == "data"
+			if !ok {
+				big, ok = ds.lookup([4]byte(ch[:4]))
+			}
+			if ok {
+				csize = int64(min(big, maxSize)) // beyond any file, and no overflow below
+			}
+		}
 		body := off + 8
+		next := body + csize
 		switch id {
+		case "ds64":
+			if !wide {
+				break // meaningless in RIFF: skipped as any other chunk
+			}
+			if csize < 24 {
+				return nil, bad(ErrMalformed, "has a ds64 chunk of %d bytes (at least 24 expected)", csize)
+			}
+			if next > size {
+				return nil, bad(ErrMalformed, "its ds64 chunk claims %d bytes but the file ends %d bytes after its "+
+					"start", csize, size-body)
+			}
+			if err := readDS64(rs, csize, &ds); err != nil {
+				return nil, bad(ErrMalformed, "cannot read the ds64 chunk: %v", err)
+			}
 		case "fmt ":
 			if fmtChunk != nil {
 				return nil, bad(ErrMalformed, "has two `fmt ` chunks")
@@ -339,9 +481,9 @@ func newReader(rs io.ReadSeeker, name string) (*Reader, error) {
 			if csize < 16 {
 				return nil, bad(ErrMalformed, "has a `fmt ` chunk of %d bytes (at least 16 expected)", csize)
 			}
-			if body+csize > size {
+			if next > size {
 				return nil, bad(ErrMalformed, "its `fmt ` chunk claims %d bytes but the file ends %d bytes after "+
-					"its start: the file is damaged or truncated", csize, size-body)
+					"its start", csize, size-body)
 			}
 			n := min(csize, 40) // the extensible fields end at 40; the rest is of no use here
 			fmtChunk = make([]byte, n)
@@ -352,28 +494,20 @@ func newReader(rs io.ReadSeeker, name string) (*Reader, error) {
 			if dataOff >= 0 {
 				return nil, bad(ErrMalformed, "has two `data` chunks")
 			}
-			dataOff, dataSize, dataClaim = body, csize, uint32(csize)
-			if dataClaim == sizeUnknownFFmpeg || (dataClaim == sizeUnknownSoX && body+csize > size) {
-				dataSize = size - body // a streaming writer's "unknown length": the data runs to the end
+			dataOff, claim, claim32 = body, csize, c32
+			// Its true size is settled once the frame size is known; here, only where the next chunk starts.
+			if r.unknownSize(wide, c32, &ds, body, size) {
+				next = size
 			}
-			// A data chunk past the end of the file is reported once the format is known, with the frames
-			// missing.
 		default:
-			if body+csize > size {
+			if next > size {
 				return nil, bad(ErrMalformed, "its %q chunk at byte %d claims %d bytes but the file ends %d bytes "+
-					"after its start: the file is damaged or truncated", printable(ch[:4]), off, csize, size-body)
+					"after its start", printable(ch[:4]), off, csize, size-body)
 			}
 		}
-		if id == "data" {
-			if fmtChunk != nil {
-				break // found both; no need to look further
-			}
-			if dataSize > size-body {
-				// Past the end with no fmt yet: nothing more can be found.
-				break
-			}
+		if id == "data" && (fmtChunk != nil || next > size) {
+			break // found both, or a data chunk past the end with no fmt yet: nothing more can be found
 		}
-		next := body + csize
 		if csize%2 == 1 {
 			// Chunks are padded to an even size. Some writers forget the pad byte: take the unpadded position
 			// when only it starts a plausible chunk.
@@ -382,48 +516,183 @@ func newReader(rs io.ReadSeeker, name string) (*Reader, error) {
 			}
 			next++
 		}
-		if id == "data" {
-			next = body + dataSize + dataSize%2
-		}
-		if chunks > 100000 {
-			return nil, bad(ErrMalformed, "has more than 100000 chunks before its audio data")
+		if chunks > maxChunks {
+			return nil, bad(ErrMalformed, "has more than %d chunks before its audio data", maxChunks)
 		}
 		off = next
 	}
 	if fmtChunk == nil {
-		return nil, bad(ErrMalformed, "has no `fmt ` chunk: it is damaged or not a WAV file")
+		return nil, bad(ErrMalformed, "has no `fmt ` chunk")
 	}
 	if err := r.parseFormat(fmtChunk, bad); err != nil {
 		return nil, err
 	}
 	if dataOff < 0 {
-		return nil, bad(ErrMalformed, "has no `data` chunk: it is damaged or holds no audio")
+		return nil, bad(ErrMalformed, "has no `data` chunk")
 	}
-	fb := int64(r.frame)
-	if dataOff+dataSize > size {
-		claimed := dataSize / fb
-		present := (size - dataOff) / fb
-		return nil, &TruncatedError{
-			FormatError: FormatError{File: name, Err: ErrTruncated, Msg: fmt.Sprintf(
-				"is truncated: its data chunk claims %d frames but the file holds %d, %d frames (%.3f s) are "+
-					"missing. To measure the frames that are there, rewrite the header first, e.g. with "+
-					"sox --ignore-length in.wav fixed.wav",
-				claimed, present, claimed-present, float64(claimed-present)/float64(r.info.SampleRate))},
-			Frames:  claimed,
-			Present: present,
-		}
-	}
-	if dataSize%fb != 0 && dataClaim != sizeUnknownFFmpeg && dataClaim != sizeUnknownSoX {
-		return nil, bad(ErrMalformed, "its data chunk holds %d bytes, not a whole number of %d-byte frames: "+
-			"the file is damaged", dataSize, fb)
+	dataSize, err := r.dataSize(wide, &ds, dataOff, claim, claim32, size)
+	if err != nil {
+		return nil, err
 	}
 	r.dataOff = dataOff
-	r.info.Frames = dataSize / fb
-	r.buf = make([]byte, max(bufSize/r.frame, 1)*r.frame)
+	r.info.Frames = dataSize / int64(r.frame)
+	r.buf = make([]byte, max(min(bufSize, dataSize)/int64(r.frame), 1)*int64(r.frame)) // no more than the data
 	if err := r.Rewind(); err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// unknownSize reports whether the data chunk at body, whose 32-bit size is c32, runs to the end of the file
+// because its writer never recorded its size. SoX's marker is judged later, once the frame size is known.
+func (r *Reader) unknownSize(wide bool, c32 uint32, ds *ds64, body, size int64) bool {
+	switch {
+	case wide && c32 == 0xFFFFFFFF:
+		return ds.data == 0 // ds64 never patched (ffmpeg -rf64 to a pipe writes zeros), or no ds64 at all
+	case c32 == sizeUnknownFFmpeg:
+		return true
+	case c32 == 0:
+		// An empty data chunk is followed by the end of the file or by another chunk; anything else is audio
+		// whose size was never written.
+		return !chunkAt(r.rs, body, size)
+	}
+	return false
+}
+
+// dataSize settles how many bytes of whole frames the data chunk at off holds, given what its header claims and
+// the file's size, and records a warning where that is not what the header says.
+func (r *Reader) dataSize(wide bool, ds *ds64, off, claim int64, claim32 uint32, size int64) (int64, error) {
+	fb := int64(r.frame)
+	avail := size - off // bytes from the first frame to the end of the file
+	whole := avail - avail%fb
+	partial := func() string {
+		if avail%fb == 0 {
+			return ""
+		}
+		return fmt.Sprintf(" (and %d bytes of a partial frame, not read)", avail%fb)
+	}
+	frames := func(b int64) string {
+		return fmt.Sprintf("%d frames (%.3f s)", b/fb, float64(b/fb)/float64(r.info.SampleRate))
+	}
+	sox := sizeUnknownSoX - sizeUnknownSoX%uint32(fb)
+	switch {
+	case r.unknownSize(wide, claim32, ds, off, size) || claim32 == sox && claim > avail:
+		if avail > 0 {
+			what := fmt.Sprintf("0x%08X", claim32)
+			if wide && claim32 == 0xFFFFFFFF {
+				what = "0 in ds64"
+			}
+			r.warn(ErrSizeUnknown, "its data chunk size was never written (%s): read to the end of the file, %s%s",
+				what, frames(whole), partial())
+		}
+		return whole, nil
+	case claim > avail:
+		claimed, present := claim/fb, whole/fb
+		r.warnings = append(r.warnings, &TruncatedError{
+			FormatError: FormatError{File: r.name, Err: ErrTruncated, Msg: fmt.Sprintf(
+				"is truncated: its data chunk claims %d frames but the file holds %d, %d frames (%.3f s) are "+
+					"missing", claimed, present, claimed-present, float64(claimed-present)/float64(r.info.SampleRate))},
+			Frames:  claimed,
+			Present: present,
+		})
+		return whole, nil
+	case !wide && avail >= 1<<32:
+		// More bytes follow the data chunk's start than a 32-bit size can count: the size wrapped if adding
+		// 4 GiB to it, some times, ends the chunk where the file or another chunk does.
+		for k := (avail - claim) >> 32; k >= 1; k-- {
+			b := claim + k<<32
+			if b%fb == 0 && (off+b == size || off+b+b%2 == size || chunkAt(r.rs, off+b+b%2, size)) {
+				r.warn(ErrSizeWrapped, "its data chunk claims %d bytes but holds %d, %s, to the end of the file (its "+
+					"32-bit size wrapped)", claim, b, frames(b))
+				return b, nil
+			}
+		}
+		if !chunkAt(r.rs, off+claim+claim%2, size) {
+			r.warn(ErrSizeWrapped, "its data chunk claims %d bytes but no chunk follows it and the file goes on for "+
+				"%d: read to the end of the file, %s%s", claim, avail, frames(whole), partial())
+			return whole, nil
+		}
+		// A data chunk followed by other chunks, the file large for them: the size is right.
+	}
+	if claim%fb != 0 {
+		return 0, &FormatError{File: r.name, Err: ErrMalformed, Msg: fmt.Sprintf(
+			"its data chunk holds %d bytes, not a whole number of %d-byte frames", claim, fb)}
+	}
+	return claim, nil
+}
+
+// readDS64 reads a ds64 chunk body of csize bytes from rs: its 64-bit RIFF, data and sample-count fields, and
+// the first entries of its table.
+func readDS64(rs io.Reader, csize int64, ds *ds64) error {
+	var b [28]byte
+	n := min(csize, 28)
+	if _, err := io.ReadFull(rs, b[:n]); err != nil {
+		return err
+	}
+	ds.data = binary.LittleEndian.Uint64(b[8:])
+	if n < 28 {
+		return nil
+	}
+	entries := min(int64(binary.LittleEndian.Uint32(b[24:])), (csize-28)/12, int64(len(ds.table)))
+	for i := range entries {
+		var e [12]byte
+		if _, err := io.ReadFull(rs, e[:]); err != nil {
+			return err
+		}
+		ds.table[i].id = [4]byte(e[:4])
+		ds.table[i].size = binary.LittleEndian.Uint64(e[4:])
+		ds.n++
+	}
+	return nil
+}
+
+// wavHeader reports whether b starts a RIFF, RF64 or BW64 WAVE file.
+func wavHeader(b [12]byte) bool {
+	magic := string(b[:4])
+	return (magic == "RIFF" || magic == "RF64" || magic == "BW64") && string(b[8:]) == "WAVE"
+}
+
+// id3Size returns the length of the ID3v2 tag that b starts, if it does: a 10-byte header ("ID3", version,
+// flags, a 28-bit syncsafe size), the size's bytes, and a 10-byte footer if the flags say so.
+func id3Size(b []byte) (int64, bool) {
+	if len(b) < 10 || string(b[:3]) != "ID3" || b[3] == 0xFF || b[4] == 0xFF {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b[6:10] {
+		if c&0x80 != 0 {
+			return 0, false
+		}
+		n = n<<7 | int64(c)
+	}
+	n += 10
+	if b[5]&0x10 != 0 {
+		n += 10
+	}
+	return n, true
+}
+
+// chunkAt reports whether a chunk that fits in the file starts at off, or the file ends there.
+func chunkAt(rs io.ReadSeeker, off, size int64) bool {
+	if off == size {
+		return true
+	}
+	if off+8 > size {
+		return false
+	}
+	var ch [8]byte
+	if _, err := rs.Seek(off, io.SeekStart); err != nil {
+		return false
+	}
+	if _, err := io.ReadFull(rs, ch[:]); err != nil {
+		return false
+	}
+	for _, c := range ch[:4] {
+		if c < 0x20 || c > 0x7E {
+			return false
+		}
+	}
+	return off+8+int64(binary.LittleEndian.Uint32(ch[4:])) <= size
 }
 
 // parseFormat reads a `fmt ` chunk body (16 to 40 bytes).
@@ -435,15 +704,16 @@ func (r *Reader) parseFormat(b []byte, bad func(error, string, ...any) error) er
 	align := int(le.Uint16(b[12:]))
 	bits := int(le.Uint16(b[14:]))
 	ext := false
+	var mask uint32
 	if tag == tagExtensible {
 		if len(b) < 40 {
 			return bad(ErrMalformed, "has a WAVE_FORMAT_EXTENSIBLE `fmt ` chunk of %d bytes (40 expected)", len(b))
 		}
 		if [14]byte(b[26:40]) != guidTail {
-			return bad(ErrUnsupported, "uses an extensible subformat levelmeter does not know (GUID % x): "+
-				"convert it to PCM, e.g. with ffmpeg -i in.wav -c:a pcm_s24le out.wav", b[24:40])
+			return bad(ErrEncoding, "has an unknown extensible subformat (GUID % x)", b[24:40])
 		}
 		tag = le.Uint16(b[24:])
+		mask = le.Uint32(b[20:])
 		ext = true
 	}
 	var enc Encoding
@@ -457,19 +727,20 @@ func (r *Reader) parseFormat(b []byte, bad func(error, string, ...any) error) er
 		if !ok {
 			what = fmt.Sprintf("format tag 0x%04X", tag)
 		}
-		return bad(ErrUnsupported, "is encoded as %s, which levelmeter does not decode: convert it to PCM, "+
-			"e.g. with ffmpeg -i in.wav -c:a pcm_s24le out.wav", what)
+		return bad(ErrEncoding, "is encoded as %s, not PCM or float", what)
 	}
 	if channels == 0 {
-		return bad(ErrMalformed, "has zero channels: the header is damaged")
+		return bad(ErrMalformed, "has zero channels")
 	}
 	if channels > MaxChannels {
-		return bad(ErrUnsupported, "has %d channels; levelmeter meters up to %d: extract the ones to measure, "+
-			"e.g. with ffmpeg -i in.wav -af \"pan=stereo|c0=c0|c1=c1\" out.wav", channels, MaxChannels)
+		return bad(ErrChannelCount, "has %d channels, more than %d", channels, MaxChannels)
+	}
+	if rate == 0 {
+		return bad(ErrMalformed, "has a sample rate of 0 Hz")
 	}
 	if rate < MinSampleRate || rate > MaxSampleRate {
-		return bad(ErrMalformed, "has an absurd sample rate of %d Hz (levelmeter accepts %d to %d Hz): the header "+
-			"is damaged", rate, MinSampleRate, MaxSampleRate)
+		return bad(ErrSampleRate, "has a sample rate of %d Hz, outside %d to %d Hz", rate, MinSampleRate,
+			MaxSampleRate)
 	}
 	var dec func([]float32, []byte)
 	switch {
@@ -486,17 +757,16 @@ func (r *Reader) parseFormat(b []byte, bad func(error, string, ...any) error) er
 	case enc == Float && bits == 64:
 		dec = decodeF64
 	case enc == PCM:
-		return bad(ErrUnsupported, "holds %d-bit integer samples; levelmeter reads 8, 16, 24 and 32 bits: "+
-			"convert it, e.g. with ffmpeg -i in.wav -c:a pcm_s24le out.wav", bits)
+		return bad(ErrEncoding, "holds %d-bit integer samples, not 8, 16, 24 or 32", bits)
 	default:
-		return bad(ErrUnsupported, "holds %d-bit float samples; levelmeter reads 32- and 64-bit float: "+
-			"convert it, e.g. with ffmpeg -i in.wav -c:a pcm_f32le out.wav", bits)
+		return bad(ErrEncoding, "holds %d-bit float samples, not 32 or 64", bits)
 	}
 	if want := channels * bits / 8; align != want {
-		return bad(ErrMalformed, "has a block alignment of %d bytes where %d channels of %d bits need %d: the "+
-			"header is damaged", align, channels, bits, want)
+		return bad(ErrMalformed, "has a block alignment of %d bytes where %d channels of %d bits need %d", align,
+			channels, bits, want)
 	}
-	r.info = Info{SampleRate: int(rate), Channels: channels, BitsPerSample: bits, Encoding: enc, Extensible: ext}
+	r.info = Info{SampleRate: int(rate), Channels: channels, BitsPerSample: bits, Encoding: enc, Extensible: ext,
+		ChannelMask: mask, Container: r.info.Container}
 	r.frame = align
 	r.decode = dec
 	return nil
@@ -516,8 +786,6 @@ func sniff(b []byte) string {
 		return "AIFF"
 	case has(0, "RIFX"):
 		return "big-endian WAV (RIFX)"
-	case has(0, "RF64"), has(0, "BW64"):
-		return "RF64 (64-bit WAV)"
 	case has(0, "caff"):
 		return "CAF"
 	case has(4, "ftyp"):
@@ -530,30 +798,6 @@ func sniff(b []byte) string {
 		return "Sun AU"
 	}
 	return ""
-}
-
-func extFor(kind string) string {
-	switch kind {
-	case "MP3":
-		return "mp3"
-	case "FLAC":
-		return "flac"
-	case "Ogg":
-		return "ogg"
-	case "AIFF":
-		return "aiff"
-	case "CAF":
-		return "caf"
-	case "MP4/M4A":
-		return "m4a"
-	case "WMA":
-		return "wma"
-	case "AVI":
-		return "avi"
-	case "Sun AU":
-		return "au"
-	}
-	return "wav"
 }
 
 // chunkIDAt reports whether four printable ASCII bytes, a plausible chunk ID, start at off.

@@ -176,20 +176,13 @@ func TestBadFiles(t *testing.T) {
 	mp3 := write("song.wav", []byte("ID3\x04\x00\x00\x00\x00\x00\x00rest of an mp3"))
 	flac := write("song.flac", []byte("fLaC\x00\x00\x00\x22rest"))
 	text := write("notes.wav", []byte("these are my notes about the mix"))
-	head, _ := os.ReadFile(td + "sine-s16-stereo.wav")
-	trunc := write("cut.wav", head[:1044])
-	// A 1 kB file whose data chunk claims 4 GB.
-	claimed := append(append([]byte{}, head[:40]...), 0xF0, 0xFF, 0xFF, 0xFF)
-	claim := write("claim.wav", append(claimed, make([]byte, 980)...))
 	missing := filepath.Join(dir, "missing.wav")
 	tests := []struct{ file, line string }{
 		{missing, "levelmeter: " + missing + ": no such file or directory"},
 		{dir, "levelmeter: " + dir + ": is a directory, not a WAV file"},
-		{mp3, "levelmeter: " + mp3 + ": is not a WAV file (it looks like MP3): convert it to WAV first, e.g. with ffmpeg -i in.mp3 out.wav"},
-		{flac, "levelmeter: " + flac + ": is not a WAV file (it looks like FLAC): convert it to WAV first, e.g. with ffmpeg -i in.flac out.wav"},
+		{mp3, "levelmeter: " + mp3 + ": is not a WAV file (it looks like MP3)"},
+		{flac, "levelmeter: " + flac + ": is not a WAV file (it looks like FLAC)"},
 		{text, "levelmeter: " + text + ": is not a WAV file (no RIFF/WAVE header)"},
-		{claim, "levelmeter: " + claim + ": is truncated: its data chunk claims 1073741820 frames but the file holds 245, 1073741575 frames (22369.616 s) are missing."},
-		{trunc, "levelmeter: " + trunc + ": is truncated: its data chunk claims 24000 frames but the file holds 250, 23750 frames (0.495 s) are missing."},
 	}
 	for _, tt := range tests {
 		out, errs, status := analyze(t, "--json", tt.file, td+"dc.wav")

@@ -125,23 +125,20 @@ func TestHostileInput(t *testing.T) {
 		{name: "analyze empty file", args: []string{"analyze", empty}, code: 1,
 			want: "levelmeter: " + empty + ": is empty, not a WAV file"},
 		{name: "analyze MP3", args: []string{"analyze", mp3}, code: 1, skip: skipIf(mp3 == "", "ffmpeg is not installed"),
-			want: "levelmeter: " + mp3 + ": is not a WAV file (it looks like MP3): convert it to WAV first, e.g. with ffmpeg -i in.mp3 out.wav"},
+			want: "levelmeter: " + mp3 + ": is not a WAV file (it looks like MP3)"},
 		{name: "run MP3 renamed .wav", args: run(mp3AsWAV), code: 1, skip: skipIf(mp3 == "", "ffmpeg is not installed"),
 			want: wavKey(mp3AsWAV) + "cannot be replayed: " + mp3AsWAV + ": is not a WAV file (it looks like MP3)"},
 		{name: "analyze FLAC", args: []string{"analyze", flac}, code: 1, skip: skipIf(flac == "", "ffmpeg is not installed"),
-			want: "levelmeter: " + flac + ": is not a WAV file (it looks like FLAC): convert it to WAV first, e.g. with ffmpeg -i in.flac out.wav"},
+			want: "levelmeter: " + flac + ": is not a WAV file (it looks like FLAC)"},
 		{name: "run FLAC", args: run(flac), code: 1, skip: skipIf(flac == "", "ffmpeg is not installed"),
 			want: wavKey(flac) + "cannot be replayed: " + flac + ": is not a WAV file (it looks like FLAC)"},
 
 		// Headers that claim more than the file holds.
-		{name: "analyze 4 GB claim on 1 kB", args: []string{"analyze", claim4G}, code: 1,
-			want: "levelmeter: " + claim4G + ": is truncated: its data chunk claims 1073741820 frames but the file holds 245"},
-		{name: "run 4 GB claim on 1 kB", args: run(claim4G), code: 1,
-			want: wavKey(claim4G) + "cannot be replayed: " + claim4G + ": is truncated: its data chunk claims 1073741820 frames but the file holds 245"},
-		{name: "analyze 10 GB RF64 claim on 1 kB", args: []string{"analyze", claim10G}, code: 1,
-			want: "levelmeter: " + claim10G + ": is not a WAV file (it looks like RF64 (64-bit WAV))"},
-		{name: "run 10 GB RF64 claim on 1 kB", args: run(claim10G), code: 1,
-			want: wavKey(claim10G) + "cannot be replayed: " + claim10G + ": is not a WAV file (it looks like RF64 (64-bit WAV))"},
+		// The frames that are there are measured (wavfile reports the truncation in Reader.Warnings).
+		{name: "analyze 4 GB claim on 1 kB", args: []string{"analyze", claim4G}, code: 0, out: "(245 frames)"},
+		{name: "run 4 GB claim on 1 kB", args: run(claim4G), code: 0, out: `"captured":245,`},
+		{name: "analyze 10 GB RF64 claim on 1 kB", args: []string{"analyze", claim10G}, code: 0, out: "(250 frames)"},
+		{name: "run 10 GB RF64 claim on 1 kB", args: run(claim10G), code: 0, out: `"captured":250,`},
 
 		// NaN and ±Inf samples: counted, measured as silence, reported; not an error.
 		{name: "analyze NaN and Inf samples", args: []string{"analyze", "--json", nonFinite}, code: 0,
