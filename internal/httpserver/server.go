@@ -209,8 +209,17 @@ func (s *Server) closeListener() {
 	}
 }
 
-// OpenConnections returns the number of connections open now.
-func (s *Server) OpenConnections() int { return s.conns.open() }
+// OpenConnections returns the number of connections open now: those holding a slot under MaxConnections,
+// or, without a limit, those the http.Server tracks.
+func (s *Server) OpenConnections() int {
+	s.mu.Lock()
+	ll := s.ln
+	s.mu.Unlock()
+	if ll != nil {
+		return len(ll.slots)
+	}
+	return s.conns.open()
+}
 
 // connTracker keeps the server's connections by state, so that a full listener can close idle ones.
 type connTracker struct {
