@@ -4,15 +4,14 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 )
 
 // checkHost answers 403 to a request whose Host is not allowed (see HostAllowed).
 func checkHost(h http.Handler, allowed []string) http.Handler {
-	for _, a := range allowed {
-		if a == "*" {
-			return h
-		}
+	if slices.Contains(allowed, "*") {
+		return h
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !HostAllowed(r.Host, allowed) {
@@ -28,7 +27,7 @@ func checkHost(h http.Handler, allowed []string) http.Handler {
 // allows example.org and every name under it, "*" allows anything), or an empty Host (HTTP/1.0; browsers
 // always send one).
 func HostAllowed(host string, allowed []string) bool {
-	if host == "" {
+	if host == "" || slices.Contains(allowed, "*") {
 		return true
 	}
 	name := host
@@ -48,8 +47,6 @@ func HostAllowed(host string, allowed []string) bool {
 	for _, a := range allowed {
 		a = strings.TrimSuffix(strings.ToLower(a), ".")
 		switch {
-		case a == "*":
-			return true
 		case strings.HasPrefix(a, "."):
 			if name == a[1:] || strings.HasSuffix(name, a) {
 				return true
