@@ -84,7 +84,9 @@ func TestTLSAndBasicAuth(t *testing.T) {
 	path, pool := writeWebConfig(t)
 	_, base := start(t, Options{Handler: daemonHandler(newWeb(t, web.Options{})), WebConfigFile: path})
 	addr := base[len("http://"):]
-	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	// An unknown user is checked against the toolkit's own bcrypt hash of cost 10, which a race build on a busy
+	// machine takes seconds over.
+	c := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 
 	for _, tc := range []struct {
 		name, method, url, user, pass, host string
