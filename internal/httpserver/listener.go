@@ -6,22 +6,22 @@ import (
 	"time"
 )
 
-// reclaimEvery is how often a full listener looks again for an idle connection to close.
+// reclaimEvery is how often a full listener asks again for a connection to be closed.
 const reclaimEvery = 100 * time.Millisecond
 
-// A limitListener lets at most cap(slots) of its connections be open at once. At the limit, Accept closes an
-// idle keep-alive connection to make room or waits for one to close: newcomers wait in the kernel's backlog,
-// where they cost the process neither memory nor a file descriptor.
+// A limitListener lets at most cap(slots) of its connections be open at once. At the limit, Accept asks reclaim
+// to close a connection to make room, again every reclaimEvery, until one closes: newcomers wait in the kernel's
+// backlog, where they cost the process neither memory nor a file descriptor.
 type limitListener struct {
 	net.Listener
 	slots     chan struct{}
-	closeIdle func() bool
+	reclaim   func() bool
 	done      chan struct{}
 	closeOnce sync.Once
 }
 
-func newLimitListener(ln net.Listener, n int, closeIdle func() bool) *limitListener {
-	return &limitListener{Listener: ln, slots: make(chan struct{}, n), closeIdle: closeIdle, done: make(chan struct{})}
+func newLimitListener(ln net.Listener, n int, reclaim func() bool) *limitListener {
+	return &limitListener{Listener: ln, slots: make(chan struct{}, n), reclaim: reclaim, done: make(chan struct{})}
 }
 
 func (l *limitListener) acquire() bool {
@@ -35,7 +35,7 @@ func (l *limitListener) acquire() bool {
 	t := time.NewTicker(reclaimEvery)
 	defer t.Stop()
 	for {
-		l.closeIdle()
+		l.reclaim()
 		select {
 		case l.slots <- struct{}{}:
 			return true

@@ -6,8 +6,10 @@
 //   - Bounded memory per connection and a bounded number of connections: request headers are capped at
 //     Options.MaxHeaderBytes (larger ones get 431), and at most Options.MaxConnections connections are open at
 //     once. Beyond that Accept waits (the kernel's backlog holds the newcomers, at no cost to the process) and
-//     closes idle keep-alive connections to make room; connections that send no complete header are closed
-//     after ReadHeaderTimeout, idle keep-alive connections after IdleTimeout.
+//     makes room by closing an idle keep-alive connection or the oldest one that has not sent a request for
+//     a second, so that neither idle nor slowloris connections keep a scraper out; connections with a request
+//     running are never closed for room. Connections that send no complete header are closed after
+//     ReadHeaderTimeout, idle keep-alive connections after IdleTimeout.
 //   - Long-lived event streams (Options.StreamPaths, by default /events) are not cut by ReadTimeout or
 //     WriteTimeout: the handler of the stream sets its own write deadline per write (web.Server does).
 //   - At most Options.MaxRequests requests to Options.MetricsPath run at once; more get 503 at once, as
@@ -167,7 +169,7 @@ func (s *Server) handler() http.Handler {
 // web-config file among them. Serve takes ownership of ln.
 func (s *Server) Serve(ln net.Listener) error {
 	if s.opts.MaxConnections > 0 {
-		ll := newLimitListener(ln, s.opts.MaxConnections, s.conns.closeIdle)
+		ll := newLimitListener(ln, s.opts.MaxConnections, s.conns.reclaim)
 		s.mu.Lock()
 		s.ln = ll
 		s.mu.Unlock()
@@ -221,43 +223,64 @@ func (s *Server) OpenConnections() int {
 	return s.conns.open()
 }
 
-// connTracker keeps the server's connections by state, so that a full listener can close idle ones.
+// connTracker keeps the server's connections by state, so that a full listener can make room.
 type connTracker struct {
-	mu   sync.Mutex
-	idle map[net.Conn]struct{}
-	all  map[net.Conn]struct{}
+	mu    sync.Mutex
+	idle  map[net.Conn]struct{}
+	fresh map[net.Conn]time.Time // connected, no request yet: when
+	all   map[net.Conn]struct{}
 }
 
 func newConnTracker() *connTracker {
-	return &connTracker{idle: map[net.Conn]struct{}{}, all: map[net.Conn]struct{}{}}
+	return &connTracker{idle: map[net.Conn]struct{}{}, fresh: map[net.Conn]time.Time{}, all: map[net.Conn]struct{}{}}
 }
 
 func (t *connTracker) track(c net.Conn, st http.ConnState) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	switch st {
-	case http.StateNew, http.StateActive:
+	case http.StateNew:
 		t.all[c] = struct{}{}
+		t.fresh[c] = time.Now()
+	case http.StateActive:
 		delete(t.idle, c)
+		delete(t.fresh, c)
 	case http.StateIdle:
-		t.all[c] = struct{}{}
 		t.idle[c] = struct{}{}
 	case http.StateClosed, http.StateHijacked:
 		delete(t.all, c)
 		delete(t.idle, c)
+		delete(t.fresh, c)
 	}
 }
 
-// closeIdle closes one idle keep-alive connection, if there is one, and says whether it did.
-func (t *connTracker) closeIdle() bool {
+// staleAfter is how long a connection may go without a complete request before a full listener may close it to
+// make room: a client that means it sends its request at once, a slowloris one never. It is long enough that a
+// request waiting in the socket while a busy machine has not run the server's goroutine yet is not taken for
+// slowloris.
+const staleAfter = time.Second
+
+// reclaim closes a connection to make room for a new one, and says whether it did: an idle keep-alive
+// connection, or else the oldest connection still without a request after staleAfter (ReadHeaderTimeout would
+// close it anyway). Connections with a request running, event streams among them, are never closed.
+func (t *connTracker) reclaim() bool {
 	t.mu.Lock()
 	var victim net.Conn
 	for c := range t.idle {
 		victim = c
 		break
 	}
+	if victim == nil {
+		oldest := time.Now().Add(-staleAfter)
+		for c, at := range t.fresh {
+			if at.Before(oldest) {
+				victim, oldest = c, at
+			}
+		}
+	}
 	if victim != nil {
 		delete(t.idle, victim)
+		delete(t.fresh, victim)
 	}
 	t.mu.Unlock()
 	if victim == nil {
