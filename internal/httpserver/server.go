@@ -20,7 +20,8 @@
 //     through an address.
 //   - Every response carries the same security headers (no sniffing, no framing, no referrer, a Content
 //     Security Policy that allows only the server's own assets), whatever route or error produced it, except
-//     the 401 of basic auth, which is written before the server's handler runs.
+//     the answers the exporter toolkit writes before the server's handler runs: basic auth's 401, its rate
+//     limit's 429, and 500 when the web-config file has become unreadable.
 //   - Only GET and HEAD are served; anything else gets 405 with "Allow: GET, HEAD".
 //   - The server's own errors (a failed Accept, a bad TLS handshake) are logged as JSON through the given
 //     zerolog.Logger, at most errorLogBurst lines a second, never as plain text on standard error.
