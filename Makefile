@@ -14,7 +14,7 @@ RACEFLAGS := -race -gcflags=github.com/gordonklaus/portaudio=-d=checkptr=0
 BUILD_DEBS := portaudio19-dev pkg-config
 TEST_DEBS  := $(BUILD_DEBS) jackd2 libasound2-plugins ffmpeg sox libebur128-dev chromium
 
-.PHONY: all build run test vet lint bench bench-analyze fuzz fuzz-short soak deps deps-test testdata clean
+.PHONY: all build run test vet lint bench bench-analyze fuzz fuzz-short soak deps deps-test testdata clean install uninstall
 
 all: build
 
@@ -42,7 +42,7 @@ test: deps-test vet
 	@$(MAKE) --no-print-directory fuzz-short
 
 # Every parser of outside input is fuzzed: a few seconds each in `make test`, longer with `make fuzz`.
-FUZZ_PKGS := ./audio/wavfile ./config ./web ./internal/termmeter
+FUZZ_PKGS := ./audio/wavfile ./config ./web ./internal/termmeter ./internal/httpserver
 fuzz-short:
 	./scripts/fuzz.sh 5 $(FUZZ_PKGS)
 
@@ -70,3 +70,27 @@ testdata:
 
 clean:
 	rm -rf bin
+
+# install: the binary to $(BINDIR), the systemd unit (packaging/levelmeter.service, its ExecStart pointed at that
+# binary) to $(UNITDIR), and packaging/config.yaml to $(SYSCONFDIR)/levelmeter/config.yaml unless a configuration
+# is there already. DESTDIR stages the whole tree elsewhere (for a package). Then, as root:
+# systemctl daemon-reload && systemctl enable --now levelmeter.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+install: build
+	install -D -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/levelmeter
+	install -d -m 0755 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/levelmeter
+	sed -e 's|/usr/local/bin/levelmeter|$(BINDIR)/levelmeter|' -e 's|/etc/levelmeter/|$(SYSCONFDIR)/levelmeter/|' \
+		packaging/levelmeter.service > $(DESTDIR)$(UNITDIR)/levelmeter.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/levelmeter.service
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/levelmeter/config.yaml ]; then \
+		echo "keeping $(DESTDIR)$(SYSCONFDIR)/levelmeter/config.yaml (packaging/config.yaml is the new default)"; \
+	else \
+		install -m 0644 packaging/config.yaml $(DESTDIR)$(SYSCONFDIR)/levelmeter/config.yaml; \
+	fi
+
+# uninstall removes the binary and the unit, and keeps the configuration.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/levelmeter $(DESTDIR)$(UNITDIR)/levelmeter.service

@@ -20,9 +20,13 @@ const DefaultFileFramesPerBuffer = 1024
 //
 // Paced, it delivers each block when a device would have finished capturing it, on a schedule of absolute
 // deadlines from the start (so it does not drift), and like a device it never waits for the Writer: frames the
-// Writer cannot store are lost, and the Writer counts them. Not paced, it delivers as fast as the Writer takes
-// the blocks; when the Writer is a SpaceWaiter it waits for room for each block first, so that nothing is lost
-// and a run's results do not depend on timing.
+// Writer cannot store are lost, and the Writer counts them. Held up (the process stopped, the machine loaded),
+// it makes up to a second of delay with a burst, as a device's buffer would; held up longer, it loses what it
+// missed as a device that overran its buffer does: it skips those frames and flags the next block
+// InputOverflow.
+//
+// Not paced, it delivers as fast as the Writer takes the blocks; when the Writer is a SpaceWaiter it waits for
+// room for each block first, so that nothing is lost and a run's results do not depend on timing.
 //
 // Set the fields before Run; they must not change while Run is running.
 type File struct {
@@ -100,8 +104,11 @@ type frameReader interface {
 }
 
 // lateLimit is how far a paced replay may fall behind its schedule (the process was stopped, the machine
-// suspended) before it gives up catching up and starts a new schedule from now: like a device's buffer, it
-// delivers at most this much audio in a burst.
+// suspended) and still catch up: like a device's buffer, it delivers at most this much audio in a burst. A
+// replay further behind loses what it missed, as a device that overran its buffer does: it skips the frames it
+// should have delivered meanwhile (reading past them, so that the file stays in step with the clock), flags
+// the next block InputOverflow, and goes on from there on time. The Writer counts the flag as a device
+// overflow and never sees the skipped frames, so captured = metered + dropped still holds.
 const lateLimit = time.Second
 
 // errStopped ends a replay because its context is done.
@@ -117,14 +124,16 @@ type replay struct {
 	loop      bool
 	buf       []float32   // one block, allocated once
 	timer     *time.Timer // paced: wakes the replay at the next deadline
+	now       func() time.Time
 	started   bool
 	start     time.Time // paced: when frame 0 was due
-	scheduled int64     // paced: frames delivered since start
+	scheduled int64     // paced: frames delivered or skipped since start
+	skipped   int64     // paced: frames skipped because the replay fell more than lateLimit behind
 	pass      int64     // frames read since the last rewind, to stop looping over an empty file
 }
 
 func newReplay(r frameReader, f Format, framesPerBuffer int, paced, loop bool, w Writer) *replay {
-	p := &replay{r: r, w: w, format: f, paced: paced, loop: loop, buf: make([]float32, framesPerBuffer*f.Channels)}
+	p := &replay{r: r, w: w, format: f, paced: paced, loop: loop, buf: make([]float32, framesPerBuffer*f.Channels), now: time.Now}
 	if !paced {
 		p.waiter, _ = w.(SpaceWaiter)
 	} else {
@@ -158,6 +167,19 @@ func (p *replay) step(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return errStopped
 	}
+	var status Status
+	if p.paced {
+		lost, err := p.skipMissed()
+		if err != nil {
+			// The file ended (or failed) during the skip: no block follows to carry the flag, so an empty
+			// one does.
+			p.w.Write(p.buf[:0], InputOverflow)
+			return err
+		}
+		if lost {
+			status = InputOverflow
+		}
+	}
 	n, err := p.fill()
 	if n == 0 {
 		if err == nil {
@@ -180,7 +202,7 @@ func (p *replay) step(ctx context.Context) error {
 			return err
 		}
 	}
-	p.w.Write(block, 0)
+	p.w.Write(block, status)
 	if err != nil && err != io.EOF {
 		return err // a read error after a partial block: the frames read were delivered
 	}
@@ -215,17 +237,47 @@ func (p *replay) fill() (int, error) {
 	return n, nil
 }
 
+// skipMissed reads past the blocks a paced replay missed when it is more than lateLimit behind its schedule (see
+// lateLimit), and says whether it skipped any. It skips whole blocks, all those due by now but the last, so that
+// the next block is the one due now. It returns the error that ended the file during the skip (io.EOF when not
+// looping).
+func (p *replay) skipMissed() (bool, error) {
+	if !p.started {
+		return false, nil
+	}
+	fpb := int64(len(p.buf) / p.format.Channels)
+	rate := p.format.SampleRate
+	late := p.now().Sub(p.start.Add(framesDuration(p.scheduled+fpb, rate)))
+	if late <= lateLimit {
+		return false, nil
+	}
+	// Frames due by now beyond the next block, in whole blocks.
+	missed := late.Nanoseconds() / int64(time.Second) * int64(rate)
+	missed += late.Nanoseconds() % int64(time.Second) * int64(rate) / int64(time.Second)
+	missed -= missed % fpb
+	for skipped := int64(0); skipped < missed; {
+		n, err := p.fill()
+		frames := int64(n / p.format.Channels)
+		skipped += frames
+		p.scheduled += frames
+		p.skipped += frames
+		if err != nil {
+			return true, err
+		}
+		if n == 0 {
+			return true, io.EOF
+		}
+	}
+	return true, nil
+}
+
 // waitDue sleeps until the block that ends frames after the ones delivered so far is due, or ctx is done.
 func (p *replay) waitDue(ctx context.Context, frames int) error {
-	now := time.Now()
+	now := p.now()
 	if !p.started {
 		p.started, p.start = true, now
 	}
 	due := p.start.Add(framesDuration(p.scheduled+int64(frames), p.format.SampleRate))
-	if late := now.Sub(due); late > lateLimit {
-		p.start = p.start.Add(late) // a new schedule on which this block is due now
-		due = now
-	}
 	if wait := due.Sub(now); wait > 0 {
 		p.timer.Reset(wait)
 		select {

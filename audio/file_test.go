@@ -348,7 +348,8 @@ func TestReplayPacedResync(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// The first block goes at once on a new schedule, the next two 10 ms apart: no 10 s burst.
+	// The 10 s missed are skipped (TestReplayPaused), the first block goes at once, the next two 10 ms apart: no
+	// 10 s burst.
 	if took := time.Since(start); took < 15*time.Millisecond || took > 500*time.Millisecond {
 		t.Errorf("three 10 ms blocks after a long stall took %v, want about 20 ms", took)
 	}
@@ -494,5 +495,108 @@ func TestFileErrors(t *testing.T) {
 	}
 	if err := f.Run(canceled(), &recorder{ch: 2}); err != nil {
 		t.Errorf("Run with a done context: %v, want nil", err)
+	}
+}
+
+// TestReplayPaused: a paced replay paused (the process stopped, the machine loaded) for less than lateLimit
+// catches up with a burst and loses nothing; paused for longer it skips what it missed, as a device that
+// overran its buffer loses it, and flags the next block InputOverflow. The clock is the test's: the pause is
+// exact and nothing sleeps.
+func TestReplayPaused(t *testing.T) {
+	const rate, ch, fpb = 1000, 2, 10 // 10 ms blocks
+	const pauseAt, blocks = 20, 100   // the pause comes after the 20th block
+	for _, tc := range []struct {
+		pause   time.Duration
+		skipped int64 // frames
+	}{
+		{0, 0},
+		{500 * time.Millisecond, 0},
+		{lateLimit, 0},
+		{1500 * time.Millisecond, 1500},
+		{1505 * time.Millisecond, 1500}, // whole blocks; the next one goes 5 ms late
+		{3 * time.Second, 3000},
+		{10 * time.Second, 10000},
+	} {
+		t.Run(tc.pause.String(), func(t *testing.T) {
+			src := ramp(20000, ch)
+			clock := time.Unix(1700000000, 0)
+			rec := &recorder{ch: ch}
+			w := WriterFunc(func(b []float32, s Status) int {
+				n := rec.Write(b, s)
+				clock = clock.Add(fpb * time.Second / rate) // the block took its time to capture
+				if len(rec.blocks) == pauseAt {
+					clock = clock.Add(tc.pause)
+				}
+				return n
+			})
+			p := newReplay(&memReader{s: src, ch: ch}, Format{rate, ch}, fpb, true, false, w)
+			defer p.close()
+			p.now = func() time.Time { return clock }
+			p.started, p.start = true, clock.Add(-fpb*time.Second/rate) // the first block is due now
+			for range blocks {
+				if err := p.step(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if p.skipped != tc.skipped {
+				t.Errorf("skipped %d frames, want %d", p.skipped, tc.skipped)
+			}
+			var overflows []int
+			for i, s := range rec.status {
+				if s&InputOverflow != 0 {
+					overflows = append(overflows, i)
+				}
+			}
+			wantOverflows := []int(nil)
+			if tc.skipped > 0 {
+				wantOverflows = []int{pauseAt} // the first block after the pause
+			}
+			if fmt.Sprint(overflows) != fmt.Sprint(wantOverflows) {
+				t.Errorf("blocks flagged InputOverflow: %v, want %v", overflows, wantOverflows)
+			}
+			// Every frame delivered is the file's, in order, with the skipped ones left out.
+			want := append(append([]float32(nil), src[:pauseAt*fpb*ch]...), src[(pauseAt*fpb+int(tc.skipped))*ch:(blocks*fpb+int(tc.skipped))*ch]...)
+			if len(rec.got) != len(want) {
+				t.Fatalf("%d samples delivered, want %d", len(rec.got), len(want))
+			}
+			for i := range want {
+				if rec.got[i] != want[i] {
+					t.Fatalf("sample %d (block %d) is %v, want %v", i, i/(fpb*ch), rec.got[i], want[i])
+				}
+			}
+			if p.scheduled != int64(blocks*fpb)+tc.skipped {
+				t.Errorf("scheduled %d frames, want %d delivered + %d skipped", p.scheduled, blocks*fpb, tc.skipped)
+			}
+		})
+	}
+}
+
+// TestReplayPausedPastTheEnd: a file that ends while the replay skips what it missed still reports the loss,
+// on an empty block, before its io.EOF.
+func TestReplayPausedPastTheEnd(t *testing.T) {
+	const rate, fpb = 1000, 10
+	clock := time.Unix(1700000000, 0)
+	rec := &recorder{ch: 1}
+	w := WriterFunc(func(b []float32, s Status) int {
+		n := rec.Write(b, s)
+		clock = clock.Add(fpb * time.Second / rate)
+		if len(rec.blocks) == 5 {
+			clock = clock.Add(3 * time.Second)
+		}
+		return n
+	})
+	p := newReplay(&memReader{s: ramp(500, 1), ch: 1}, Format{rate, 1}, fpb, true, false, w)
+	defer p.close()
+	p.now = func() time.Time { return clock }
+	p.started, p.start = true, clock.Add(-fpb*time.Second/rate)
+	if err := p.run(context.Background()); err != io.EOF {
+		t.Fatalf("run: %v, want io.EOF", err)
+	}
+	last := len(rec.blocks) - 1
+	if len(rec.blocks) != 6 || rec.blocks[last] != 0 || rec.status[last] != InputOverflow {
+		t.Errorf("blocks %v with status %v, want 5 blocks of 10 frames and an empty one flagged InputOverflow", rec.blocks, rec.status)
+	}
+	if p.skipped != 450 {
+		t.Errorf("skipped %d frames, want the 450 left", p.skipped)
 	}
 }

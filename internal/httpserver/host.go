@@ -1,0 +1,76 @@
+package httpserver
+
+import (
+	"net"
+	"net/http"
+	"net/netip"
+	"slices"
+	"strings"
+)
+
+// checkHost answers 403 to a request whose Host is not allowed (see HostAllowed).
+func checkHost(h http.Handler, allowed []string) http.Handler {
+	if slices.Contains(allowed, "*") {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !HostAllowed(r.Host, allowed) {
+			http.Error(w, "levelmeter: host "+quoteHost(r.Host)+" is not allowed; to serve it, add it to http.allowed_hosts in the configuration", http.StatusForbidden)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// HostAllowed says whether a request with the Host header host (a name or address, with or without a port) is
+// served: an IP address, localhost or a name under .localhost, a name in allowed (an entry ".example.org"
+// allows example.org and every name under it, "*" allows anything), or an empty Host (HTTP/1.0; browsers
+// always send one).
+func HostAllowed(host string, allowed []string) bool {
+	if host == "" || slices.Contains(allowed, "*") {
+		return true
+	}
+	name := host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		name = h
+	}
+	name = strings.TrimSuffix(strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(name, "["), "]")), ".")
+	if name == "" {
+		return false
+	}
+	if _, err := netip.ParseAddr(name); err == nil {
+		return true
+	}
+	if name == "localhost" || strings.HasSuffix(name, ".localhost") {
+		return true
+	}
+	for _, a := range allowed {
+		a = strings.TrimSuffix(strings.ToLower(a), ".")
+		switch {
+		case strings.HasPrefix(a, "."):
+			if name == a[1:] || strings.HasSuffix(name, a) {
+				return true
+			}
+		case a == name:
+			return true
+		}
+	}
+	return false
+}
+
+// quoteHost quotes a Host header for the 403 body, short and without control characters.
+func quoteHost(h string) string {
+	if len(h) > 100 {
+		h = h[:100] + "…"
+	}
+	b := []byte{'"'}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if c < 0x20 || c == 0x7f || c == '"' || c == '\\' {
+			b = append(b, '?')
+			continue
+		}
+		b = append(b, c)
+	}
+	return string(append(b, '"'))
+}

@@ -1,0 +1,367 @@
+// Package httpserver serves the daemon's HTTP handlers (the web meter, /metrics) with the limits, checks and
+// headers that a server reachable by browsers and scrapers needs.
+//
+// # Guarantees
+//
+//   - Bounded memory per connection and a bounded number of connections: request headers are capped at
+//     Options.MaxHeaderBytes (larger ones get 431), and at most Options.MaxConnections connections are open at
+//     once. Beyond that Accept waits (the kernel's backlog holds the newcomers, at no cost to the process) and
+//     makes room by closing an idle keep-alive connection or the oldest one that has not sent a request for
+//     a second, so that neither idle nor slowloris connections keep a scraper out; connections with a request
+//     running are never closed for room. Connections that send no complete header are closed after
+//     ReadHeaderTimeout, idle keep-alive connections after IdleTimeout.
+//   - Long-lived event streams (Options.StreamPaths, by default /events) are not cut by ReadTimeout or
+//     WriteTimeout: the handler of the stream sets its own write deadline per write (web.Server does).
+//   - At most Options.MaxRequests requests to Options.MetricsPath run at once; more get 503 at once, as
+//     node_exporter's --web.max-requests.
+//   - DNS-rebinding protection: a request whose Host is not an IP address, localhost, a name under .localhost
+//     or listed in Options.AllowedHosts gets 403 and a one-line body saying how to allow it. IP addresses are
+//     always allowed, as Vite and Jupyter do: a rebinding page reaches the server through a name, never
+//     through an address.
+//   - Every response carries the same security headers (no sniffing, no framing, no referrer, a Content
+//     Security Policy that allows only the server's own assets), whatever route or error produced it, except
+//     the answers the exporter toolkit writes before the server's handler runs: basic auth's 401, its rate
+//     limit's 429, and 500 when the web-config file has become unreadable.
+//   - Only GET and HEAD are served; anything else gets 405 with "Allow: GET, HEAD".
+//   - The server's own errors (a failed Accept, a bad TLS handshake) are logged as JSON through the given
+//     zerolog.Logger, at most errorLogBurst lines a second, never as plain text on standard error.
+//   - TLS and basic auth come from a web-config.yml file, read by github.com/prometheus/exporter-toolkit/web
+//     exactly as Prometheus exporters read it, so Prometheus scrapes the server with its usual tls_config and
+//     basic_auth. The file is read again for every connection and request: a changed certificate or password
+//     takes effect without a restart.
+package httpserver
+
+import (
+	"context"
+	"errors"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/prometheus/exporter-toolkit/web"
+	"github.com/rs/zerolog"
+)
+
+// Defaults of the Options left zero.
+const (
+	DefaultMaxHeaderBytes    = 16 << 10
+	DefaultReadHeaderTimeout = 5 * time.Second
+	DefaultReadTimeout       = 10 * time.Second
+	DefaultWriteTimeout      = 30 * time.Second
+	DefaultIdleTimeout       = 60 * time.Second
+	DefaultMaxConnections    = 512
+	DefaultMaxRequests       = 40
+	DefaultMetricsPath       = "/metrics"
+)
+
+// Options configure a Server. Zero values select the defaults above.
+type Options struct {
+	// Handler serves the requests that pass the checks.
+	Handler http.Handler
+	// Log receives the server's own errors and, from the exporter toolkit, a line saying whether TLS is on.
+	Log zerolog.Logger
+
+	// AllowedHosts are the host names (without port) served besides IP addresses, localhost and *.localhost,
+	// compared without regard to case. An entry starting with a dot (".example.org") allows that domain and
+	// every name under it; "*" allows any host and turns the check off.
+	AllowedHosts []string
+	// WebConfigFile is the path of a web-config.yml (TLS and basic auth, in the exporter toolkit's format);
+	// "" serves plain HTTP with no authentication.
+	WebConfigFile string
+
+	// MaxHeaderBytes caps a request's header; larger ones get 431.
+	MaxHeaderBytes int
+	// ReadHeaderTimeout is how long a connection may take to send a request's header.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout is how long reading a whole request may take. It does not apply to StreamPaths.
+	ReadTimeout time.Duration
+	// WriteTimeout is how long writing a response may take. It does not apply to StreamPaths.
+	WriteTimeout time.Duration
+	// IdleTimeout is how long a keep-alive connection may wait for its next request.
+	IdleTimeout time.Duration
+
+	// MaxConnections is how many connections may be open at once; negative means no limit.
+	MaxConnections int
+	// MaxRequests is how many requests to MetricsPath may run at once; negative means no limit.
+	MaxRequests int
+	// MetricsPath is the path MaxRequests limits.
+	MetricsPath string
+	// StreamPaths are the paths of long-lived responses, exempt from ReadTimeout and WriteTimeout; nil selects
+	// {"/events"}.
+	StreamPaths []string
+}
+
+// A Server is an http.Server with the package's limits and checks. Make one with New.
+type Server struct {
+	opts  Options
+	srv   *http.Server
+	conns *connTracker
+	log   *slog.Logger
+
+	mu sync.Mutex
+	ln *limitListener
+}
+
+// New returns a Server for opts. It does not listen; call Serve.
+func New(opts Options) *Server {
+	if opts.MaxHeaderBytes <= 0 {
+		opts.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if opts.ReadHeaderTimeout <= 0 {
+		opts.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if opts.ReadTimeout <= 0 {
+		opts.ReadTimeout = DefaultReadTimeout
+	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = DefaultWriteTimeout
+	}
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = DefaultIdleTimeout
+	}
+	if opts.MaxConnections == 0 {
+		opts.MaxConnections = DefaultMaxConnections
+	}
+	if opts.MaxRequests == 0 {
+		opts.MaxRequests = DefaultMaxRequests
+	}
+	if opts.MetricsPath == "" {
+		opts.MetricsPath = DefaultMetricsPath
+	}
+	if opts.StreamPaths == nil {
+		opts.StreamPaths = []string{"/events"}
+	}
+	if opts.Handler == nil {
+		opts.Handler = http.NotFoundHandler()
+	}
+	s := &Server{opts: opts, conns: newConnTracker()}
+	logger := opts.Log.With().Str("component", "http").Logger()
+	s.log = slog.New(zerolog.NewSlogHandler(logger))
+	s.srv = &http.Server{
+		Handler:           s.handler(),
+		MaxHeaderBytes:    opts.MaxHeaderBytes,
+		ReadHeaderTimeout: opts.ReadHeaderTimeout,
+		ReadTimeout:       opts.ReadTimeout,
+		WriteTimeout:      opts.WriteTimeout,
+		IdleTimeout:       opts.IdleTimeout,
+		ErrorLog:          log.New(newErrorWriter(logger), "", 0),
+		ConnState:         s.conns.track,
+	}
+	return s
+}
+
+// handler is the chain every request goes through, outermost first.
+func (s *Server) handler() http.Handler {
+	h := s.opts.Handler
+	h = limitRequests(h, s.opts.MetricsPath, s.opts.MaxRequests)
+	h = streamDeadlines(h, s.opts.StreamPaths)
+	h = onlyGetHead(h)
+	h = checkHost(h, s.opts.AllowedHosts)
+	h = securityHeaders(h)
+	return h
+}
+
+// Serve serves connections from ln, over TLS and with basic auth when the web-config file says so, until
+// Shutdown or Close. It returns http.ErrServerClosed after those, or the error that stopped it: one reading the
+// web-config file among them. Serve takes ownership of ln.
+func (s *Server) Serve(ln net.Listener) error {
+	if s.opts.MaxConnections > 0 {
+		ll := newLimitListener(ln, s.opts.MaxConnections, s.conns.reclaim)
+		s.mu.Lock()
+		s.ln = ll
+		s.mu.Unlock()
+		ln = ll
+	}
+	file := s.opts.WebConfigFile
+	systemd := false
+	addrs := []string{ln.Addr().String()}
+	err := web.Serve(ln, s.srv, &web.FlagConfig{WebListenAddresses: &addrs, WebSystemdSocket: &systemd, WebConfigFile: &file}, s.log)
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		ln.Close() // web.Serve may return before the http.Server took ln over
+	}
+	return err
+}
+
+// Shutdown stops accepting connections and waits, until ctx is done, for the open requests to end, as
+// http.Server.Shutdown does. Event streams must be ended by their handler (web.Server.Close) first.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.srv.Shutdown(ctx)
+	s.closeListener()
+	return err
+}
+
+// Close closes the listener and every connection at once.
+func (s *Server) Close() error {
+	err := s.srv.Close()
+	s.closeListener()
+	return err
+}
+
+// closeListener closes the listener if the http.Server has not: it closes only the listeners it has started to
+// serve. Closing it ends an Accept waiting for a free connection slot.
+func (s *Server) closeListener() {
+	s.mu.Lock()
+	ll := s.ln
+	s.mu.Unlock()
+	if ll != nil {
+		ll.Close()
+	}
+}
+
+// OpenConnections returns the number of connections open now: those holding a slot under MaxConnections,
+// or, without a limit, those the http.Server tracks.
+func (s *Server) OpenConnections() int {
+	s.mu.Lock()
+	ll := s.ln
+	s.mu.Unlock()
+	if ll != nil {
+		return len(ll.slots)
+	}
+	return s.conns.open()
+}
+
+// connTracker keeps the server's connections by state, so that a full listener can make room.
+type connTracker struct {
+	mu    sync.Mutex
+	idle  map[net.Conn]struct{}
+	fresh map[net.Conn]time.Time // connected, no request yet: when
+	all   map[net.Conn]struct{}
+}
+
+func newConnTracker() *connTracker {
+	return &connTracker{idle: map[net.Conn]struct{}{}, fresh: map[net.Conn]time.Time{}, all: map[net.Conn]struct{}{}}
+}
+
+func (t *connTracker) track(c net.Conn, st http.ConnState) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch st {
+	case http.StateNew:
+		t.all[c] = struct{}{}
+		t.fresh[c] = time.Now()
+	case http.StateActive:
+		delete(t.idle, c)
+		delete(t.fresh, c)
+	case http.StateIdle:
+		t.idle[c] = struct{}{}
+	case http.StateClosed, http.StateHijacked:
+		delete(t.all, c)
+		delete(t.idle, c)
+		delete(t.fresh, c)
+	}
+}
+
+// staleAfter is how long a connection may go without a complete request before a full listener may close it to
+// make room: a client that means it sends its request at once, a slowloris one never. It is long enough that a
+// request waiting in the socket while a busy machine has not run the server's goroutine yet is not taken for
+// slowloris.
+const staleAfter = time.Second
+
+// reclaim closes a connection to make room for a new one, and says whether it did: an idle keep-alive
+// connection, or else the oldest connection still without a request after staleAfter (ReadHeaderTimeout would
+// close it anyway). Connections with a request running, event streams among them, are never closed.
+func (t *connTracker) reclaim() bool {
+	t.mu.Lock()
+	var victim net.Conn
+	for c := range t.idle {
+		victim = c
+		break
+	}
+	if victim == nil {
+		oldest := time.Now().Add(-staleAfter)
+		for c, at := range t.fresh {
+			if at.Before(oldest) {
+				victim, oldest = c, at
+			}
+		}
+	}
+	if victim != nil {
+		delete(t.idle, victim)
+		delete(t.fresh, victim)
+	}
+	t.mu.Unlock()
+	if victim == nil {
+		return false
+	}
+	victim.Close()
+	return true
+}
+
+func (t *connTracker) open() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.all)
+}
+
+// streamDeadlines lifts the server's read and write deadlines from requests to paths. The http.Server sets the
+// write deadline when a request's header has been read, so a stream that does not move it itself is cut
+// WriteTimeout after it began; web.Server moves it before each write, and this keeps any other stream whole too.
+// (Go clears the read deadline itself once a request without a body is read.)
+func streamDeadlines(h http.Handler, paths []string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if slices.Contains(paths, r.URL.Path) {
+			rc := http.NewResponseController(w)
+			rc.SetReadDeadline(time.Time{})
+			rc.SetWriteDeadline(time.Time{})
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// limitRequests answers 503 to requests to path beyond max running at once.
+func limitRequests(h http.Handler, path string, max int) http.Handler {
+	if max < 0 {
+		return h
+	}
+	sem := make(chan struct{}, max)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != path {
+			h.ServeHTTP(w, r)
+			return
+		}
+		select {
+		case sem <- struct{}{}:
+			defer func() { <-sem }()
+			h.ServeHTTP(w, r)
+		default:
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "levelmeter: too many concurrent requests to "+path+", try again later", http.StatusServiceUnavailable)
+		}
+	})
+}
+
+// onlyGetHead answers 405 to any method but GET and HEAD: nothing the daemon serves changes anything.
+func onlyGetHead(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "levelmeter: method "+r.Method+" is not allowed: only GET and HEAD are served", http.StatusMethodNotAllowed)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// securityHeaders are the headers every response carries: the page may load only its own assets and may not be
+// framed, no response may be sniffed as another type, and no link sends a referrer.
+var securityHeaderValues = [...][2]string{
+	{"Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"},
+	{"X-Content-Type-Options", "nosniff"},
+	{"X-Frame-Options", "DENY"},
+	{"Referrer-Policy", "no-referrer"},
+	{"Cross-Origin-Resource-Policy", "same-origin"},
+}
+
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		for _, kv := range securityHeaderValues {
+			hd.Set(kv[0], kv[1])
+		}
+		h.ServeHTTP(w, r)
+	})
+}
