@@ -1,9 +1,23 @@
 package dsp
 
-import "math"
+import (
+	"errors"
+	"fmt"
+	"math"
+)
 
-// MaxChannels is the largest channel count a Meter accepts.
-const MaxChannels = 8
+// MaxChannels is the largest channel count a Meter accepts: 16, for 9.1.6 and ffmpeg's hexadecagonal layout.
+const MaxChannels = 16
+
+// ErrChannels is the error the meters' constructors wrap when the channel count is outside 1 to MaxChannels.
+var ErrChannels = errors.New("channel count not supported")
+
+func checkChannels(n int) error {
+	if n < 1 || n > MaxChannels {
+		return fmt.Errorf("dsp: %w: %d channels, want 1 to %d", ErrChannels, n, MaxChannels)
+	}
+	return nil
+}
 
 // Levels is a snapshot of a Meter: a plain value with no references into the meter, safe to hand to other
 // goroutines. Levels in decibels are -Inf for digital silence; values that are undefined (the crest factor of

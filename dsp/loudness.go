@@ -89,20 +89,20 @@ type LoudnessMeter struct {
 }
 
 // NewLoudnessMeter returns a loudness meter for interleaved input of the given rate and channel count. weights
-// holds one BS.1770 weight per channel; nil selects the standard weights for the channel count: every channel 1.0,
-// except 5 channels (L R C Ls Rs: 1, 1, 1, 1.41, 1.41) and 6 channels (L R C LFE Ls Rs: 1, 1, 1, 0, 1.41, 1.41). A
-// mono input is one channel of weight 1.0 (not dual-mono, which some tools assume, reading 3 dB higher). (For 4
-// channels libebur128 assumes L R Ls Rs and for 7 or 8 leaves out all but the first six; pass weights to match.)
+// holds one BS.1770 weight per channel; nil selects the weights of DefaultLayout(channels), ffmpeg's layout for
+// the count: 1.0 each, but 0 for the LFE of 2.1, 5.1, 6.1 and 7.1, 1.41 for the surrounds of 5.0, 5.1, 6.1 and
+// 7.1 (the side pair; 7.1's back pair weighs 1.0). A mono input is one channel of weight 1.0 (not dual-mono,
+// which some tools assume, reading 3 dB higher). (libebur128 assumes L R C LFE Ls Rs whatever the count, and
+// for 4 channels L R Ls Rs; pass weights to match.)
 //
-// sampleRate must be within 8000 to 768000 Hz, channels within 1 to MaxChannels, and explicit weights must be
-// finite and not negative, one per channel. The error names the argument that is not.
+// sampleRate must be within MinSampleRate to MaxSampleRate, channels within 1 to MaxChannels, and explicit
+// weights must be finite and not negative, one per channel. The error says which is not.
 func NewLoudnessMeter(sampleRate, channels int, weights []float64) (*LoudnessMeter, error) {
-	if sampleRate < minLoudnessRate || sampleRate > maxLoudnessRate {
-		return nil, fmt.Errorf("dsp: loudness: sampleRate %d Hz is out of range: want %d to %d Hz",
-			sampleRate, minLoudnessRate, maxLoudnessRate)
+	if err := checkRate(sampleRate); err != nil {
+		return nil, err
 	}
-	if channels < 1 || channels > MaxChannels {
-		return nil, fmt.Errorf("dsp: loudness: channels %d is out of range: want 1 to %d", channels, MaxChannels)
+	if err := checkChannels(channels); err != nil {
+		return nil, err
 	}
 	l := &LoudnessMeter{
 		channels: channels,
@@ -133,24 +133,13 @@ func NewLoudnessMeter(sampleRate, channels int, weights []float64) (*LoudnessMet
 	return l, nil
 }
 
-// StandardWeights returns the BS.1770 channel weights NewLoudnessMeter uses for channels channels when given none:
-// 1.0 each, except for the 5.0 (L R C Ls Rs) and 5.1 (L R C LFE Ls Rs) layouts, whose surround channels weigh 1.41
-// and whose LFE is left out.
+// StandardWeights returns the BS.1770 channel weights NewLoudnessMeter uses for channels channels when given
+// none: DefaultLayout(channels).Weights().
 func StandardWeights(channels int) []float64 {
 	if channels < 0 {
 		return nil
 	}
-	w := make([]float64, channels)
-	for c := range w {
-		w[c] = 1
-	}
-	switch channels {
-	case 5:
-		w[3], w[4] = 1.41, 1.41
-	case 6:
-		w[3], w[4], w[5] = 0, 1.41, 1.41
-	}
-	return w
+	return DefaultLayout(channels).Weights()
 }
 
 // Process measures the interleaved samples in p: len(p)/channels frames; a trailing partial frame is ignored. It
