@@ -2,8 +2,10 @@
 // correlation, ITU-R BS.1770-4 loudness with EBU Tech 3342 loudness range, and peak-meter ballistics for display.
 //
 // Guarantees:
-//   - Meter.Process and LoudnessMeter.Process allocate nothing, take blocks of any size, and cost the same per
-//     sample whatever the block size. Memory is fixed at construction, whatever the programme's length.
+//   - Meter.Process and LoudnessMeter.Process take blocks of any size and cost the same per sample whatever the
+//     block size. They allocate nothing, except a 48 KiB chunk per 6.8 minutes of audio above the loudness gate
+//     during the first 24 hours, where integrated loudness keeps its blocks to be exact: memory is bounded
+//     (10 MiB per meter at most) whatever the programme's length, and nothing is allocated per report.
 //   - Results do not depend on how the input is cut into blocks: one frame at a time or one block, the Levels
 //     are identical to the last bit.
 //   - Snapshots (Levels) are plain values, safe to hand to other goroutines. A meter itself is used by one

@@ -26,9 +26,11 @@ func lufs(energy float64) float64 { return -0.691 + 10*math.Log10(energy) }
 // A LoudnessMeter measures ITU-R BS.1770-4 loudness (momentary, short-term and gated integrated loudness) and the
 // EBU Tech 3342 loudness range of interleaved audio fed to it in blocks of any size.
 //
-// Guarantees: Process allocates nothing and costs the same per sample whatever the block size; memory is fixed at
-// construction, whatever the programme's length (a 24-hour programme uses the same few hundred kilobytes as a
-// 24-second one); the result does not depend on how the input is split into blocks, to the last bit.
+// Guarantees: Process costs the same per sample whatever the block size, and allocates nothing but, once per
+// 6.8 minutes of programme above the absolute gate, a 48 KiB chunk of the store that makes integrated loudness
+// exact (see gating.go): memory grows to at most 10 MiB over the first 24 hours and stays fixed after (the
+// histograms take a few hundred kilobytes from the start); the result does not depend on how the input is split
+// into blocks, to the last bit.
 //
 // How it measures, exactly:
 //   - Each channel is K-weighted (two biquads in float64, the bilinear transform of the BS.1770 analog prototype
@@ -52,11 +54,15 @@ func lufs(energy float64) float64 { return -0.691 + 10*math.Log10(energy) }
 //     loudness minus 20 LU, and returns the 95th minus the 10th percentile of the rest (the percentiles are the
 //     values at ranks round((n-1)·p) of the n sorted values, as in libebur128).
 //   - Both gates work on histograms of 0.01 LU bins from -70 to +30 LUFS (everything louder shares the top bin)
-//     that also keep the sum of the energies in each bin. Integrated loudness is therefore exact except for the
-//     bin the relative gate falls in, which is taken whole if its mean is above the gate (holding n of the N
-//     blocks that pass, that moves the result by at most 3.9·n/N dB); percentiles are the mean of their bin.
-//     Against libebur128's exact lists and an exact computation, integrated loudness agrees within 0.01 LU and
-//     the range within 0.02 LU (two bins), both typically within 0.001 LU.
+//     that also keep the sum of the energies in each bin, so that the sums above and below a bin are exact.
+//     For integrated loudness the meter also keeps every gated block's energy (for the first 24 hours), listed
+//     per bin: of the bin the relative gate falls in it counts exactly the blocks at or above the gate. So
+//     integrated loudness is exact (it agrees with libebur128's exact lists to 1e-4 LU, also in the worst case
+//     for a histogram, a third of the programme on each side of the gate inside one bin, where taking the bin
+//     whole or not at all is off by 2.8 LU). After 24 hours, later blocks in the gate's bin are taken whole if
+//     their mean is above the gate, which moves the result by at most 3.9·n/N dB for n such blocks of the N
+//     that pass (the gate is at least 10 LU below their mean). For the range, percentiles are the mean of their bin: within 0.02 LU (two bins) of the exact
+//     values, typically within 0.001 LU.
 //   - A trailing partial sub-block is measured by the filters but enters no value until it is complete.
 //
 // A LoudnessMeter is not safe for concurrent use. The zero LoudnessMeter measures nothing; use NewLoudnessMeter.
@@ -82,6 +88,7 @@ type LoudnessMeter struct {
 	momentaryMax, shortTermMax float64
 
 	gating, rng *histogram
+	blocks      *blockStore // the gated blocks' energies, for exact integrated loudness
 
 	// cached results of the histogram walks, valid while !dirty
 	dirty           bool
@@ -111,6 +118,7 @@ func NewLoudnessMeter(sampleRate, channels int, weights []float64) (*LoudnessMet
 		every:    1,
 		gating:   new(histogram),
 		rng:      new(histogram),
+		blocks:   newBlockStore(),
 	}
 	if weights == nil {
 		weights = StandardWeights(channels)
@@ -212,7 +220,9 @@ func (l *LoudnessMeter) endSubBlock() {
 		if l.momentary > l.momentaryMax && l.momentary <= math.MaxFloat64 {
 			l.momentaryMax = l.momentary
 		}
-		l.gating.add(l.momentary)
+		if k, ok := l.gating.add(l.momentary); ok {
+			l.blocks.add(k, l.momentary)
+		}
 		l.dirty = true
 	}
 	if l.nsub >= shortTermBlocks {
@@ -253,7 +263,7 @@ func (l *LoudnessMeter) Loudness() Loudness {
 		return v
 	}
 	if l.dirty {
-		l.integrated = l.gating.gated(relativeGate)
+		l.integrated = l.gating.exactGated(l.blocks, relativeGate)
 		l.lra = l.rng.spread(rangeGate, rangeLow, rangeHigh)
 		l.dirty = false
 	}
@@ -283,6 +293,7 @@ func (l *LoudnessMeter) Reset() {
 	l.nsub = 0
 	l.momentary, l.shortTerm, l.momentaryMax, l.shortTermMax = 0, 0, 0, 0
 	l.gating.reset()
+	l.blocks.reset()
 	l.rng.reset()
 	l.integrated, l.lra = math.Inf(-1), 0
 	l.dirty = false
@@ -312,16 +323,18 @@ type histogram struct {
 
 func (h *histogram) reset() { *h = histogram{} }
 
-// add counts the energy e if it is at or above the absolute gate and finite.
-func (h *histogram) add(e float64) {
+// add counts the energy e if it is at or above the absolute gate and finite, and returns its bin and whether it
+// counted.
+func (h *histogram) add(e float64) (int, bool) {
 	if !(e >= absoluteGateEnergy && e <= math.MaxFloat64) {
-		return
+		return 0, false
 	}
 	k := bin(e)
 	h.n[k]++
 	h.e[k] += e
 	h.gn[k/histGroup]++
 	h.ge[k/histGroup] += e
+	return k, true
 }
 
 // bin returns the bin an energy falls in, clamped to the histogram.
