@@ -60,7 +60,9 @@ type Stats struct {
 }
 
 // Loudness holds ITU-R BS.1770-4 / EBU R 128 loudness values. Loudness values are in LUFS and are -Inf until a
-// window or block has been measured (or when everything measured was below the absolute gate); Range is in LU.
+// window or block has been measured (see Notes for why one is missing), when a window is below LoudnessFloor
+// (silence, or only the filters' decaying tail), or when everything measured was below the absolute gate (-70
+// LUFS, for Integrated); Range is in LU.
 type Loudness struct {
 	Momentary    float64 // the last 400 ms
 	ShortTerm    float64 // the last 3 s

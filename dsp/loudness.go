@@ -20,6 +20,26 @@ const (
 // absoluteGateEnergy is the weighted mean square at the absolute gate.
 var absoluteGateEnergy = math.Pow(10, (absoluteGate+0.691)/10)
 
+// LoudnessFloor is the meter's floor for momentary and short-term loudness (and their maxima), in LUFS: a window
+// below it reads -Inf, as digital silence does. After the signal stops, the K-weighting filters' decaying tail
+// keeps a window's energy above zero for seconds, reading -150, -244, -1900 LUFS and so on down to the smallest
+// double; none of that is sound. -120 LUFS is 24 dB below the quietest 16-bit dither and where ffmpeg's ebur128
+// bottoms out (-120.7); it is 50 LU below the absolute gate, so no gated value is ever affected. Logs, JSON,
+// metrics and the web page all read the same -Inf for the same moment; those that need a finite number (a
+// Prometheus gauge) write the floor.
+const LoudnessFloor = -120.0
+
+// floorEnergy is the weighted mean square at LoudnessFloor.
+var floorEnergy = math.Pow(10, (LoudnessFloor+0.691)/10)
+
+// reading converts a window's energy to the LUFS the meter reports: lufs, but -Inf below LoudnessFloor.
+func reading(energy float64) float64 {
+	if energy < floorEnergy {
+		return math.Inf(-1)
+	}
+	return lufs(energy)
+}
+
 // lufs converts a weighted mean square to LUFS: -Inf for 0, NaN for NaN.
 func lufs(energy float64) float64 { return -0.691 + 10*math.Log10(energy) }
 
@@ -252,7 +272,7 @@ func (l *LoudnessMeter) window(n int) float64 {
 }
 
 // Loudness returns the current values: Momentary and ShortTerm are those of the last complete window (-Inf until
-// the first 400 ms, respectively 3 s, have been measured, and for digital silence); the maxima are the loudest
+// the first 400 ms, respectively 3 s, have been measured, and below LoudnessFloor, digital silence included); the maxima are the loudest
 // complete windows since the start; Integrated is -Inf until a 400 ms block has passed the gates; Range is 0 until
 // 3 s windows have (and for a steady signal). It costs a microsecond or two after new sub-blocks and nothing otherwise; it allocates
 // nothing.
@@ -268,12 +288,12 @@ func (l *LoudnessMeter) Loudness() Loudness {
 		l.dirty = false
 	}
 	if l.nsub >= momentaryBlocks {
-		v.Momentary = lufs(l.momentary)
-		v.MomentaryMax = lufs(l.momentaryMax)
+		v.Momentary = reading(l.momentary)
+		v.MomentaryMax = reading(l.momentaryMax)
 	}
 	if l.nsub >= shortTermBlocks {
-		v.ShortTerm = lufs(l.shortTerm)
-		v.ShortTermMax = lufs(l.shortTermMax)
+		v.ShortTerm = reading(l.shortTerm)
+		v.ShortTermMax = reading(l.shortTermMax)
 	}
 	v.Integrated = l.integrated
 	v.Range = l.lra
