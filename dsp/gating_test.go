@@ -124,6 +124,30 @@ func TestBlockStoreBounded(t *testing.T) {
 	if got := h.exactGated(s, relativeGate); !nearLU(got, exact, 0.01) || got == exact {
 		t.Errorf("after the bound: %.6f, before %.6f", got, exact)
 	}
+
+	// Blocks in the gate's bin that came after the bound count by the whole-bin rule: a few just below the gate
+	// (but with the bin's mean above it) are taken, which the exact rule would not.
+	n0, sum0 := h.from(0)
+	k := bin(sum0 / float64(n0) * math.Pow(10, relativeGate/10))
+	lo := math.Pow(10, (histLow+float64(k)/histRes+0.691)/10) * 1.0000001 // the bottom of the gate's bin
+	hi := math.Pow(10, (histLow+float64(k+1)/histRes+0.691)/10) * 0.9999999
+	before := h.exactGated(s, relativeGate)
+	add(lo)
+	add(hi)
+	if s.n != storeLimit || bin(lo) != k || bin(hi) != k {
+		t.Fatalf("bins %d %d, want %d; store %d", bin(lo), bin(hi), k, s.n)
+	}
+	nPass, sumPass := h.from(k + 1)
+	n0, sum0 = h.from(0)
+	if thr := sum0 / float64(n0) * math.Pow(10, relativeGate/10); bin(thr) != k {
+		t.Fatalf("the gate moved to bin %d", bin(thr))
+	} else if (lo+hi)/2 >= thr {
+		nPass, sumPass = nPass+2, sumPass+lo+hi
+	}
+	wantWhole := lufs(sumPass / float64(nPass))
+	if got := h.exactGated(s, relativeGate); math.Abs(got-wantWhole) > 1e-9 || !nearLU(got, before, 0.01) {
+		t.Errorf("gate's bin after the bound: %.9f, want %.9f (the whole-bin rule), before %.6f", got, wantWhole, before)
+	}
 	s.reset()
 	h.reset()
 	add(e(-23))

@@ -3,6 +3,7 @@ package dsp
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/bits"
 	"strconv"
 	"strings"
@@ -397,4 +398,27 @@ func ParseLayout(s string) (Layout, error) {
 		l = append(l, p)
 	}
 	return l, nil
+}
+
+// ErrWeights is the error ParseWeights wraps when a list of weights is not usable.
+var ErrWeights = errors.New("dsp: bad channel weights")
+
+// ParseWeights reads BS.1770 channel weights as a user gives them (a --weights flag), one per channel separated
+// by commas, such as 1,1,1,0,1.41,1.41: finite numbers, 0 or more (0 leaves a channel out). It does not know the
+// channel count; Config checks that there is one weight per channel. Errors wrap ErrWeights.
+func ParseWeights(s string) ([]float64, error) {
+	fields := strings.Split(s, ",")
+	if len(fields) > MaxChannels {
+		return nil, fmt.Errorf("%w: %d weights: at most %d", ErrWeights, len(fields), MaxChannels)
+	}
+	w := make([]float64, len(fields))
+	for i, f := range fields {
+		f = strings.TrimSpace(f)
+		v, err := strconv.ParseFloat(f, 64)
+		if err != nil || !(v >= 0 && v <= math.MaxFloat64) {
+			return nil, fmt.Errorf("%w: weight %d, %q, is not a finite number of at least 0 (write them as 1,1,1,0,1.41,1.41)", ErrWeights, i+1, f)
+		}
+		w[i] = v
+	}
+	return w, nil
 }

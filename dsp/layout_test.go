@@ -244,3 +244,57 @@ func ExampleLayoutFromMask() {
 	// 7.1 [L R C LFE Lb Rb Ls Rs] [1 1 1 0 1 1 1.41 1.41]
 	// 5.1
 }
+
+func TestParseWeights(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want []float64
+		err  string
+	}{
+		{"1,1,1,0,1.41,1.41", []float64{1, 1, 1, 0, 1.41, 1.41}, ""},
+		{" 0.5 , 2 ", []float64{0.5, 2}, ""},
+		{"1", []float64{1}, ""},
+		{"", nil, `weight 1, "", is not`},
+		{"1,,1", nil, "weight 2"},
+		{"1,-1", nil, `weight 2, "-1", is not`},
+		{"1,NaN", nil, "weight 2"},
+		{"1,Inf", nil, "weight 2"},
+		{"1,1e400", nil, "weight 2"},
+		{"1,x", nil, `"x"`},
+		{strings.Repeat("1,", 16) + "1", nil, "17 weights: at most 16"},
+	} {
+		got, err := ParseWeights(c.in)
+		if c.err != "" {
+			if err == nil || !errors.Is(err, ErrWeights) || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("ParseWeights(%q) = %v, %v; want an ErrWeights saying %q", c.in, got, err, c.err)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("ParseWeights(%q) = %v, %v; want %v", c.in, got, err, c.want)
+		}
+	}
+}
+
+// FuzzParseWeights: whatever a user types, ParseWeights does not panic, fails with ErrWeights or returns 1 to
+// MaxChannels finite weights of at least 0, which a Meter accepts.
+func FuzzParseWeights(f *testing.F) {
+	for _, s := range []string{"1,1,1,0,1.41,1.41", "", ",", "-0", "1e308,1e309", "0x1p-2", "NaN"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		w, err := ParseWeights(s)
+		if err != nil {
+			if !errors.Is(err, ErrWeights) {
+				t.Fatalf("ParseWeights(%q): error %v does not wrap ErrWeights", s, err)
+			}
+			return
+		}
+		if len(w) < 1 || len(w) > MaxChannels {
+			t.Fatalf("ParseWeights(%q) = %v", s, w)
+		}
+		if _, err := NewMeter(Config{SampleRate: 48000, Channels: len(w), Weights: w}); err != nil {
+			t.Fatalf("ParseWeights(%q) = %v, which a Meter refuses: %v", s, w, err)
+		}
+	})
+}
