@@ -171,10 +171,11 @@ func StandardWeights(channels int) []float64 {
 }
 
 // Process measures the interleaved samples in p: len(p)/channels frames; a trailing partial frame is ignored. It
-// allocates nothing. The samples should be finite (Meter makes them so): a NaN or ±Inf spoils the 100 ms
-// sub-block it falls in, and with it the windows that contain that sub-block (NaN or +Inf values for 400 ms,
-// respectively 3 s), which are kept out of the maxima, the integrated loudness and the range; then the filters
-// restart from silence and the meter measures normally again. Nothing panics, whatever the input.
+// allocates nothing but the block store's chunks (see above). The samples should be finite (Meter makes them
+// so): a NaN or ±Inf spoils the 100 ms sub-block it falls in, and with it the windows that contain that
+// sub-block (NaN or +Inf values for 400 ms, respectively 3 s), which are kept out of the maxima, the integrated
+// loudness and the range; then the filters restart from silence and the meter measures normally again. Nothing
+// panics, whatever the input.
 func (l *LoudnessMeter) Process(p []float32) {
 	ch := l.channels
 	if ch == 0 {

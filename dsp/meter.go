@@ -69,9 +69,9 @@ func NewMeter(cfg Config) (*Meter, error) {
 	}
 	switch {
 	case cfg.Layout != nil && len(cfg.Layout) != cfg.Channels:
-		return nil, fmt.Errorf("%w: Config.Layout %v has %d channels for %d channels of audio; give one position per channel, or none for the default layout", ErrLayout, cfg.Layout, len(cfg.Layout), cfg.Channels)
+		return nil, fmt.Errorf("%w: %v has %d channels, the audio %d", ErrLayout, cfg.Layout, len(cfg.Layout), cfg.Channels)
 	case cfg.Weights != nil && len(cfg.Weights) != cfg.Channels:
-		return nil, fmt.Errorf("dsp: Config.Weights has %d entries for %d channels; give one per channel, or none for the standard weights", len(cfg.Weights), cfg.Channels)
+		return nil, fmt.Errorf("%w: %d given for %d channels, want one per channel", ErrWeights, len(cfg.Weights), cfg.Channels)
 	case cfg.PeakHold < 0:
 		return nil, fmt.Errorf("dsp: Config.PeakHold is %v; it must be positive, or 0 for the default %v", cfg.PeakHold, defaultPeakHold)
 	case cfg.PeakDecay < 0 || math.IsNaN(cfg.PeakDecay) || math.IsInf(cfg.PeakDecay, 0):
@@ -135,7 +135,8 @@ func (m *Meter) Layout() Layout { return append(Layout(nil), m.cfg.Layout...) }
 func (m *Meter) Weights() []float64 { return append([]float64(nil), m.cfg.Weights...) }
 
 // Process measures the interleaved samples in p; len(p) must be a multiple of the channel count (a trailing
-// partial frame is ignored). It allocates nothing.
+// partial frame is ignored). It allocates nothing but, once per 6.8 minutes of audio above the loudness gate in
+// the first 24 hours, a 48 KiB chunk for exact integrated loudness (see LoudnessMeter).
 func (m *Meter) Process(p []float32) {
 	nch := m.channels
 	p = p[:len(p)/nch*nch]
