@@ -2,8 +2,10 @@
 // correlation, ITU-R BS.1770-4 loudness with EBU Tech 3342 loudness range, and peak-meter ballistics for display.
 //
 // Guarantees:
-//   - Meter.Process and LoudnessMeter.Process allocate nothing, take blocks of any size, and cost the same per
-//     sample whatever the block size. Memory is fixed at construction, whatever the programme's length.
+//   - Meter.Process and LoudnessMeter.Process take blocks of any size and cost the same per sample whatever the
+//     block size. They allocate nothing, except a 48 KiB chunk per 6.8 minutes of audio above the loudness gate
+//     during the first 24 hours, where integrated loudness keeps its blocks to be exact: memory is bounded
+//     (10 MiB per meter at most) whatever the programme's length, and nothing is allocated per report.
 //   - Results do not depend on how the input is cut into blocks: one frame at a time or one block, the Levels
 //     are identical to the last bit.
 //   - Snapshots (Levels) are plain values, safe to hand to other goroutines. A meter itself is used by one
@@ -17,6 +19,12 @@
 //     negative extreme is exactly -1.0 (0 dBFS).
 //   - dBFS is 20·log10(|x|); RMS in dBFS reads a full-scale sine as -3.01 dBFS. Digital silence is -Inf, never a
 //     made-up floor; undefined values (the crest factor of silence, the correlation of mono) are NaN.
+//   - Channels have positions (Layout): from a WAV file's channel mask, ffmpeg's default layout for the channel
+//     count when there is none, or the user's word (ParseLayout). Loudness weighs them by BS.1770's position
+//     rule (LFE left out, surrounds 1.41), and every display labels them with Layout.Labels, the one source of
+//     channel labels. Up to MaxChannels (16) channels, at MinSampleRate to MaxSampleRate (8 to 768 kHz).
+//   - Momentary and short-term loudness below LoudnessFloor (-120 LUFS) read -Inf, as silence: the filters'
+//     decaying tail is not a level. Integrated loudness is exact (its gated blocks are kept for 24 hours).
 //   - Overall values combine the channels: the largest peak, the RMS of all samples, the DC offset of the
 //     channel with the largest magnitude.
 //   - True peak oversamples 4× below 88.2 kHz, 2× below 176.4 kHz, not above (BS.1770-4 Annex 2), with a filter

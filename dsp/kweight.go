@@ -1,6 +1,8 @@
 package dsp
 
 import (
+	"errors"
+	"fmt"
 	"math"
 	"math/cmplx"
 )
@@ -16,12 +18,27 @@ const (
 	rlbQ      = 0.5003270373238773 // quality factor
 )
 
-// The sample rates the filter design is trusted for. Below 8 kHz the shelf moves too close to Nyquist for the
-// bilinear transform to keep its shape (at 3.4 kHz it stops existing); above 768 kHz nothing records.
+// MinSampleRate and MaxSampleRate bound the sample rates the meters accept, in frames per second: the one range
+// every part of levelmeter checks against. Below 8 kHz the K-weighting shelf (1.7 kHz) comes too close to
+// Nyquist for the bilinear transform to keep its shape: at 6 kHz its gain at fs/2.2 is already 0.6 dB off, at
+// 4 kHz 1.5 dB, and below 3.4 kHz the shelf's poles leave the unit circle and the filter is unstable. A meter
+// that cannot weigh loudness correctly does not measure at all. Above 768 kHz nothing records.
 const (
-	minLoudnessRate = 8000
-	maxLoudnessRate = 768000
+	MinSampleRate = 8000
+	MaxSampleRate = 768000
 )
+
+// ErrSampleRate is the error the meters' constructors wrap when the sample rate is outside MinSampleRate to
+// MaxSampleRate.
+var ErrSampleRate = errors.New("sample rate not supported")
+
+// checkRate returns nil for a supported sample rate, an error in the user's words otherwise.
+func checkRate(rate int) error {
+	if rate < MinSampleRate || rate > MaxSampleRate {
+		return fmt.Errorf("dsp: %w: %d Hz, want %d to %d Hz", ErrSampleRate, rate, MinSampleRate, MaxSampleRate)
+	}
+	return nil
+}
 
 // kweight holds the two K-weighting biquads for one sample rate, normalised so that a0 = 1. The numerator of
 // the high-pass stage is 1, -2, 1 at every rate (as in BS.1770 and libebur128), so it needs no coefficients.

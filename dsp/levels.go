@@ -1,9 +1,23 @@
 package dsp
 
-import "math"
+import (
+	"errors"
+	"fmt"
+	"math"
+)
 
-// MaxChannels is the largest channel count a Meter accepts.
-const MaxChannels = 8
+// MaxChannels is the largest channel count a Meter accepts: 16, for 9.1.6 and ffmpeg's hexadecagonal layout.
+const MaxChannels = 16
+
+// ErrChannels is the error the meters' constructors wrap when the channel count is outside 1 to MaxChannels.
+var ErrChannels = errors.New("channel count not supported")
+
+func checkChannels(n int) error {
+	if n < 1 || n > MaxChannels {
+		return fmt.Errorf("dsp: %w: %d channels, want 1 to %d", ErrChannels, n, MaxChannels)
+	}
+	return nil
+}
 
 // Levels is a snapshot of a Meter: a plain value with no references into the meter, safe to hand to other
 // goroutines. Levels in decibels are -Inf for digital silence; values that are undefined (the crest factor of
@@ -46,7 +60,9 @@ type Stats struct {
 }
 
 // Loudness holds ITU-R BS.1770-4 / EBU R 128 loudness values. Loudness values are in LUFS and are -Inf until a
-// window or block has been measured (or when everything measured was below the absolute gate); Range is in LU.
+// window or block has been measured (see Notes for why one is missing), when a window is below LoudnessFloor
+// (silence, or only the filters' decaying tail), or when everything measured was below the absolute gate (-70
+// LUFS, for Integrated); Range is in LU.
 type Loudness struct {
 	Momentary    float64 // the last 400 ms
 	ShortTerm    float64 // the last 3 s

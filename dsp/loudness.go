@@ -20,15 +20,37 @@ const (
 // absoluteGateEnergy is the weighted mean square at the absolute gate.
 var absoluteGateEnergy = math.Pow(10, (absoluteGate+0.691)/10)
 
+// LoudnessFloor is the meter's floor for momentary and short-term loudness (and their maxima), in LUFS: a window
+// below it reads -Inf, as digital silence does. After the signal stops, the K-weighting filters' decaying tail
+// keeps a window's energy above zero for seconds, reading -150, -244, -1900 LUFS and so on down to the smallest
+// double; none of that is sound. -120 LUFS is 24 dB below the quietest 16-bit dither and where ffmpeg's ebur128
+// bottoms out (-120.7); it is 50 LU below the absolute gate, so no gated value is ever affected. Logs, JSON,
+// metrics and the web page all read the same -Inf for the same moment; those that need a finite number (a
+// Prometheus gauge) write the floor.
+const LoudnessFloor = -120.0
+
+// floorEnergy is the weighted mean square at LoudnessFloor.
+var floorEnergy = math.Pow(10, (LoudnessFloor+0.691)/10)
+
+// reading converts a window's energy to the LUFS the meter reports: lufs, but -Inf below LoudnessFloor.
+func reading(energy float64) float64 {
+	if energy < floorEnergy {
+		return math.Inf(-1)
+	}
+	return lufs(energy)
+}
+
 // lufs converts a weighted mean square to LUFS: -Inf for 0, NaN for NaN.
 func lufs(energy float64) float64 { return -0.691 + 10*math.Log10(energy) }
 
 // A LoudnessMeter measures ITU-R BS.1770-4 loudness (momentary, short-term and gated integrated loudness) and the
 // EBU Tech 3342 loudness range of interleaved audio fed to it in blocks of any size.
 //
-// Guarantees: Process allocates nothing and costs the same per sample whatever the block size; memory is fixed at
-// construction, whatever the programme's length (a 24-hour programme uses the same few hundred kilobytes as a
-// 24-second one); the result does not depend on how the input is split into blocks, to the last bit.
+// Guarantees: Process costs the same per sample whatever the block size, and allocates nothing but, once per
+// 6.8 minutes of programme above the absolute gate, a 48 KiB chunk of the store that makes integrated loudness
+// exact (see gating.go): memory grows to at most 10 MiB over the first 24 hours and stays fixed after (the
+// histograms take a few hundred kilobytes from the start); the result does not depend on how the input is split
+// into blocks, to the last bit.
 //
 // How it measures, exactly:
 //   - Each channel is K-weighted (two biquads in float64, the bilinear transform of the BS.1770 analog prototype
@@ -52,11 +74,15 @@ func lufs(energy float64) float64 { return -0.691 + 10*math.Log10(energy) }
 //     loudness minus 20 LU, and returns the 95th minus the 10th percentile of the rest (the percentiles are the
 //     values at ranks round((n-1)·p) of the n sorted values, as in libebur128).
 //   - Both gates work on histograms of 0.01 LU bins from -70 to +30 LUFS (everything louder shares the top bin)
-//     that also keep the sum of the energies in each bin. Integrated loudness is therefore exact except for the
-//     bin the relative gate falls in, which is taken whole if its mean is above the gate (holding n of the N
-//     blocks that pass, that moves the result by at most 3.9·n/N dB); percentiles are the mean of their bin.
-//     Against libebur128's exact lists and an exact computation, integrated loudness agrees within 0.01 LU and
-//     the range within 0.02 LU (two bins), both typically within 0.001 LU.
+//     that also keep the sum of the energies in each bin, so that the sums above and below a bin are exact.
+//     For integrated loudness the meter also keeps every gated block's energy (for the first 24 hours), listed
+//     per bin: of the bin the relative gate falls in it counts exactly the blocks at or above the gate. So
+//     integrated loudness is exact (it agrees with libebur128's exact lists to 1e-4 LU, also in the worst case
+//     for a histogram, a third of the programme on each side of the gate inside one bin, where taking the bin
+//     whole or not at all is off by 2.8 LU). After 24 hours, later blocks in the gate's bin are taken whole if
+//     their mean is above the gate, which moves the result by at most 3.9·n/N dB for n such blocks of the N
+//     that pass (the gate is at least 10 LU below their mean). For the range, percentiles are the mean of their bin: within 0.02 LU (two bins) of the exact
+//     values, typically within 0.001 LU.
 //   - A trailing partial sub-block is measured by the filters but enters no value until it is complete.
 //
 // A LoudnessMeter is not safe for concurrent use. The zero LoudnessMeter measures nothing; use NewLoudnessMeter.
@@ -82,6 +108,7 @@ type LoudnessMeter struct {
 	momentaryMax, shortTermMax float64
 
 	gating, rng *histogram
+	blocks      *blockStore // the gated blocks' energies, for exact integrated loudness
 
 	// cached results of the histogram walks, valid while !dirty
 	dirty           bool
@@ -89,20 +116,20 @@ type LoudnessMeter struct {
 }
 
 // NewLoudnessMeter returns a loudness meter for interleaved input of the given rate and channel count. weights
-// holds one BS.1770 weight per channel; nil selects the standard weights for the channel count: every channel 1.0,
-// except 5 channels (L R C Ls Rs: 1, 1, 1, 1.41, 1.41) and 6 channels (L R C LFE Ls Rs: 1, 1, 1, 0, 1.41, 1.41). A
-// mono input is one channel of weight 1.0 (not dual-mono, which some tools assume, reading 3 dB higher). (For 4
-// channels libebur128 assumes L R Ls Rs and for 7 or 8 leaves out all but the first six; pass weights to match.)
+// holds one BS.1770 weight per channel; nil selects the weights of DefaultLayout(channels), ffmpeg's layout for
+// the count: 1.0 each, but 0 for the LFE of 2.1, 5.1, 6.1 and 7.1, 1.41 for the surrounds of 5.0, 5.1, 6.1 and
+// 7.1 (the side pair; 7.1's back pair weighs 1.0). A mono input is one channel of weight 1.0 (not dual-mono,
+// which some tools assume, reading 3 dB higher). (libebur128 assumes L R C LFE Ls Rs whatever the count, and
+// for 4 channels L R Ls Rs; pass weights to match.)
 //
-// sampleRate must be within 8000 to 768000 Hz, channels within 1 to MaxChannels, and explicit weights must be
-// finite and not negative, one per channel. The error names the argument that is not.
+// sampleRate must be within MinSampleRate to MaxSampleRate, channels within 1 to MaxChannels, and explicit
+// weights must be finite and not negative, one per channel. The error says which is not.
 func NewLoudnessMeter(sampleRate, channels int, weights []float64) (*LoudnessMeter, error) {
-	if sampleRate < minLoudnessRate || sampleRate > maxLoudnessRate {
-		return nil, fmt.Errorf("dsp: loudness: sampleRate %d Hz is out of range: want %d to %d Hz",
-			sampleRate, minLoudnessRate, maxLoudnessRate)
+	if err := checkRate(sampleRate); err != nil {
+		return nil, err
 	}
-	if channels < 1 || channels > MaxChannels {
-		return nil, fmt.Errorf("dsp: loudness: channels %d is out of range: want 1 to %d", channels, MaxChannels)
+	if err := checkChannels(channels); err != nil {
+		return nil, err
 	}
 	l := &LoudnessMeter{
 		channels: channels,
@@ -111,6 +138,7 @@ func NewLoudnessMeter(sampleRate, channels int, weights []float64) (*LoudnessMet
 		every:    1,
 		gating:   new(histogram),
 		rng:      new(histogram),
+		blocks:   newBlockStore(),
 	}
 	if weights == nil {
 		weights = StandardWeights(channels)
@@ -133,31 +161,21 @@ func NewLoudnessMeter(sampleRate, channels int, weights []float64) (*LoudnessMet
 	return l, nil
 }
 
-// StandardWeights returns the BS.1770 channel weights NewLoudnessMeter uses for channels channels when given none:
-// 1.0 each, except for the 5.0 (L R C Ls Rs) and 5.1 (L R C LFE Ls Rs) layouts, whose surround channels weigh 1.41
-// and whose LFE is left out.
+// StandardWeights returns the BS.1770 channel weights NewLoudnessMeter uses for channels channels when given
+// none: DefaultLayout(channels).Weights().
 func StandardWeights(channels int) []float64 {
 	if channels < 0 {
 		return nil
 	}
-	w := make([]float64, channels)
-	for c := range w {
-		w[c] = 1
-	}
-	switch channels {
-	case 5:
-		w[3], w[4] = 1.41, 1.41
-	case 6:
-		w[3], w[4], w[5] = 0, 1.41, 1.41
-	}
-	return w
+	return DefaultLayout(channels).Weights()
 }
 
 // Process measures the interleaved samples in p: len(p)/channels frames; a trailing partial frame is ignored. It
-// allocates nothing. The samples should be finite (Meter makes them so): a NaN or ±Inf spoils the 100 ms
-// sub-block it falls in, and with it the windows that contain that sub-block (NaN or +Inf values for 400 ms,
-// respectively 3 s), which are kept out of the maxima, the integrated loudness and the range; then the filters
-// restart from silence and the meter measures normally again. Nothing panics, whatever the input.
+// allocates nothing but the block store's chunks (see above). The samples should be finite (Meter makes them
+// so): a NaN or ±Inf spoils the 100 ms sub-block it falls in, and with it the windows that contain that
+// sub-block (NaN or +Inf values for 400 ms, respectively 3 s), which are kept out of the maxima, the integrated
+// loudness and the range; then the filters restart from silence and the meter measures normally again. Nothing
+// panics, whatever the input.
 func (l *LoudnessMeter) Process(p []float32) {
 	ch := l.channels
 	if ch == 0 {
@@ -223,7 +241,9 @@ func (l *LoudnessMeter) endSubBlock() {
 		if l.momentary > l.momentaryMax && l.momentary <= math.MaxFloat64 {
 			l.momentaryMax = l.momentary
 		}
-		l.gating.add(l.momentary)
+		if k, ok := l.gating.add(l.momentary); ok {
+			l.blocks.add(k, l.momentary)
+		}
 		l.dirty = true
 	}
 	if l.nsub >= shortTermBlocks {
@@ -253,7 +273,7 @@ func (l *LoudnessMeter) window(n int) float64 {
 }
 
 // Loudness returns the current values: Momentary and ShortTerm are those of the last complete window (-Inf until
-// the first 400 ms, respectively 3 s, have been measured, and for digital silence); the maxima are the loudest
+// the first 400 ms, respectively 3 s, have been measured, and below LoudnessFloor, digital silence included); the maxima are the loudest
 // complete windows since the start; Integrated is -Inf until a 400 ms block has passed the gates; Range is 0 until
 // 3 s windows have (and for a steady signal). It costs a microsecond or two after new sub-blocks and nothing otherwise; it allocates
 // nothing.
@@ -264,17 +284,17 @@ func (l *LoudnessMeter) Loudness() Loudness {
 		return v
 	}
 	if l.dirty {
-		l.integrated = l.gating.gated(relativeGate)
+		l.integrated = l.gating.exactGated(l.blocks, relativeGate)
 		l.lra = l.rng.spread(rangeGate, rangeLow, rangeHigh)
 		l.dirty = false
 	}
 	if l.nsub >= momentaryBlocks {
-		v.Momentary = lufs(l.momentary)
-		v.MomentaryMax = lufs(l.momentaryMax)
+		v.Momentary = reading(l.momentary)
+		v.MomentaryMax = reading(l.momentaryMax)
 	}
 	if l.nsub >= shortTermBlocks {
-		v.ShortTerm = lufs(l.shortTerm)
-		v.ShortTermMax = lufs(l.shortTermMax)
+		v.ShortTerm = reading(l.shortTerm)
+		v.ShortTermMax = reading(l.shortTermMax)
 	}
 	v.Integrated = l.integrated
 	v.Range = l.lra
@@ -294,6 +314,7 @@ func (l *LoudnessMeter) Reset() {
 	l.nsub = 0
 	l.momentary, l.shortTerm, l.momentaryMax, l.shortTermMax = 0, 0, 0, 0
 	l.gating.reset()
+	l.blocks.reset()
 	l.rng.reset()
 	l.integrated, l.lra = math.Inf(-1), 0
 	l.dirty = false
@@ -323,16 +344,18 @@ type histogram struct {
 
 func (h *histogram) reset() { *h = histogram{} }
 
-// add counts the energy e if it is at or above the absolute gate and finite.
-func (h *histogram) add(e float64) {
+// add counts the energy e if it is at or above the absolute gate and finite, and returns its bin and whether it
+// counted.
+func (h *histogram) add(e float64) (int, bool) {
 	if !(e >= absoluteGateEnergy && e <= math.MaxFloat64) {
-		return
+		return 0, false
 	}
 	k := bin(e)
 	h.n[k]++
 	h.e[k] += e
 	h.gn[k/histGroup]++
 	h.ge[k/histGroup] += e
+	return k, true
 }
 
 // bin returns the bin an energy falls in, clamped to the histogram.

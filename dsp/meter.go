@@ -11,8 +11,13 @@ type Config struct {
 	SampleRate int // frames per second, > 0
 	Channels   int // 1 to MaxChannels
 
-	// Weights are the BS.1770 channel weights for loudness, one per channel; nil selects the standard ones for
-	// the channel count (L, R, C 1.0; Ls, Rs 1.41; LFE 0 in a 6-channel 5.1 layout).
+	// Layout gives each channel's position, one per channel: a file's channel mask (LayoutFromMask), or what
+	// the user gave (ParseLayout). nil selects DefaultLayout(Channels), ffmpeg's layout for the channel count.
+	// The loudness weights and the channel labels follow from it.
+	Layout Layout
+
+	// Weights are the BS.1770 channel weights for loudness, one per channel, for a user who knows better than
+	// the layout; nil selects the layout's weights (L, R, C 1.0; surrounds 1.41; LFE 0: see Layout).
 	Weights []float64
 
 	// PeakHold is how long the peak-hold marker stays before it falls; 0 selects 2 s.
@@ -56,13 +61,17 @@ type Meter struct {
 
 // NewMeter returns a Meter for cfg, or an error that names the bad field.
 func NewMeter(cfg Config) (*Meter, error) {
+	if err := checkRate(cfg.SampleRate); err != nil {
+		return nil, err
+	}
+	if err := checkChannels(cfg.Channels); err != nil {
+		return nil, err
+	}
 	switch {
-	case cfg.SampleRate < minLoudnessRate || cfg.SampleRate > maxLoudnessRate:
-		return nil, fmt.Errorf("dsp: Config.SampleRate is %d; it must be %d to %d frames per second", cfg.SampleRate, minLoudnessRate, maxLoudnessRate)
-	case cfg.Channels < 1 || cfg.Channels > MaxChannels:
-		return nil, fmt.Errorf("dsp: Config.Channels is %d; it must be 1 to %d", cfg.Channels, MaxChannels)
+	case cfg.Layout != nil && len(cfg.Layout) != cfg.Channels:
+		return nil, fmt.Errorf("%w: %v has %d channels, the audio %d", ErrLayout, cfg.Layout, len(cfg.Layout), cfg.Channels)
 	case cfg.Weights != nil && len(cfg.Weights) != cfg.Channels:
-		return nil, fmt.Errorf("dsp: Config.Weights has %d entries for %d channels; give one per channel, or none for the standard weights", len(cfg.Weights), cfg.Channels)
+		return nil, fmt.Errorf("%w: %d given for %d channels, want one per channel", ErrWeights, len(cfg.Weights), cfg.Channels)
 	case cfg.PeakHold < 0:
 		return nil, fmt.Errorf("dsp: Config.PeakHold is %v; it must be positive, or 0 for the default %v", cfg.PeakHold, defaultPeakHold)
 	case cfg.PeakDecay < 0 || math.IsNaN(cfg.PeakDecay) || math.IsInf(cfg.PeakDecay, 0):
@@ -84,8 +93,15 @@ func NewMeter(cfg Config) (*Meter, error) {
 	if cfg.ClipLevel == 0 {
 		cfg.ClipLevel = 1
 	}
+	if cfg.Layout == nil {
+		cfg.Layout = DefaultLayout(cfg.Channels)
+	} else {
+		cfg.Layout = append(Layout(nil), cfg.Layout...) // the caller may reuse its slice
+	}
 	if cfg.Weights != nil {
-		cfg.Weights = append([]float64(nil), cfg.Weights...) // the caller may reuse its slice
+		cfg.Weights = append([]float64(nil), cfg.Weights...)
+	} else {
+		cfg.Weights = cfg.Layout.Weights()
 	}
 
 	loud, err := NewLoudnessMeter(cfg.SampleRate, cfg.Channels, cfg.Weights)
@@ -111,8 +127,16 @@ func NewMeter(cfg Config) (*Meter, error) {
 	return m, nil
 }
 
+// Layout returns the channel layout the meter measures with (Config.Layout, or the default for the channel
+// count), a copy: Labels gives the channel labels to show.
+func (m *Meter) Layout() Layout { return append(Layout(nil), m.cfg.Layout...) }
+
+// Weights returns the loudness weight of each channel the meter measures with, a copy.
+func (m *Meter) Weights() []float64 { return append([]float64(nil), m.cfg.Weights...) }
+
 // Process measures the interleaved samples in p; len(p) must be a multiple of the channel count (a trailing
-// partial frame is ignored). It allocates nothing.
+// partial frame is ignored). It allocates nothing but, once per 6.8 minutes of audio above the loudness gate in
+// the first 24 hours, a 48 KiB chunk for exact integrated loudness (see LoudnessMeter).
 func (m *Meter) Process(p []float32) {
 	nch := m.channels
 	p = p[:len(p)/nch*nch]

@@ -1,6 +1,7 @@
 package dsp
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -447,27 +448,35 @@ func TestNewMeterErrors(t *testing.T) {
 	for _, tc := range []struct {
 		field string
 		edit  func(c *Config)
+		is    error // the sentinel the error wraps, where a caller must tell it apart
 	}{
-		{"SampleRate", func(c *Config) { c.SampleRate = 0 }},
-		{"SampleRate", func(c *Config) { c.SampleRate = -44100 }},
-		{"SampleRate", func(c *Config) { c.SampleRate = 4000 }},
-		{"Channels", func(c *Config) { c.Channels = 0 }},
-		{"Channels", func(c *Config) { c.Channels = MaxChannels + 1 }},
-		{"Weights", func(c *Config) { c.Weights = []float64{1} }},
-		{"Weights[1]", func(c *Config) { c.Weights = []float64{1, math.NaN()} }},
-		{"Weights[0]", func(c *Config) { c.Weights = []float64{-1, 1} }},
-		{"PeakHold", func(c *Config) { c.PeakHold = -time.Second }},
-		{"PeakDecay", func(c *Config) { c.PeakDecay = -1 }},
-		{"PeakDecay", func(c *Config) { c.PeakDecay = math.Inf(1) }},
-		{"ClipLevel", func(c *Config) { c.ClipLevel = 1.5 }},
-		{"ClipLevel", func(c *Config) { c.ClipLevel = -0.5 }},
-		{"ClipLevel", func(c *Config) { c.ClipLevel = math.NaN() }},
+		{"sample rate not supported: 0 Hz, want 8000 to 768000 Hz", func(c *Config) { c.SampleRate = 0 }, ErrSampleRate},
+		{"sample rate not supported: -44100 Hz", func(c *Config) { c.SampleRate = -44100 }, ErrSampleRate},
+		{"sample rate not supported: 4000 Hz", func(c *Config) { c.SampleRate = 4000 }, ErrSampleRate},
+		{"channel count not supported: 0 channels, want 1 to 16", func(c *Config) { c.Channels = 0 }, ErrChannels},
+		{"channel count not supported: 17 channels", func(c *Config) { c.Channels = MaxChannels + 1 }, ErrChannels},
+		{"5.1 has 6 channels, the audio 2", func(c *Config) { c.Layout = DefaultLayout(6) }, ErrLayout},
+		{"bad channel weights: 1 given for 2 channels", func(c *Config) { c.Weights = []float64{1} }, ErrWeights},
+		{"Weights[1]", func(c *Config) { c.Weights = []float64{1, math.NaN()} }, nil},
+		{"Weights[0]", func(c *Config) { c.Weights = []float64{-1, 1} }, nil},
+		{"PeakHold", func(c *Config) { c.PeakHold = -time.Second }, nil},
+		{"PeakDecay", func(c *Config) { c.PeakDecay = -1 }, nil},
+		{"PeakDecay", func(c *Config) { c.PeakDecay = math.Inf(1) }, nil},
+		{"ClipLevel", func(c *Config) { c.ClipLevel = 1.5 }, nil},
+		{"ClipLevel", func(c *Config) { c.ClipLevel = -0.5 }, nil},
+		{"ClipLevel", func(c *Config) { c.ClipLevel = math.NaN() }, nil},
 	} {
 		cfg := ok
 		tc.edit(&cfg)
 		m, err := NewMeter(cfg)
 		if err == nil || m != nil {
 			t.Errorf("NewMeter(%+v) = %v, %v; want an error", cfg, m, err)
+			continue
+		}
+		if tc.is != nil {
+			if !errors.Is(err, tc.is) || !strings.Contains(err.Error(), tc.field) {
+				t.Errorf("NewMeter(%+v): error %q, want one that wraps %q and says %q", cfg, err, tc.is, tc.field)
+			}
 			continue
 		}
 		if !strings.Contains(err.Error(), "Config."+tc.field+" ") {
