@@ -327,7 +327,7 @@ func TestNewErrors(t *testing.T) {
 		{"unnamed", []Input{{Source: good}}, "no name"},
 		{"duplicate", []Input{{Name: "a", Source: good}, {Name: "a", Source: good}}, `two inputs are named "a"`},
 		{"ring", []Input{{Name: "a", Source: good, RingFrames: 1000}}, `source "a": ring capacity 1000 frames: must be a power of two`},
-		{"channels", []Input{{Name: "a", Source: &fakeSource{format: audio.Format{SampleRate: 48000, Channels: 9}}}}, `source "a": 9 channels: must be 1 to 8`},
+		{"channels", []Input{{Name: "a", Source: &fakeSource{format: audio.Format{SampleRate: 48000, Channels: 17}}}}, `source "a": 17 channels: must be 1 to 16`},
 		{"rate", []Input{{Name: "a", Source: &fakeSource{format: audio.Format{Channels: 2}}}}, `source "a": sample rate 0: must be positive`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
