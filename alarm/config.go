@@ -23,7 +23,9 @@ type Rule struct {
 	OffDelay   time.Duration // >= 0; 0 ends an alarm at the first report that is clear of the condition
 
 	// Window is the span that clipping counts over, and that dc_offset and phase_inverted average over (at most
-	// the last MaxWindowReports reports); unused by the others.
+	// the last MaxWindowReports reports); unused by the others. It is exact for the samples in it: the window's
+	// DC is the mean of all its samples, its correlation Σ L·R / sqrt(Σ L² · Σ R²) over all of them (a loud
+	// report weighs more than a quiet one), both rebuilt from each report's RMS, DC and correlation.
 	Window time.Duration
 	// Gate is the level (dBFS RMS) that both channels must reach for phase_inverted, that another channel must
 	// reach for channel_dead, and (LUFS) that the loudness must reach for loudness_low to judge it: below the

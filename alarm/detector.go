@@ -43,7 +43,8 @@ type Event struct {
 	Held     time.Duration
 	Duration time.Duration
 
-	// Value is the value the report measured (on Start, the one that raised the alarm); Threshold the rule's
+	// Value is the value the report measured (on Start, the one that raised the alarm; for source_stalled 0,
+	// no frames, or 1, frames again); Threshold the rule's
 	// threshold; Worst, on End, the most extreme value while the alarm was active (the lowest for silence,
 	// loudness_low, phase_inverted and channel_dead, the highest for the others).
 	Value, Threshold, Worst float64
@@ -184,16 +185,8 @@ func (d *Detector) Update(in Input, out []Event) []Event {
 		frames = lv.Frames
 	}
 
-	// source_stalled, on the wall clock.
-	if d.cfg.Rules[SourceStalled].Enabled {
-		v := good
-		if frames == 0 {
-			v = bad
-		}
-		out = d.step(SourceStalled, v, float64(frames), -1, wallPrev, d.wall, in.Wall, out)
-	}
 	if frames == 0 {
-		return out
+		return d.stalled(false, wallPrev, in.Wall, out)
 	}
 
 	if d.rate != lv.SampleRate {
@@ -206,6 +199,7 @@ func (d *Detector) Update(in Input, out []Event) []Event {
 	d.pos = time.Duration(d.frames/rate)*time.Second + time.Duration(d.frames%rate)*time.Second/time.Duration(rate)
 	t := d.pos
 	d.push(lv, t)
+	out = d.stalled(true, wallPrev, in.Wall, out)
 
 	r := &d.cfg.Rules
 	nch := min(lv.Channels, dsp.MaxChannels)
@@ -290,6 +284,18 @@ func (d *Detector) Update(in Input, out []Event) []Event {
 	return out
 }
 
+// stalled steps source_stalled, on the wall clock: whether frames arrived since the previous report at wallPrev.
+func (d *Detector) stalled(arrived bool, wallPrev time.Duration, wall time.Time, out []Event) []Event {
+	if !d.cfg.Rules[SourceStalled].Enabled {
+		return out
+	}
+	v, n := bad, 0.0
+	if arrived {
+		v, n = good, 1
+	}
+	return d.step(SourceStalled, v, n, -1, wallPrev, d.wall, wall, out)
+}
+
 // judge compares v with kind k's threshold and hysteresis.
 func (d *Detector) judge(k Kind, v float64) verdict {
 	r := &d.cfg.Rules[k]
@@ -322,9 +328,9 @@ func (d *Detector) step(k Kind, v verdict, value float64, ch int, t0, t time.Dur
 	s.now = t
 	if !math.IsNaN(value) && v != hold {
 		s.value = value
-		if ch >= 0 {
-			s.lastChannel = ch
-		}
+	}
+	if v == bad && ch >= 0 {
+		s.lastChannel = ch // the channel that showed the fault, also on the End event
 	}
 	if s.active && v != hold && !math.IsNaN(value) {
 		if low(k) {

@@ -53,8 +53,11 @@ func render(sig signal, channels int, seconds float64) []float32 {
 // the time the window's value takes to cross the threshold, computed from the signal.
 func TestMeterTiming(t *testing.T) {
 	const (
-		onset = 5.0  // s, the fault begins
-		fixed = 20.0 // s, the fault ends
+		onset = 2.0  // s, the fault begins
+		fixed = 14.0 // s, the fault ends
+
+		// The loudness faults begin once the short-term window (3 s) has filled.
+		loudOnset, loudFixed = 5.0, 17.0
 	)
 	r128, err := LookupProfile("ebu-r128")
 	if err != nil {
@@ -69,24 +72,23 @@ func TestMeterTiming(t *testing.T) {
 		name       string
 		kind       Kind
 		channels   int
-		seconds    float64
 		sig        signal
 		cfg        func(c *Config)
 		start, end float64 // s, the truth
 		also       Kind    // another kind the fault raises too, rightly (-1 for none)
 	}{
 		{
-			name: "silence gap", kind: Silence, channels: 2, seconds: 30,
+			name: "silence gap", kind: Silence, channels: 2,
 			sig:   func(c int, t float64) float64 { return b2f(!between(t, onset, fixed)) * programme(c, t) },
 			start: onset + 10, end: fixed + 2,
 		},
 		{
-			name: "silence gap, mono", kind: Silence, channels: 1, seconds: 30,
+			name: "silence gap, mono", kind: Silence, channels: 1,
 			sig:   func(c int, t float64) float64 { return b2f(!between(t, onset, fixed)) * programme(c, t) },
 			start: onset + 10, end: fixed + 2,
 		},
 		{
-			name: "clipped burst", kind: Clipping, channels: 2, seconds: 20,
+			name: "clipped burst", kind: Clipping, channels: 2,
 			sig: func(c int, t float64) float64 {
 				if between(t, onset, onset+0.3) {
 					return 2 * math.Sin(2*math.Pi*1000*t) // clipped to full scale by render
@@ -98,7 +100,7 @@ func TestMeterTiming(t *testing.T) {
 			also: TruePeakOver, // a clipped sine's true peak is above full scale
 		},
 		{
-			name: "true-peak over", kind: TruePeakOver, channels: 2, seconds: 20,
+			name: "true-peak over", kind: TruePeakOver, channels: 2,
 			sig: func(c int, t float64) float64 {
 				if between(t, onset, onset+0.5) {
 					return sine(-0.5, t)
@@ -108,7 +110,7 @@ func TestMeterTiming(t *testing.T) {
 			start: onset, end: onset + 0.5 + 10,
 		},
 		{
-			name: "polarity flip on one channel", kind: PhaseInverted, channels: 2, seconds: 30,
+			name: "polarity flip on one channel", kind: PhaseInverted, channels: 2,
 			sig: func(c int, t float64) float64 {
 				if c == 1 && between(t, onset, fixed) {
 					return -programme(c, t)
@@ -120,7 +122,7 @@ func TestMeterTiming(t *testing.T) {
 			start: onset + 0.75 + 5, end: fixed + 0.4 + 2,
 		},
 		{
-			name: "polarity flip, window of one report", kind: PhaseInverted, channels: 2, seconds: 30,
+			name: "polarity flip, window of one report", kind: PhaseInverted, channels: 2,
 			cfg: func(c *Config) { c.Rules[PhaseInverted].Window = reportInterval },
 			sig: func(c int, t float64) float64 {
 				if c == 1 && between(t, onset, fixed) {
@@ -131,7 +133,7 @@ func TestMeterTiming(t *testing.T) {
 			start: onset + 5, end: fixed + 2,
 		},
 		{
-			name: "dead right channel", kind: ChannelDead, channels: 2, seconds: 30,
+			name: "dead right channel", kind: ChannelDead, channels: 2,
 			sig: func(c int, t float64) float64 {
 				if c == 1 && between(t, onset, fixed) {
 					return 0
@@ -141,7 +143,7 @@ func TestMeterTiming(t *testing.T) {
 			start: onset + 10, end: fixed + 2,
 		},
 		{
-			name: "DC offset", kind: DCOffset, channels: 2, seconds: 35,
+			name: "DC offset", kind: DCOffset, channels: 2,
 			sig: func(c int, t float64) float64 {
 				if between(t, onset, fixed) {
 					return programme(c, t) + 0.05
@@ -153,30 +155,36 @@ func TestMeterTiming(t *testing.T) {
 			start: onset + 0.4 + 5, end: fixed + 1.8 + 5,
 		},
 		{
-			name: "loudness step up", kind: LoudnessHigh, channels: 2, seconds: 45,
-			cfg: func(c *Config) { c.ApplyProfile(r128); c.Rules[LoudnessHigh].OnDelay = 10 * time.Second },
+			name: "loudness step up", kind: LoudnessHigh, channels: 2,
+			cfg: func(c *Config) {
+				c.ApplyProfile(r128)
+				c.Rules[LoudnessHigh].OnDelay, c.Rules[LoudnessHigh].OffDelay = 5*time.Second, 2*time.Second
+			},
 			sig: func(c int, t float64) float64 {
-				if between(t, onset, 25) {
+				if between(t, loudOnset, loudFixed) {
 					return sine(-15, t)
 				}
 				return sine(-23, t)
 			},
 			// The short-term window (3 s) reaches -22 LUFS, and falls below -22.5, when these fractions of it
 			// hold the louder passage.
-			start: onset + 3*crossing(-23, -15, -22) + 10,
-			end:   25 + 3*(1-crossing(-23, -15, -22.5)) + 10,
+			start: loudOnset + 3*crossing(-23, -15, -22) + 5,
+			end:   loudFixed + 3*(1-crossing(-23, -15, -22.5)) + 2,
 		},
 		{
-			name: "loudness step down", kind: LoudnessLow, channels: 2, seconds: 45,
-			cfg: func(c *Config) { c.ApplyProfile(r128); c.Rules[LoudnessLow].OnDelay = 10 * time.Second },
+			name: "loudness step down", kind: LoudnessLow, channels: 2,
+			cfg: func(c *Config) {
+				c.ApplyProfile(r128)
+				c.Rules[LoudnessLow].OnDelay, c.Rules[LoudnessLow].OffDelay = 5*time.Second, 2*time.Second
+			},
 			sig: func(c int, t float64) float64 {
-				if between(t, onset, 25) {
+				if between(t, loudOnset, loudFixed) {
 					return sine(-30, t)
 				}
 				return sine(-23, t)
 			},
-			start: onset + 3*crossing(-23, -30, -24) + 10,
-			end:   25 + 3*(1-crossing(-23, -30, -23.5)) + 10,
+			start: loudOnset + 3*crossing(-23, -30, -24) + 5,
+			end:   loudFixed + 3*(1-crossing(-23, -30, -23.5)) + 2,
 		},
 	}
 	for _, tc := range tests {
@@ -188,7 +196,7 @@ func TestMeterTiming(t *testing.T) {
 			if tc.cfg != nil {
 				tc.cfg(&cfg)
 			}
-			evs := run(t, cfg, meterReports(t, 48000, tc.channels, render(tc.sig, tc.channels, tc.seconds), 0))
+			evs := run(t, cfg, meterReports(t, 48000, tc.channels, render(tc.sig, tc.channels, tc.end+1), 0))
 			var got []Event
 			for _, e := range evs {
 				switch e.Kind {
