@@ -181,7 +181,7 @@ func (d *Detector) Update(in Input, out []Event) []Event {
 
 	lv := in.Levels
 	frames := int64(0)
-	if lv != nil && lv.SampleRate > 0 {
+	if lv != nil && lv.SampleRate > 0 && lv.Frames > 0 {
 		frames = lv.Frames
 	}
 

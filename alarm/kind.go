@@ -41,6 +41,27 @@ func (k Kind) String() string {
 	return kindNames[k]
 }
 
+var kindUnits = [NumKinds]string{
+	Silence:       "dBFS",
+	Clipping:      "samples",
+	TruePeakOver:  "dBTP",
+	LoudnessHigh:  "LUFS",
+	LoudnessLow:   "LUFS",
+	PhaseInverted: "",
+	ChannelDead:   "dBFS",
+	DCOffset:      "",
+	SourceStalled: "",
+}
+
+// Unit returns the unit of the kind's Threshold, Hysteresis and event values, for people: "dBFS", "LUFS",
+// "samples"; empty for a plain number (a correlation, a DC offset as a fraction of full scale).
+func (k Kind) Unit() string {
+	if k < 0 || int(k) >= NumKinds {
+		return ""
+	}
+	return kindUnits[k]
+}
+
 // Kinds returns every kind, in order.
 func Kinds() [NumKinds]Kind {
 	var ks [NumKinds]Kind

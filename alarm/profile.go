@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
+
+	"github.com/levelmeter/levelmeter/dsp"
 )
 
 // A Profile is a loudness target: a programme loudness with a tolerance, and the limits that go with it. A limit
@@ -171,4 +173,15 @@ func (p Profile) Check(m Measured) Verdict {
 	after := m.Integrated + v.Gain
 	v.GainMeetsTarget = after >= p.Target-p.Tolerance && after <= p.Target+p.Tolerance
 	return v
+}
+
+// MeasuredFrom takes what Check judges from a programme's levels (Meter.Levels at the end of a file).
+func MeasuredFrom(lv *dsp.Levels) Measured {
+	return Measured{
+		Integrated:   lv.Loudness.Integrated,
+		TruePeak:     lv.Overall.TruePeak,
+		ShortTermMax: lv.Loudness.ShortTermMax,
+		MomentaryMax: lv.Loudness.MomentaryMax,
+		Range:        lv.Loudness.Range,
+	}
 }
