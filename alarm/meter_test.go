@@ -197,31 +197,38 @@ func TestMeterTiming(t *testing.T) {
 				tc.cfg(&cfg)
 			}
 			evs := run(t, cfg, meterReports(t, 48000, tc.channels, render(tc.sig, tc.channels, tc.end+1), 0))
-			var got []Event
-			for _, e := range evs {
-				switch e.Kind {
-				case tc.kind:
-					got = append(got, e)
-				case tc.also:
-				default:
-					t.Errorf("unexpected %s %s at %v (value %v)", e.Kind, e.State, e.Stream, e.Value)
-				}
-			}
-			if len(got) != 2 || got[0].State != Start || got[1].State != End {
-				t.Fatalf("got %d %s events %v; want one start and one end", len(got), tc.kind, got)
-			}
-			for i, want := range []float64{tc.start, tc.end} {
-				e := got[i]
-				err := e.Stream.Seconds() - want
-				t.Logf("%s %s at %.3f s, truth %.3f s: error %+.0f ms (value %.4g, channel %d)", e.Kind, e.State, e.Stream.Seconds(), want, err*1000, e.Value, e.Channel)
-				if math.Abs(err) > reportInterval.Seconds()+1e-9 {
-					t.Errorf("%s %s at %v; want within %v of %.3f s", e.Kind, e.State, e.Stream, reportInterval, want)
-				}
-			}
-			if d, want := got[1].Duration, got[1].Stream-got[0].Stream; d != want {
-				t.Errorf("end Duration %v; want %v", d, want)
-			}
+			checkTiming(t, evs, tc.kind, tc.also, tc.start, tc.end)
 		})
+	}
+}
+
+// checkTiming holds evs to one start and one end of kind, each within one report interval of the truth (in
+// seconds of stream time), and to no other alarm than also (-1 for none).
+func checkTiming(t *testing.T, evs []Event, kind, also Kind, start, end float64) {
+	t.Helper()
+	var got []Event
+	for _, e := range evs {
+		switch e.Kind {
+		case kind:
+			got = append(got, e)
+		case also:
+		default:
+			t.Errorf("unexpected %s %s at %v (value %v)", e.Kind, e.State, e.Stream, e.Value)
+		}
+	}
+	if len(got) != 2 || got[0].State != Start || got[1].State != End {
+		t.Fatalf("got %d %s events %v; want one start and one end", len(got), kind, got)
+	}
+	for i, want := range []float64{start, end} {
+		e := got[i]
+		err := e.Stream.Seconds() - want
+		t.Logf("%s %s at %.3f s, truth %.3f s: error %+.0f ms (value %.4g, channel %d)", e.Kind, e.State, e.Stream.Seconds(), want, err*1000, e.Value, e.Channel)
+		if math.Abs(err) > reportInterval.Seconds()+1e-9 {
+			t.Errorf("%s %s at %v; want within %v of %.3f s", e.Kind, e.State, e.Stream, reportInterval, want)
+		}
+	}
+	if d, want := got[1].Duration, got[1].Stream-got[0].Stream; d != want {
+		t.Errorf("end Duration %v; want %v", d, want)
 	}
 }
 
