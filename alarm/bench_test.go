@@ -23,7 +23,7 @@ func BenchmarkUpdate(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		wall = wall.Add(reportInterval)
-		d.Update(Input{Wall: wall, Levels: &lv}, buf[:0])
+		d.Update(&lv, Input{Wall: wall}, buf[:0])
 	}
 }
 

@@ -54,14 +54,10 @@ type Event struct {
 	Channel int
 }
 
-// Input is what a Detector judges at one report.
+// Input is what a Detector needs at one report besides the levels.
 type Input struct {
 	// Wall is the wall-clock time of the report; only source_stalled uses it.
 	Wall time.Time
-
-	// Levels is the interval's levels: Meter.Interval() since the previous report. Nil, or Frames 0, means
-	// that no frames arrived since the previous report.
-	Levels *dsp.Levels
 
 	// Loudness, when LoudnessSet, is the loudness in LUFS that loudness_high and loudness_low judge instead of
 	// Levels.Loudness.ShortTerm: the value of a longer sliding window the caller keeps.
@@ -166,20 +162,21 @@ func (d *Detector) Config() Config { return d.cfg }
 // Stream returns the stream clock: the duration of the frames judged so far.
 func (d *Detector) Stream() time.Duration { return d.pos }
 
-// Update judges one report and appends to out the events it raised: at most one per kind, so an out with
-// capacity NumKinds never grows and Update allocates nothing. It returns the extended slice.
+// Update judges one report: lv is the interval's levels (Meter.Interval() since the previous report; nil, or
+// Frames 0, when no frames arrived since), in the rest. It appends to out the events the report raised: at most
+// one per kind, so an out with capacity NumKinds never grows and Update allocates nothing (nor does it keep lv,
+// so a caller's lv on its stack stays there). It returns the extended slice.
 //
-// The audio kinds advance on the stream clock: in.Levels.Frames / in.Levels.SampleRate per report, whatever
-// the wall clock says, so a file replayed as fast as it can be read raises the same alarms at the same stream
-// positions as in real time. source_stalled alone uses in.Wall.
-func (d *Detector) Update(in Input, out []Event) []Event {
+// The audio kinds advance on the stream clock: lv.Frames / lv.SampleRate per report, whatever the wall clock
+// says, so a file replayed as fast as it can be read raises the same alarms at the same stream positions as in
+// real time. source_stalled alone uses in.Wall.
+func (d *Detector) Update(lv *dsp.Levels, in Input, out []Event) []Event {
 	if !d.started {
 		d.started, d.epoch = true, in.Wall
 	}
 	wallPrev := d.wall
 	d.wall = in.Wall.Sub(d.epoch)
 
-	lv := in.Levels
 	frames := int64(0)
 	if lv != nil && lv.SampleRate > 0 && lv.Frames > 0 {
 		frames = lv.Frames

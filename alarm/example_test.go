@@ -30,7 +30,7 @@ func Example_detector() {
 		m.Process(block)
 		lv := m.Interval()
 		wall = wall.Add(100 * time.Millisecond)
-		for _, e := range d.Update(alarm.Input{Wall: wall, Levels: &lv}, events[:0]) {
+		for _, e := range d.Update(&lv, alarm.Input{Wall: wall}, events[:0]) {
 			fmt.Printf("%s %s at %v: %.1f %s, threshold %.0f", e.Kind, e.State, e.Stream, e.Value, e.Kind.Unit(), e.Threshold)
 			if e.State == alarm.End {
 				fmt.Printf(", lasted %v", e.Duration)

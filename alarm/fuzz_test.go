@@ -62,7 +62,7 @@ func FuzzUpdate(f *testing.F) {
 			if op%8 != 7 {
 				wall = wall.Add(reportInterval)
 			}
-			evs := d.Update(Input{Wall: wall, Levels: &lv}, buf[:0])
+			evs := d.Update(&lv, Input{Wall: wall}, buf[:0])
 			if len(evs) > NumKinds || (len(evs) > 0 && &evs[:1][0] != &buf[:1][0]) {
 				t.Fatalf("%d events, or the slice grew", len(evs))
 			}

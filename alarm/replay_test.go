@@ -30,7 +30,7 @@ func run(t *testing.T, cfg Config, reports func(each func(lv *dsp.Levels))) []Ev
 	wall := epoch
 	reports(func(lv *dsp.Levels) {
 		wall = wall.Add(reportInterval)
-		all = append(all, d.Update(Input{Wall: wall, Levels: lv}, buf[:0])...)
+		all = append(all, d.Update(lv, Input{Wall: wall}, buf[:0])...)
 	})
 	return all
 }
