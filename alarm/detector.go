@@ -104,8 +104,7 @@ type kindState struct {
 	now         time.Duration // the kind's clock at the last report
 	value       float64
 	worst       float64
-	threshold   float64
-	lastChannel int
+	lastChannel int // the channel of the last report that showed the condition
 }
 
 // slot is the sums of one report, for the windowed kinds.
@@ -151,7 +150,6 @@ func NewDetector(cfg Config) (*Detector, error) {
 		s := &d.st[i]
 		s.badSince, s.goodSince = never, never
 		s.value, s.worst, s.lastChannel = math.NaN(), math.NaN(), -1
-		s.threshold = cfg.Rules[i].Threshold
 	}
 	return d, nil
 }
@@ -188,11 +186,14 @@ func (d *Detector) Update(lv *dsp.Levels, in Input, out []Event) []Event {
 
 	if d.rate != lv.SampleRate {
 		// A new rate (the source was reopened): keep the position, count on from it in the new rate.
-		d.rate, d.frames = lv.SampleRate, int64(d.pos/time.Second)*int64(lv.SampleRate)+int64(d.pos%time.Second)*int64(lv.SampleRate)/int64(time.Second)
+		d.rate = lv.SampleRate
+		rate := int64(d.rate)
+		d.frames = int64(d.pos/time.Second)*rate + int64(d.pos%time.Second)*rate/int64(time.Second)
 	}
 	t0 := d.pos
 	d.frames += frames
 	rate := int64(d.rate)
+	// Whole seconds and the rest apart: frames·1e9 would overflow an int64 after 53 hours at 48 kHz.
 	d.pos = time.Duration(d.frames/rate)*time.Second + time.Duration(d.frames%rate)*time.Second/time.Duration(rate)
 	t := d.pos
 	d.push(lv, t)
@@ -215,9 +216,6 @@ func (d *Detector) Update(lv *dsp.Levels, in Input, out []Event) []Event {
 			if lv.Channel[c].Clipped > most {
 				ch, most = c, lv.Channel[c].Clipped
 			}
-		}
-		if ch < 0 {
-			ch = d.st[Clipping].lastChannel
 		}
 		out = d.step(Clipping, d.judge(Clipping, n), n, ch, t0, t, in.Wall, out)
 	}

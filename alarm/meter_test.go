@@ -238,3 +238,42 @@ func b2f(b bool) float64 {
 	}
 	return 0
 }
+
+// TestFastReplayIsDeterministic replays the same faults with the wall clock at real time, at a thousandth of
+// it (a file read as fast as it goes) and standing still: the audio alarms start and end at the same stream
+// positions, and no source stalls.
+func TestFastReplayIsDeterministic(t *testing.T) {
+	sig := func(c int, t float64) float64 {
+		switch {
+		case between(t, 1, 13): // silence
+			return 0
+		case between(t, 14, 20) && c == 1: // a polarity flip
+			return -programme(c, t)
+		case between(t, 21, 21.2): // an over
+			return sine(-0.5, t)
+		}
+		return programme(c, t)
+	}
+	audio := render(sig, 2, 34)
+	strip := func(evs []Event) []Event {
+		for i := range evs {
+			evs[i].Wall = time.Time{}
+		}
+		return evs
+	}
+	want := strip(run(t, DefaultConfig(), meterReports(t, 48000, 2, audio, 0)))
+	if len(want) != 6 {
+		t.Fatalf("real time: %d events %v; want a start and an end each of silence, phase_inverted, true_peak_over", len(want), want)
+	}
+	for _, step := range []time.Duration{reportInterval / 1000, 0} {
+		got := strip(runWall(t, DefaultConfig(), step, meterReports(t, 48000, 2, audio, 0)))
+		if len(got) != len(want) {
+			t.Fatalf("wall step %v: %d events; want %d", step, len(got), len(want))
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("wall step %v: event %d is %+v; want %+v", step, i, got[i], want[i])
+			}
+		}
+	}
+}

@@ -21,6 +21,13 @@ var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 // and returns the events.
 func run(t *testing.T, cfg Config, reports func(each func(lv *dsp.Levels))) []Event {
 	t.Helper()
+	return runWall(t, cfg, reportInterval, reports)
+}
+
+// runWall is run with the wall clock advancing step a report: less than the interval for a file replayed
+// faster than real time.
+func runWall(t *testing.T, cfg Config, step time.Duration, reports func(each func(lv *dsp.Levels))) []Event {
+	t.Helper()
 	d, err := NewDetector(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -29,7 +36,7 @@ func run(t *testing.T, cfg Config, reports func(each func(lv *dsp.Levels))) []Ev
 	var buf [NumKinds]Event
 	wall := epoch
 	reports(func(lv *dsp.Levels) {
-		wall = wall.Add(reportInterval)
+		wall = wall.Add(step)
 		all = append(all, d.Update(lv, Input{Wall: wall}, buf[:0])...)
 	})
 	return all
