@@ -245,28 +245,32 @@ func b2f(b bool) float64 {
 func TestFastReplayIsDeterministic(t *testing.T) {
 	sig := func(c int, t float64) float64 {
 		switch {
-		case between(t, 1, 13): // silence
+		case between(t, 1, 4): // silence
 			return 0
-		case between(t, 14, 20) && c == 1: // a polarity flip
+		case between(t, 5, 8) && c == 1: // a polarity flip
 			return -programme(c, t)
-		case between(t, 21, 21.2): // an over
+		case between(t, 9, 9.2): // an over
 			return sine(-0.5, t)
 		}
 		return programme(c, t)
 	}
-	audio := render(sig, 2, 34)
+	audio := render(sig, 2, 12)
+	cfg := DefaultConfig()
+	cfg.Rules[Silence].OnDelay = 2 * time.Second
+	cfg.Rules[PhaseInverted].OnDelay = time.Second
+	cfg.Rules[TruePeakOver].OffDelay = time.Second
 	strip := func(evs []Event) []Event {
 		for i := range evs {
 			evs[i].Wall = time.Time{}
 		}
 		return evs
 	}
-	want := strip(run(t, DefaultConfig(), meterReports(t, 48000, 2, audio, 0)))
+	want := strip(run(t, cfg, meterReports(t, 48000, 2, audio, 0)))
 	if len(want) != 6 {
 		t.Fatalf("real time: %d events %v; want a start and an end each of silence, phase_inverted, true_peak_over", len(want), want)
 	}
 	for _, step := range []time.Duration{reportInterval / 1000, 0} {
-		got := strip(runWall(t, DefaultConfig(), step, meterReports(t, 48000, 2, audio, 0)))
+		got := strip(runWall(t, cfg, step, meterReports(t, 48000, 2, audio, 0)))
 		if len(got) != len(want) {
 			t.Fatalf("wall step %v: %d events; want %d", step, len(got), len(want))
 		}
