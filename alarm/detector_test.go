@@ -45,6 +45,8 @@ func TestDetectorSequences(t *testing.T) {
 		cfg  func(c *Config)
 		seq  []reports
 		want []want
+
+		windowLoudness float64 // Input.Loudness, when not 0
 	}{
 		{
 			name: "silence starts after the on-delay and ends after the off-delay",
@@ -98,9 +100,10 @@ func TestDetectorSequences(t *testing.T) {
 				c.ApplyProfile(p)
 				c.Rules[LoudnessHigh].OnDelay = time.Second
 			},
-			seq: []reports{{20, func(lv *dsp.Levels) { lv.Loudness.ShortTerm = -23 }}},
-			// clean() reads -20 LUFS short-term, but Input.Loudness says -23 below: nothing, while the
-			// loudness_low alarm on the clean() value would fire.
+			seq: []reports{{20, nil}},
+			// clean() reads -20 LUFS short-term, which would start loudness_high after 1 s; the caller's
+			// window reads -23 LUFS, on target.
+			windowLoudness: -23,
 		},
 		{
 			name: "channel_dead on mono and on channels it does not watch raises nothing",
@@ -134,8 +137,8 @@ func TestDetectorSequences(t *testing.T) {
 					}
 					wall = wall.Add(reportInterval)
 					in := Input{Wall: wall}
-					if tc.name == "a caller's window loudness replaces the short-term" {
-						in.Loudness, in.LoudnessSet = -23, true
+					if tc.windowLoudness != 0 {
+						in.Loudness, in.LoudnessSet = tc.windowLoudness, true
 					}
 					got = append(got, d.Update(&lv, in, buf[:0])...)
 				}
