@@ -55,8 +55,8 @@ func NewSPSC[T any](capacity int) (*Producer[T], *Consumer[T], error) {
 		consWait: newParker(),
 		prodWait: newParker(),
 	}
-	r.p = Producer[T]{r: r, timer: newStoppedTimer()}
-	r.c = Consumer[T]{r: r, timer: newStoppedTimer()}
+	r.p = Producer[T]{r: r}
+	r.c = Consumer[T]{r: r}
 	return &r.p, &r.c, nil
 }
 
@@ -105,7 +105,6 @@ type Producer[T any] struct {
 	hw       uint64 // == highWater, kept here to compare against without an atomic load
 	reserved uint64 // slots handed out by the last Reserve
 	closed   bool
-	timer    *time.Timer
 
 	overflows atomic.Uint64
 	highWater atomic.Uint64
@@ -229,7 +228,7 @@ func (p *Producer[T]) Wait(n int, timeout time.Duration) error {
 		return ErrClosed
 	}
 	want := uint64(n)
-	return r.prodWait.await(p.timer, want, timeout, func() error {
+	return r.prodWait.await(want, timeout, func() error {
 		switch {
 		case r.consClosed.Load():
 			return ErrClosed
@@ -276,7 +275,6 @@ type Consumer[T any] struct {
 	tail     uint64 // cached r.tail; refreshed only when it says there is not enough to read
 	acquired uint64 // items handed out by the last Acquire
 	closed   bool
-	timer    *time.Timer
 
 	underflows atomic.Uint64
 }
@@ -415,7 +413,7 @@ func (c *Consumer[T]) Wait(n int, timeout time.Duration) error {
 		return ErrClosed
 	}
 	want := uint64(n)
-	return r.consWait.await(c.timer, want, timeout, func() error {
+	return r.consWait.await(want, timeout, func() error {
 		// Closed is read first: once it is seen, everything published before Close is visible too, so a
 		// shortfall then is final.
 		closed := r.prodClosed.Load()
