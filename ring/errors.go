@@ -21,4 +21,9 @@ var (
 	// ErrInvalidCount: a count was negative, larger than what Reserve or Acquire handed out (Commit, Release),
 	// or larger than the capacity (Wait, WaitFree).
 	ErrInvalidCount = errors.New("ring: invalid count")
+	// ErrPending: an SPSC Push came while slots handed out by Reserve were not yet committed, or a Pop while items
+	// handed out by Acquire were not yet released. Nothing was stored or taken (Write and Read return 0 then):
+	// end the reservation with Commit or Release first, or the item would overtake, or overwrite, the slots the
+	// caller still holds.
+	ErrPending = errors.New("ring: reservation pending")
 )

@@ -143,10 +143,14 @@ func (p *Producer[T]) publish(n uint64) {
 }
 
 // Push appends v to the ring. It returns nil, or ErrFull (v was not stored and is counted as an overflow), or
-// ErrClosed if this Producer was closed.
+// ErrClosed if this Producer was closed, or ErrPending (v was not stored) while slots handed out by Reserve are
+// not committed.
 func (p *Producer[T]) Push(v T) error {
 	if p.closed {
 		return ErrClosed
+	}
+	if p.reserved != 0 {
+		return ErrPending
 	}
 	if p.free(1) == 0 {
 		p.overflows.Add(1)
@@ -158,9 +162,10 @@ func (p *Producer[T]) Push(v T) error {
 }
 
 // Write appends as many items of src as fit, in order, and returns how many it stored: always a prefix of src,
-// src[:n]. The rest, len(src)-n items, are counted as overflows. It returns 0 if this Producer was closed.
+// src[:n]. The rest, len(src)-n items, are counted as overflows. It returns 0, storing and counting nothing, if
+// this Producer was closed or while slots handed out by Reserve are not committed (see ErrPending).
 func (p *Producer[T]) Write(src []T) int {
-	if p.closed || len(src) == 0 {
+	if p.closed || len(src) == 0 || p.reserved != 0 {
 		return 0
 	}
 	want := uint64(len(src))
@@ -184,7 +189,9 @@ func (p *Producer[T]) Write(src []T) int {
 // nothing: a caller can decode or copy straight into the ring.
 //
 // It returns fewer than n slots (possibly none) when fewer are free; the shortfall is counted as overflows.
-// A new Reserve replaces an uncommitted reservation. n <= 0, or a closed Producer, hands out nothing.
+// A new Reserve replaces an uncommitted reservation. n <= 0, or a closed Producer, hands out nothing. While
+// slots are handed out and not committed, Push returns ErrPending and Write stores nothing: their items would
+// land in the slots the caller is filling.
 func (p *Producer[T]) Reserve(n int) (first, second []T) {
 	p.reserved = 0
 	if n <= 0 || p.closed {
@@ -318,11 +325,15 @@ func (c *Consumer[T]) drained() bool {
 }
 
 // Pop removes and returns the oldest item. It returns ErrEmpty if there is none yet (counted as an underflow),
-// or ErrClosed if there is none and the producer has closed, or if this Consumer was closed.
+// or ErrClosed if there is none and the producer has closed, or if this Consumer was closed, or ErrPending
+// (nothing taken) while items handed out by Acquire are not released.
 func (c *Consumer[T]) Pop() (T, error) {
 	var zero T
 	if c.closed {
 		return zero, ErrClosed
+	}
+	if c.acquired != 0 {
+		return zero, ErrPending
 	}
 	if c.avail(1) == 0 {
 		if c.drained() {
@@ -340,9 +351,10 @@ func (c *Consumer[T]) Pop() (T, error) {
 
 // Read moves up to len(dst) of the oldest items into dst, in order, and returns how many: dst[:n] holds them.
 // It returns 0 when there is nothing to read (counted as an underflow unless the producer has closed), when dst
-// is empty, or when this Consumer was closed. Use Wait to tell "not yet" from "never again".
+// is empty, when this Consumer was closed, or while items handed out by Acquire are not released (see
+// ErrPending; nothing is counted then). Use Wait to tell "not yet" from "never again".
 func (c *Consumer[T]) Read(dst []T) int {
-	if c.closed || len(dst) == 0 {
+	if c.closed || len(dst) == 0 || c.acquired != 0 {
 		return 0
 	}
 	want := uint64(len(dst))
@@ -366,7 +378,8 @@ func (c *Consumer[T]) Read(dst []T) int {
 //
 // It returns fewer than n items (possibly none) when fewer are readable; finding none counts as an underflow
 // unless the producer has closed. A new Acquire replaces an unreleased one. n <= 0 or a closed Consumer hands
-// out nothing.
+// out nothing. While items are handed out and not released, Pop returns ErrPending and Read takes nothing:
+// they would take the items the caller is reading, and free their slots to the producer.
 func (c *Consumer[T]) Acquire(n int) (first, second []T) {
 	c.acquired = 0
 	if n <= 0 || c.closed {
