@@ -246,3 +246,27 @@ func (w *waiters) release(k *waiter) {
 	k.busy.Store(false)
 	w.n.Add(-1)
 }
+
+// testHookStats, when a test sets it, runs inside Stats between the loads of the read and the write position,
+// so that the test can move the ring on exactly there.
+var testHookStats func()
+
+// positions loads a ring's read and write positions (clearing the bits of mask from the write position) so that
+// they describe one moment: the read position was the same just before and just after the write position was
+// loaded. A snapshot of two counters that move on while they are loaded one after the other could otherwise
+// show more items in the ring than it holds. Should the ring move on during every one of a few tries, the write
+// position is lowered to read+size, a count the writer had passed: the snapshot then always satisfies
+// read <= write <= read+size. Both positions only grow, and write never exceeds read+size at any moment.
+func positions(read, write *atomic.Uint64, mask, size uint64) (r, w uint64) {
+	for range 4 {
+		r = read.Load()
+		if testHookStats != nil {
+			testHookStats()
+		}
+		w = write.Load() &^ mask
+		if read.Load() == r {
+			return r, w
+		}
+	}
+	return r, min(w, r+size)
+}

@@ -371,8 +371,7 @@ func (q *MPSC[T]) Free() int { return int(q.size) - q.Len() }
 // Stats returns the queue's statistics. Written counts claimed items: a claimed item is published a few
 // instructions later.
 func (q *MPSC[T]) Stats() Stats {
-	d := q.deq.Load()
-	e := q.enq.Load() &^ closedBit
+	d, e := positions(&q.deq, &q.enq, closedBit, q.size)
 	return Stats{
 		Written:    e,
 		Read:       d,

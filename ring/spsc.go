@@ -80,8 +80,7 @@ func (r *spsc[T]) length() int {
 }
 
 func (r *spsc[T]) stats() Stats {
-	h := r.head.Load()
-	t := r.tail.Load()
+	h, t := positions(&r.head, &r.tail, 0, r.size)
 	return Stats{
 		Written:    t,
 		Read:       h,
