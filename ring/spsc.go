@@ -192,7 +192,7 @@ func (p *Producer[T]) Write(src []T) int {
 // slots are handed out and not committed, Push returns ErrPending and Write stores nothing: their items would
 // land in the slots the caller is filling.
 func (p *Producer[T]) Reserve(n int) (first, second []T) {
-	p.reserved = 0
+	p.giveBack(0)
 	if n <= 0 || p.closed {
 		return nil, nil
 	}
@@ -205,14 +205,26 @@ func (p *Producer[T]) Reserve(n int) (first, second []T) {
 	return p.r.parts(p.tail, k)
 }
 
-// Commit publishes the first n slots handed out by the last Reserve and ends the reservation (the rest of it is
-// given back). It returns ErrInvalidCount, publishes nothing and keeps the reservation if n is negative or
-// larger than what Reserve handed out.
+// giveBack ends the reservation, handing back the slots from the from-th on. If T can hold pointers, it zeroes
+// them first: the caller may have filled them, and a slot that is never committed must not keep what it points
+// to alive until it is reused. The slots are the producer's alone (unpublished), so this races with nothing.
+func (p *Producer[T]) giveBack(from uint64) {
+	if from < p.reserved && p.r.clear {
+		first, second := p.r.parts(p.tail+from, p.reserved-from)
+		clear(first)
+		clear(second)
+	}
+	p.reserved = 0
+}
+
+// Commit publishes the first n slots handed out by the last Reserve and ends the reservation: the rest of it is
+// given back, zeroed if T can hold pointers, so it keeps nothing alive. It returns ErrInvalidCount, publishes
+// nothing and keeps the reservation if n is negative or larger than what Reserve handed out.
 func (p *Producer[T]) Commit(n int) error {
 	if n < 0 || uint64(n) > p.reserved {
 		return ErrInvalidCount
 	}
-	p.reserved = 0
+	p.giveBack(uint64(n))
 	if n > 0 {
 		p.publish(uint64(n))
 	}
@@ -253,7 +265,7 @@ func (p *Producer[T]) Close() {
 		return
 	}
 	p.closed = true
-	p.reserved = 0
+	p.giveBack(0)
 	p.r.prodClosed.Store(true)
 	p.r.consWait.wake()
 }
