@@ -96,6 +96,15 @@
 //     other side needs; Wait beats both yielding in a loop and parking at once (the Wait benchmarks in
 //     bench_test.go).
 //
+// Measured on the project's 2-core VM (SPSC, int64 items, ns per item between two goroutines; idle cost in
+// CPU-seconds per second of waiting):
+//
+//	waiting                           1 item  256 items  idle consumer
+//	spin: retry at once                 6516       1941  1.02 (a whole core)
+//	yield: runtime.Gosched and retry    54.6       1.80  1.04
+//	park: sleep until woken             16.9      0.584  0.025 (no consumer at all: 0.028)
+//	Wait: 16 yields, then park          17.4      0.432  0.032
+//
 // A real-time producer should not Wait: it drops what does not fit and lets Stats count it.
 //
 // # Costs
