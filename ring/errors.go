@@ -14,7 +14,7 @@ var (
 	// ErrEmpty: a Pop found nothing to read yet. Retry later, or Wait for items.
 	ErrEmpty = errors.New("ring: empty")
 	// ErrClosed: the ring was closed (by the other side, or through this handle) and the operation can never
-	// succeed. A consumer gets it only after it has read everything written before Close.
+	// succeed. A reader whose writers closed gets it only after it has read everything written before Close.
 	ErrClosed = errors.New("ring: closed")
 	// ErrTimeout: a Wait gave up at its timeout before what it waited for was there.
 	ErrTimeout = errors.New("ring: timeout")
@@ -22,8 +22,8 @@ var (
 	// or larger than the capacity (Wait, WaitFree).
 	ErrInvalidCount = errors.New("ring: invalid count")
 	// ErrPending: an SPSC Push came while slots handed out by Reserve were not yet committed, or a Pop while items
-	// handed out by Acquire were not yet released. Nothing was stored or taken (Write and Read return 0 then):
-	// end the reservation with Commit or Release first, or the item would overtake, or overwrite, the slots the
-	// caller still holds.
+	// handed out by Acquire were not yet released. Nothing was stored or taken (Write and Read return 0 then).
+	// Commit or Release first: the item would otherwise land in the slots the caller is filling, or be taken
+	// from those it is reading.
 	ErrPending = errors.New("ring: reservation pending")
 )
