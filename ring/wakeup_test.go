@@ -1,7 +1,9 @@
 package ring
 
 import (
+	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -106,4 +108,100 @@ func TestManyWaitersAllWake(t *testing.T) {
 			t.Errorf("wait = %v, want nil", err)
 		}
 	}
+}
+
+// TestWaitersRandomAmounts has writers and readers wait for random amounts with random short timeouts on a
+// small Buffer, and producers do the same on an MPSC queue, so that waiter records are taken, given back and
+// made while others are woken. Every item must arrive exactly once, and every wait must end.
+func TestWaitersRandomAmounts(t *testing.T) {
+	const goroutines, capacity = 4, 8
+	items := 20000
+	if raceEnabled {
+		items /= 4
+	}
+	amount := func(rng *rand.Rand) int { return 1 + rng.IntN(capacity) }
+	timeout := func(rng *rand.Rand) time.Duration { return time.Duration(rng.IntN(200)) * time.Microsecond }
+
+	t.Run("Buffer", func(t *testing.T) {
+		b, _ := NewBuffer[int](capacity)
+		var writers, readers sync.WaitGroup
+		for id := range goroutines {
+			writers.Go(func() {
+				rng := rand.New(rand.NewPCG(uint64(id), 1))
+				for seq := 0; seq < items; {
+					if b.Push(id*items+seq) == nil {
+						seq++
+					} else if err := b.WaitFree(amount(rng), timeout(rng)); err != nil && err != ErrTimeout {
+						t.Errorf("WaitFree: %v", err)
+						return
+					}
+				}
+			})
+		}
+		seen := make([]atomic.Bool, goroutines*items)
+		for id := range goroutines {
+			readers.Go(func() {
+				rng := rand.New(rand.NewPCG(uint64(id), 2))
+				for {
+					v, err := b.Pop()
+					switch {
+					case err == ErrClosed:
+						return
+					case err == nil:
+						if seen[v].Swap(true) {
+							t.Errorf("item %d read twice", v)
+						}
+						continue
+					}
+					if err := b.Wait(amount(rng), timeout(rng)); err != nil && err != ErrTimeout && err != ErrClosed {
+						t.Errorf("Wait: %v", err)
+						return
+					}
+				}
+			})
+		}
+		writers.Wait()
+		b.Close()
+		readers.Wait()
+		for i := range seen {
+			if !seen[i].Load() {
+				t.Fatalf("item %d never read", i)
+			}
+		}
+	})
+
+	t.Run("MPSC", func(t *testing.T) {
+		q, _ := NewMPSC[int](capacity)
+		var producers sync.WaitGroup
+		for id := range goroutines {
+			producers.Go(func() {
+				rng := rand.New(rand.NewPCG(uint64(id), 3))
+				for seq := 0; seq < items; {
+					if q.Push(id*items+seq) == nil {
+						seq++
+					} else if err := q.WaitFree(amount(rng), timeout(rng)); err != nil && err != ErrTimeout {
+						t.Errorf("WaitFree: %v", err)
+						return
+					}
+				}
+			})
+		}
+		go func() { producers.Wait(); q.Close() }()
+		rng := rand.New(rand.NewPCG(0, 4))
+		got := 0
+		for {
+			if _, err := q.Pop(); err == nil {
+				got++
+				continue
+			} else if err == ErrClosed {
+				break
+			}
+			if err := q.Wait(amount(rng), timeout(rng)); err != nil && err != ErrTimeout && err != ErrClosed {
+				t.Fatalf("Wait: %v", err)
+			}
+		}
+		if got != goroutines*items {
+			t.Errorf("read %d items, want %d", got, goroutines*items)
+		}
+	})
 }
