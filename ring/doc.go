@@ -34,8 +34,8 @@
 //     back without being committed is zeroed, so what it pointed to can be collected (element types without
 //     pointers, such as [2]float32, skip the zeroing);
 //   - report misuse as errors, never by panicking: ErrInvalidCapacity from a constructor, ErrInvalidCount for a
-//     count out of range, ErrPending for an SPSC Push or Pop while a reservation is open. A refused call leaves
-//     the ring as it was;
+//     count out of range, ErrPending for an SPSC Push or Pop while a reservation is open. A refused call moves
+//     no item and no position;
 //   - keep Stats (items written and read, overflows, underflows, high-water mark) that any goroutine can read at
 //     any time, each one a snapshot of a ring that could exist: Read <= Written <= Read+Cap, HighWater <= Cap.
 //
