@@ -2,6 +2,7 @@ package ring
 
 import (
 	"reflect"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -80,6 +81,66 @@ func TestTypeHasPointers(t *testing.T) {
 	for _, tt := range tests {
 		if got := typeHasPointers(reflect.TypeOf(tt.v)); got != tt.want {
 			t.Errorf("typeHasPointers(%T) = %v, want %v", tt.v, got, tt.want)
+		}
+	}
+}
+
+// TestTimedWaitsZeroAllocs proves that waits with a timeout allocate nothing, also when they park and are woken,
+// and right after a garbage collection (which empties any pool of timers).
+func TestTimedWaitsZeroAllocs(t *testing.T) {
+	p, c, _ := NewSPSC[frame](8)
+	q, _ := NewMPSC[frame](8)
+	b, _ := NewBuffer[frame](8)
+	// helper runs each function it is sent a little later, so that a Wait in the measured op parks first.
+	later := make(chan func())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for f := range later {
+			time.Sleep(200 * time.Microsecond)
+			f()
+		}
+	}()
+	defer func() { close(later); <-done }()
+	full := make([]frame, 8)
+	// The functions sent to the helper are made here: a closure sent on a channel escapes, so making it in an op
+	// would count as an allocation of the op.
+	pPush := func() { p.Push(frame{}) }
+	qPop := func() { q.Pop() }
+	bPush := func() { b.Push(frame{}) }
+	bPop := func() { b.Pop() }
+	tests := []struct {
+		name string
+		op   func()
+	}{
+		{"SPSC Wait timeout after GC", func() { runtime.GC(); c.Wait(1, time.Microsecond) }},
+		{"SPSC Wait woken", func() { later <- pPush; c.Wait(1, time.Second); c.Pop() }},
+		{"MPSC Wait timeout after GC", func() { runtime.GC(); q.Wait(1, time.Microsecond) }},
+		{"MPSC WaitFree timeout after GC", func() {
+			q.Write(full)
+			runtime.GC()
+			q.WaitFree(1, time.Microsecond)
+			q.Read(full)
+		}},
+		{"MPSC WaitFree woken", func() {
+			q.Write(full)
+			later <- qPop
+			q.WaitFree(1, time.Second)
+			q.Read(full)
+		}},
+		{"Buffer Wait timeout after GC", func() { runtime.GC(); b.Wait(1, time.Microsecond) }},
+		{"Buffer Wait woken", func() { later <- bPush; b.Wait(1, time.Second); b.Pop() }},
+		{"Buffer WaitFree woken", func() {
+			b.Write(full)
+			later <- bPop
+			b.WaitFree(1, time.Second)
+			b.Clear()
+		}},
+	}
+	for _, tt := range tests {
+		tt.op() // the first wait on a ring may make what later ones reuse
+		if n := testing.AllocsPerRun(20, tt.op); n != 0 {
+			t.Errorf("%s: %v allocations per run, want 0", tt.name, n)
 		}
 	}
 }

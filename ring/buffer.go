@@ -32,7 +32,22 @@ func NewBuffer[T any](capacity int) (*Buffer[T], error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Buffer[T]{buf: buf, clear: hasPointers[T](), items: newWaiters(), space: newWaiters()}, nil
+	b := &Buffer[T]{buf: buf, clear: hasPointers[T]()}
+	b.items.init()
+	b.space.init()
+	return b, nil
+}
+
+// unlock releases the mutex, then wakes the waiters whose amount is now there: the woken goroutines will want
+// the mutex. Every method that changes the Buffer unlocks with it.
+func (b *Buffer[T]) unlock() {
+	items, free := uint64(b.n), uint64(len(b.buf)-b.n)
+	if b.closed { // every waiter returns now
+		items, free = ^uint64(0), ^uint64(0)
+	}
+	b.mu.Unlock()
+	b.items.wake(items)
+	b.space.wake(free)
 }
 
 // slot returns the slot of the i-th oldest item.
@@ -61,8 +76,7 @@ func (b *Buffer[T]) noteLen() {
 // Buffer was closed; v was not stored).
 func (b *Buffer[T]) Push(v T) error {
 	b.mu.Lock()
-	defer b.items.notify() // runs after Unlock: the woken goroutine will want the mutex
-	defer b.mu.Unlock()
+	defer b.unlock()
 	if b.closed {
 		return ErrClosed
 	}
@@ -82,8 +96,7 @@ func (b *Buffer[T]) Push(v T) error {
 // it stores nothing and returns false.
 func (b *Buffer[T]) Overwrite(v T) (overwrote bool) {
 	b.mu.Lock()
-	defer b.items.notify() // runs after Unlock: the woken goroutine will want the mutex
-	defer b.mu.Unlock()
+	defer b.unlock()
 	if b.closed {
 		return false
 	}
@@ -104,8 +117,7 @@ func (b *Buffer[T]) Overwrite(v T) (overwrote bool) {
 // are counted as overflows. It returns 0 once the Buffer is closed.
 func (b *Buffer[T]) Write(src []T) int {
 	b.mu.Lock()
-	defer b.items.notify() // runs after Unlock: the woken goroutine will want the mutex
-	defer b.mu.Unlock()
+	defer b.unlock()
 	if b.closed {
 		return 0
 	}
@@ -128,8 +140,7 @@ func (b *Buffer[T]) Write(src []T) int {
 func (b *Buffer[T]) Pop() (T, error) {
 	var zero T
 	b.mu.Lock()
-	defer b.space.notify() // runs after Unlock: the woken goroutine will want the mutex
-	defer b.mu.Unlock()
+	defer b.unlock()
 	if b.n == 0 {
 		if b.closed {
 			return zero, ErrClosed
@@ -152,8 +163,7 @@ func (b *Buffer[T]) Read(dst []T) int {
 		return 0
 	}
 	b.mu.Lock()
-	defer b.space.notify() // runs after Unlock: the woken goroutine will want the mutex
-	defer b.mu.Unlock()
+	defer b.unlock()
 	n := min(len(dst), b.n)
 	if n == 0 {
 		if !b.closed {
@@ -188,8 +198,7 @@ func (b *Buffer[T]) Peek() (T, error) {
 // Clear drops every item (counted in Stats.Discarded) and zeroes the slots so they keep nothing alive.
 func (b *Buffer[T]) Clear() {
 	b.mu.Lock()
-	defer b.space.notify() // runs after Unlock: the woken goroutine will want the mutex
-	defer b.mu.Unlock()
+	defer b.unlock()
 	b.stats.Discarded += uint64(b.n)
 	clear(b.buf)
 	b.head, b.n = 0, 0
@@ -231,17 +240,18 @@ func (b *Buffer[T]) Stats() Stats {
 
 // Wait blocks until the Buffer holds at least n items and returns nil; or returns ErrTimeout once timeout has
 // passed (timeout < 0: no limit; 0: just check); or ErrClosed if the Buffer is closed and holds fewer than n
-// items; or ErrInvalidCount if n < 0 or n > Cap. Any number of goroutines may wait at once; items another
-// goroutine takes first are gone, so a Pop after Wait can still find the Buffer empty. Wait does not spin.
-// Waits without a timeout allocate nothing; waits with one reuse pooled timers.
+// items; or ErrInvalidCount if n < 0 or n > Cap. Any number of goroutines may wait at once, each for its own n;
+// every one whose n is there is woken. Items another goroutine takes first are gone, so a Pop after Wait can
+// still find the Buffer empty. Wait does not spin, and allocates nothing except the first time more goroutines
+// wait at once than ever before (one small record each, kept for reuse).
 func (b *Buffer[T]) Wait(n int, timeout time.Duration) error {
 	return b.wait(&b.items, n, timeout, false, func() bool { return b.n >= n })
 }
 
 // WaitFree blocks until at least n slots are free and returns nil; or returns ErrTimeout once timeout has passed
 // (timeout < 0: no limit; 0: just check); or ErrClosed if the Buffer is closed; or ErrInvalidCount if n < 0 or
-// n > Cap. Like Wait, it allows any number of waiters and does not spin; space it saw free may be taken by
-// another writer first.
+// n > Cap. Like Wait, it allows any number of waiters, each for its own n, and does not spin; space it saw free
+// may be taken by another writer first.
 func (b *Buffer[T]) WaitFree(n int, timeout time.Duration) error {
 	return b.wait(&b.space, n, timeout, true, func() bool { return len(b.buf)-b.n >= n })
 }
@@ -252,20 +262,17 @@ func (b *Buffer[T]) wait(w *waiters, n int, timeout time.Duration, closedWins bo
 	if n < 0 || n > len(b.buf) {
 		return ErrInvalidCount
 	}
-	var ready, closed bool // as of the last check
-	done := func() bool {
+	return w.await(uint64(n), timeout, func() error {
 		b.mu.Lock()
 		defer b.mu.Unlock()
-		ready, closed = ok(), b.closed
-		return ready || closed
-	}
-	if !w.await(done, timeout) {
-		return ErrTimeout
-	}
-	if closed && (closedWins || !ready) {
-		return ErrClosed
-	}
-	return nil
+		switch {
+		case b.closed && (closedWins || !ok()):
+			return ErrClosed
+		case ok():
+			return nil
+		}
+		return errNotYet
+	})
 }
 
 // Close ends the stream: from now on Push returns ErrClosed, Write and Overwrite store nothing, WaitFree returns
@@ -275,9 +282,7 @@ func (b *Buffer[T]) wait(w *waiters, n int, timeout time.Duration, closedWins bo
 func (b *Buffer[T]) Close() {
 	b.mu.Lock()
 	b.closed = true
-	b.mu.Unlock()
-	b.items.notify()
-	b.space.notify()
+	b.unlock()
 }
 
 // Closed reports whether Close has been called.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/levelmeter/levelmeter/ring"
 )
@@ -33,6 +34,43 @@ func ExampleNewSPSC() {
 	}
 	fmt.Println("sum:", sum)
 	// Output: sum: 190
+}
+
+// The DSP goroutine of an audio path sleeps until a block of frames is there, reads it in place, and ends with
+// the stream. A timeout lets it notice silence (a device that stopped delivering) without spinning.
+func ExampleConsumer_Wait() {
+	const block = 4
+	p, c, _ := ring.NewSPSC[float32](16)
+	go func() { // stands in for the audio callback
+		defer p.Close()
+		for i := range 10 {
+			for p.Push(float32(i)) == ring.ErrFull {
+				p.Wait(1, -1)
+			}
+		}
+	}()
+	var sum float32
+	blocks := 0
+	for {
+		err := c.Wait(block, time.Second)
+		if errors.Is(err, ring.ErrTimeout) {
+			continue // a second without a block: a real meter would report silence here
+		}
+		// nil: a block is there; ErrClosed: the producer closed, and fewer are left: read them, then stop.
+		first, second := c.Acquire(block)
+		for _, part := range [][]float32{first, second} {
+			for _, v := range part {
+				sum += v
+			}
+		}
+		c.Release(len(first) + len(second))
+		blocks++
+		if err != nil {
+			break
+		}
+	}
+	fmt.Println("sum:", sum, "reads:", blocks)
+	// Output: sum: 45 reads: 3
 }
 
 // An audio callback copies its frames straight into the ring and counts what did not fit. It never blocks,
@@ -93,6 +131,42 @@ func ExampleNewMPSC() {
 	}
 	fmt.Println(got)
 	// Output: map[left:2 right:2]
+}
+
+// Several workers take jobs from one Buffer and sleep in Wait while there are none; Close sends them home once
+// the jobs are done.
+func ExampleNewBuffer() {
+	jobs, err := ring.NewBuffer[int](10) // any capacity >= 1
+	if err != nil {
+		panic(err)
+	}
+	var mu sync.Mutex
+	done := 0
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			for {
+				if _, err := jobs.Pop(); err == nil {
+					mu.Lock()
+					done++
+					mu.Unlock()
+					continue
+				}
+				if err := jobs.Wait(1, -1); errors.Is(err, ring.ErrClosed) {
+					return // closed and drained
+				}
+			}
+		})
+	}
+	for i := range 25 {
+		for jobs.Push(i) == ring.ErrFull {
+			jobs.WaitFree(1, -1)
+		}
+	}
+	jobs.Close()
+	wg.Wait()
+	fmt.Println("done:", done, "left:", jobs.Len())
+	// Output: done: 25 left: 0
 }
 
 // A Buffer keeps the last N values for a display, however fast they come.

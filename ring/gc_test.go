@@ -38,6 +38,27 @@ func TestReleasedItemsAreCollectable(t *testing.T) {
 			c.Release(len(first))
 			return p
 		}},
+		{"SPSC Reserve, Commit fewer", func(put func() *blob) any {
+			p, _, _ := NewSPSC[*blob](4)
+			first, _ := p.Reserve(2)
+			first[1] = put()
+			p.Commit(1)
+			return p
+		}},
+		{"SPSC Reserve, Reserve again fewer", func(put func() *blob) any {
+			p, _, _ := NewSPSC[*blob](4)
+			first, _ := p.Reserve(2)
+			first[1] = put()
+			p.Reserve(1)
+			return p
+		}},
+		{"SPSC Reserve, Close", func(put func() *blob) any {
+			p, _, _ := NewSPSC[*blob](4)
+			first, _ := p.Reserve(1)
+			first[0] = put()
+			p.Close()
+			return p
+		}},
 		{"MPSC Pop", func(put func() *blob) any {
 			q, _ := NewMPSC[*blob](4)
 			q.Push(put())
@@ -83,7 +104,7 @@ func TestReleasedItemsAreCollectable(t *testing.T) {
 				runtime.AddCleanup(b, func(ch chan struct{}) { ch <- struct{}{} }, collected)
 				return b
 			})
-			deadline := time.After(5 * time.Second)
+			deadline := time.After(2 * time.Second)
 			for {
 				runtime.GC()
 				select {

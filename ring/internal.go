@@ -4,7 +4,6 @@ import (
 	"errors"
 	"reflect"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -53,7 +52,7 @@ func makeSlots[T any](n int) (s []T, err error) {
 // waitSpins is how many times a Wait re-checks, yielding the processor in between, before it parks. Parking
 // costs a wake-up by the other side (a channel send and a goroutine switch); a short yield phase catches the
 // items that arrive within a few microseconds without that cost and without burning a core when idle.
-// See BenchmarkWaitStrategy.
+// See the spin, yield, park and wait runs of BenchmarkSingle and BenchmarkBatch256, and BenchmarkWaitIdle.
 var waitSpins = 16
 
 // A parker lets one goroutine sleep until another tells it that what it waits for may be there, without the
@@ -62,13 +61,21 @@ var waitSpins = 16
 // of them sees the other: either the sleeper's re-check sees the new state, or the teller sees parked and sends
 // a token on a 1-buffered channel (never blocking: a full channel already holds a token). A stale token only
 // causes a spurious wake-up, after which the sleeper re-checks.
+//
+// A parker serves one sleeper at a time. Its timer, made with it, bounds the sleeps of waits with a timeout, so
+// that they allocate nothing.
 type parker struct {
 	parked atomic.Uint32
 	want   atomic.Uint64 // what the sleeper needs (items or free slots); read by the teller
 	ch     chan struct{}
+	timer  *time.Timer
 }
 
-func newParker() parker { return parker{ch: make(chan struct{}, 1)} }
+func newParker() parker {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return parker{ch: make(chan struct{}, 1), timer: t}
+}
 
 // prepare announces that the sleeper waits for want.
 func (k *parker) prepare(want uint64) {
@@ -93,7 +100,7 @@ func (k *parker) wake() {
 }
 
 // sleep blocks until woken or until deadline (zero deadline: no limit). It reports false on timeout.
-func (k *parker) sleep(t *time.Timer, deadline time.Time) bool {
+func (k *parker) sleep(deadline time.Time) bool {
 	if deadline.IsZero() {
 		<-k.ch
 		return true
@@ -102,12 +109,12 @@ func (k *parker) sleep(t *time.Timer, deadline time.Time) bool {
 	if d <= 0 {
 		return false
 	}
-	t.Reset(d)
+	k.timer.Reset(d)
 	select {
 	case <-k.ch:
-		t.Stop()
+		k.timer.Stop()
 		return true
-	case <-t.C:
+	case <-k.timer.C:
 		return false
 	}
 }
@@ -115,11 +122,11 @@ func (k *parker) sleep(t *time.Timer, deadline time.Time) bool {
 // errNotYet is what a Wait's check returns while the wait is not over.
 var errNotYet = errors.New("ring: not yet")
 
-// await is the body of the Waits with one waiter (either end of an SPSC ring, the MPSC consumer). check returns
-// nil when the wait is over, a final error (ErrClosed) when it never can be, or errNotYet. await checks, re-checks
-// waitSpins times yielding in between, then parks announcing want until the other side wakes it or the deadline
-// passes; at the deadline it checks once more, so that what arrived with the timeout is not missed.
-func (k *parker) await(t *time.Timer, want uint64, timeout time.Duration, check func() error) error {
+// await is the one wait loop behind every Wait. check returns nil when the wait is over, a final error
+// (ErrClosed) when it never can be, or errNotYet. await checks, re-checks waitSpins times yielding in between,
+// then parks announcing want until the other side wakes it or the deadline passes; at the deadline it checks
+// once more, so that what arrived with the timeout is not missed.
+func (k *parker) await(want uint64, timeout time.Duration, check func() error) error {
 	if err := check(); err != errNotYet {
 		return err
 	}
@@ -139,7 +146,7 @@ func (k *parker) await(t *time.Timer, want uint64, timeout time.Duration, check 
 			k.cancel()
 			return err
 		}
-		ok := k.sleep(t, deadline)
+		ok := k.sleep(deadline)
 		k.cancel()
 		if !ok {
 			if err := check(); err != errNotYet {
@@ -148,13 +155,6 @@ func (k *parker) await(t *time.Timer, want uint64, timeout time.Duration, check 
 			return ErrTimeout
 		}
 	}
-}
-
-// newStoppedTimer returns a timer that a Wait can Reset without allocating.
-func newStoppedTimer() *time.Timer {
-	t := time.NewTimer(time.Hour)
-	t.Stop()
-	return t
 }
 
 // deadlineFor turns a Wait timeout into a deadline; the zero time means no limit.
@@ -175,83 +175,98 @@ func storeMax(a *atomic.Uint64, v uint64) {
 	}
 }
 
-// waiters lets any number of goroutines sleep until a condition that other goroutines change may hold, for the
-// sides of a ring that more than one goroutine may use (MPSC producers, Buffer). A waiter counts itself in n,
-// then re-checks its condition; a goroutine that changes the state looks at n afterwards and, if someone waits,
-// drops one token into a 1-buffered channel without blocking. Both steps are sequentially consistent, so at
-// least one sees the other. One token wakes one waiter; a waiter that returns passes the token on while others
-// still wait, so a single notification reaches them all in turn, and each re-checks its own condition.
+// waiters lets any number of goroutines wait, each for its own amount, on a side of a ring that more than one
+// goroutine may use (MPSC producers, Buffer). Every waiting goroutine parks on a parker of its own, taken from a
+// list that only grows: it holds as many parkers as goroutines have ever waited at once, so a wait allocates
+// only when more goroutines wait at once than ever before on that ring (one was made with the ring). A goroutine
+// that makes progress wakes every parked waiter whose amount is now there, each through its own parker, so no
+// waiter can take a wake-up meant for another; it never blocks, and when nobody waits it does one atomic load.
 type waiters struct {
-	n  atomic.Int32
-	ch chan struct{}
+	n    atomic.Int32           // goroutines holding a parker: wake looks at the list only when n > 0
+	list atomic.Pointer[waiter] // every parker ever made, newest first; never shrinks
 }
 
-func newWaiters() waiters { return waiters{ch: make(chan struct{}, 1)} }
+type waiter struct {
+	parker
+	busy atomic.Bool // held by a waiting goroutine
+	next *waiter     // set before the waiter is published in the list, never changed after
+}
 
-// notify wakes a waiter if there is one. It never blocks.
-func (w *waiters) notify() {
-	if w.n.Load() > 0 {
-		select {
-		case w.ch <- struct{}{}:
-		default:
+func (w *waiters) init() { w.list.Store(&waiter{parker: newParker()}) }
+
+// waiting reports whether a goroutine may be waiting, so that a caller computes what wake needs only then.
+func (w *waiters) waiting() bool { return w.n.Load() != 0 }
+
+// wake wakes every parked waiter that wants at most avail (items or free slots, as the caller counts them after
+// its change). It never blocks and allocates nothing. A waiter that is about to park re-checks after announcing
+// itself, so one that wake does not see has already seen the change.
+func (w *waiters) wake(avail uint64) {
+	if w.n.Load() == 0 {
+		return
+	}
+	for k := w.list.Load(); k != nil; k = k.next {
+		if k.parked.Load() != 0 && k.want.Load() <= avail {
+			k.wake()
 		}
 	}
 }
 
-// timers holds the stopped timers of finished waits, so that waits with a timeout do not allocate.
-var timers = sync.Pool{New: func() any { return newStoppedTimer() }}
-
-// await is the body of the Waits that allow many waiters (MPSC producers, Buffer): it reports whether done
-// became true within timeout (< 0: no limit; 0: just check), re-checking waitSpins times yielding in between
-// before it sleeps in wait.
-func (w *waiters) await(done func() bool, timeout time.Duration) bool {
-	if done() {
-		return true
-	}
-	if timeout == 0 {
-		return false
-	}
-	deadline := deadlineFor(timeout)
-	for range waitSpins {
-		runtime.Gosched()
-		if done() {
-			return true
+// await waits as parker.await does, for any number of goroutines at once.
+func (w *waiters) await(want uint64, timeout time.Duration, check func() error) error {
+	if err := check(); err != errNotYet || timeout == 0 { // the common case needs no parker
+		if err == errNotYet {
+			err = ErrTimeout
 		}
+		return err
 	}
-	return w.wait(done, deadline)
+	k := w.acquire()
+	defer w.release(k)
+	return k.await(want, timeout, check)
 }
 
-// wait blocks until done reports true, and returns true; or returns false at deadline (zero: no limit) unless
-// done reports true then. done is called with no lock held and must be cheap.
-func (w *waiters) wait(done func() bool, deadline time.Time) bool {
+// acquire counts the caller in n, then hands it a parker no other goroutine holds, making one if all are held.
+func (w *waiters) acquire() *waiter {
 	w.n.Add(1)
-	defer func() {
-		w.n.Add(-1)
-		w.notify() // pass the token on to the next waiter, who re-checks its own condition
-	}()
-	var t *time.Timer
-	var expired <-chan time.Time
-	if !deadline.IsZero() {
-		t = timers.Get().(*time.Timer)
-		defer timers.Put(t)
-	}
-	for !done() {
-		if t != nil {
-			d := time.Until(deadline)
-			if d <= 0 {
-				return false
-			}
-			t.Reset(d)
-			expired = t.C
-		}
-		select {
-		case <-w.ch:
-			if t != nil {
-				t.Stop()
-			}
-		case <-expired:
-			return done()
+	for k := w.list.Load(); k != nil; k = k.next {
+		if !k.busy.Load() && k.busy.CompareAndSwap(false, true) {
+			return k
 		}
 	}
-	return true
+	k := &waiter{parker: newParker()}
+	k.busy.Store(true)
+	for {
+		k.next = w.list.Load()
+		if w.list.CompareAndSwap(k.next, k) {
+			return k
+		}
+	}
+}
+
+func (w *waiters) release(k *waiter) {
+	k.busy.Store(false)
+	w.n.Add(-1)
+}
+
+// testHookStats, when a test sets it, runs inside Stats between the loads of the read and the write position,
+// so that the test can move the ring on exactly there.
+var testHookStats func()
+
+// positions loads a ring's read and write positions (clearing the bits of mask from the write position) so that
+// they describe one moment: the read position was the same just before and just after the write position was
+// loaded. A snapshot of two counters that move on while they are loaded one after the other could otherwise
+// show more items in the ring than it holds. Should the ring move on during every one of a few tries, the write
+// position is lowered to read+size, a count the writer had passed: the snapshot then always satisfies
+// read <= write <= read+size. Both positions only grow, and write never exceeds read+size at any moment.
+func positions(read, write *atomic.Uint64, mask, size uint64) (r, w uint64) {
+	for range 4 {
+		r = read.Load()
+		if testHookStats != nil {
+			testHookStats()
+		}
+		w = write.Load() &^ mask
+		if read.Load() == r {
+			return r, w
+		}
+	}
+	return r, min(w, r+size)
 }

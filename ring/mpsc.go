@@ -40,7 +40,6 @@ type MPSC[T any] struct {
 	mask  uint64
 	size  uint64
 	clear bool
-	timer *time.Timer
 	_     pad
 
 	enq atomic.Uint64 // positions ever claimed by producers; closedBit once closed
@@ -78,16 +77,30 @@ func NewMPSC[T any](capacity int) (*MPSC[T], error) {
 	if err != nil {
 		return nil, err
 	}
-	return &MPSC[T]{
+	q := &MPSC[T]{
 		buf:   buf,
 		hdr:   hdr,
 		mask:  uint64(capacity - 1),
 		size:  uint64(capacity),
 		clear: hasPointers[T](),
-		timer: newStoppedTimer(),
 		wait:  newParker(),
-		space: newWaiters(),
-	}, nil
+	}
+	q.space.init()
+	return q, nil
+}
+
+// wakeProducers wakes the producers waiting in WaitFree for no more than the space now free. The consumer calls
+// it after every read; it costs one atomic load while no producer waits.
+func (q *MPSC[T]) wakeProducers() {
+	if !q.space.waiting() {
+		return
+	}
+	e := q.enq.Load()
+	free := ^uint64(0) // closed: every waiter returns ErrClosed
+	if e&closedBit == 0 {
+		free = q.size - min(e-q.head, q.size)
+	}
+	q.space.wake(free)
 }
 
 func (q *MPSC[T]) parts(pos, n uint64) (first, second []T) {
@@ -225,7 +238,7 @@ func (q *MPSC[T]) Pop() (T, error) {
 	q.head++
 	q.pending--
 	q.deq.Store(q.head)
-	q.space.notify()
+	q.wakeProducers()
 	return v, nil
 }
 
@@ -260,7 +273,7 @@ func (q *MPSC[T]) Read(dst []T) int {
 		return 0
 	}
 	q.deq.Store(q.head)
-	q.space.notify()
+	q.wakeProducers()
 	return n
 }
 
@@ -296,7 +309,7 @@ func (q *MPSC[T]) Wait(n int, timeout time.Duration) error {
 		return ErrInvalidCount
 	}
 	want := uint64(n)
-	return q.wait.await(q.timer, want, timeout, func() error {
+	return q.wait.await(want, timeout, func() error {
 		switch {
 		case q.readable(want) >= want:
 			return nil
@@ -313,13 +326,14 @@ func (q *MPSC[T]) Wait(n int, timeout time.Duration) error {
 func (q *MPSC[T]) Close() {
 	q.enq.Or(closedBit)
 	q.wait.wake()
-	q.space.notify()
+	q.space.wake(^uint64(0))
 }
 
 // WaitFree blocks until at least n slots are free and returns nil; or returns ErrTimeout once timeout has passed
 // (timeout < 0: no limit; 0: just check); or ErrClosed if the queue is closed; or ErrInvalidCount if n < 0 or
-// n > Cap. Any number of producers may wait at once. It does not spin: after a few yields it sleeps until the
-// consumer has read. Waits without a timeout allocate nothing; waits with one reuse pooled timers.
+// n > Cap. Any number of producers may wait at once, each for its own n; every one whose n is free is woken. It
+// does not spin: after a few yields it sleeps until the consumer has read enough. It allocates nothing except
+// the first time more producers wait at once than ever before (one small record each, kept for reuse).
 //
 // Space that WaitFree saw free may be taken by another producer before this one writes: a Push after it can
 // still return ErrFull.
@@ -327,13 +341,15 @@ func (q *MPSC[T]) WaitFree(n int, timeout time.Duration) error {
 	if n < 0 || uint64(n) > q.size {
 		return ErrInvalidCount
 	}
-	if !q.space.await(func() bool { return q.Closed() || q.Free() >= n }, timeout) {
-		return ErrTimeout
-	}
-	if q.Closed() {
-		return ErrClosed
-	}
-	return nil
+	return q.space.await(uint64(n), timeout, func() error {
+		switch {
+		case q.Closed():
+			return ErrClosed
+		case q.Free() >= n:
+			return nil
+		}
+		return errNotYet
+	})
 }
 
 // Closed reports whether Close has been called.
@@ -355,8 +371,7 @@ func (q *MPSC[T]) Free() int { return int(q.size) - q.Len() }
 // Stats returns the queue's statistics. Written counts claimed items: a claimed item is published a few
 // instructions later.
 func (q *MPSC[T]) Stats() Stats {
-	d := q.deq.Load()
-	e := q.enq.Load() &^ closedBit
+	d, e := positions(&q.deq, &q.enq, closedBit, q.size)
 	return Stats{
 		Written:    e,
 		Read:       d,

@@ -55,8 +55,8 @@ func NewSPSC[T any](capacity int) (*Producer[T], *Consumer[T], error) {
 		consWait: newParker(),
 		prodWait: newParker(),
 	}
-	r.p = Producer[T]{r: r, timer: newStoppedTimer()}
-	r.c = Consumer[T]{r: r, timer: newStoppedTimer()}
+	r.p = Producer[T]{r: r}
+	r.c = Consumer[T]{r: r}
 	return &r.p, &r.c, nil
 }
 
@@ -80,8 +80,7 @@ func (r *spsc[T]) length() int {
 }
 
 func (r *spsc[T]) stats() Stats {
-	h := r.head.Load()
-	t := r.tail.Load()
+	h, t := positions(&r.head, &r.tail, 0, r.size)
 	return Stats{
 		Written:    t,
 		Read:       h,
@@ -105,7 +104,6 @@ type Producer[T any] struct {
 	hw       uint64 // == highWater, kept here to compare against without an atomic load
 	reserved uint64 // slots handed out by the last Reserve
 	closed   bool
-	timer    *time.Timer
 
 	overflows atomic.Uint64
 	highWater atomic.Uint64
@@ -144,10 +142,14 @@ func (p *Producer[T]) publish(n uint64) {
 }
 
 // Push appends v to the ring. It returns nil, or ErrFull (v was not stored and is counted as an overflow), or
-// ErrClosed if this Producer was closed.
+// ErrClosed if this Producer was closed, or ErrPending (v was not stored) while slots handed out by Reserve are
+// not committed.
 func (p *Producer[T]) Push(v T) error {
 	if p.closed {
 		return ErrClosed
+	}
+	if p.reserved != 0 {
+		return ErrPending
 	}
 	if p.free(1) == 0 {
 		p.overflows.Add(1)
@@ -159,9 +161,10 @@ func (p *Producer[T]) Push(v T) error {
 }
 
 // Write appends as many items of src as fit, in order, and returns how many it stored: always a prefix of src,
-// src[:n]. The rest, len(src)-n items, are counted as overflows. It returns 0 if this Producer was closed.
+// src[:n]. The rest, len(src)-n items, are counted as overflows. It returns 0, storing and counting nothing, if
+// this Producer was closed or while slots handed out by Reserve are not committed (see ErrPending).
 func (p *Producer[T]) Write(src []T) int {
-	if p.closed || len(src) == 0 {
+	if p.closed || len(src) == 0 || p.reserved != 0 {
 		return 0
 	}
 	want := uint64(len(src))
@@ -185,9 +188,11 @@ func (p *Producer[T]) Write(src []T) int {
 // nothing: a caller can decode or copy straight into the ring.
 //
 // It returns fewer than n slots (possibly none) when fewer are free; the shortfall is counted as overflows.
-// A new Reserve replaces an uncommitted reservation. n <= 0, or a closed Producer, hands out nothing.
+// A new Reserve replaces an uncommitted reservation. n <= 0, or a closed Producer, hands out nothing. While
+// slots are handed out and not committed, Push returns ErrPending and Write stores nothing: their items would
+// land in the slots the caller is filling.
 func (p *Producer[T]) Reserve(n int) (first, second []T) {
-	p.reserved = 0
+	p.giveBack(0)
 	if n <= 0 || p.closed {
 		return nil, nil
 	}
@@ -200,14 +205,26 @@ func (p *Producer[T]) Reserve(n int) (first, second []T) {
 	return p.r.parts(p.tail, k)
 }
 
-// Commit publishes the first n slots handed out by the last Reserve and ends the reservation (the rest of it is
-// given back). It returns ErrInvalidCount, publishes nothing and keeps the reservation if n is negative or
-// larger than what Reserve handed out.
+// giveBack ends the reservation, handing back the slots from the from-th on. If T can hold pointers, it zeroes
+// them first: the caller may have filled them, and a slot that is never committed must not keep what it points
+// to alive until it is reused. The slots are the producer's alone (unpublished), so this races with nothing.
+func (p *Producer[T]) giveBack(from uint64) {
+	if from < p.reserved && p.r.clear {
+		first, second := p.r.parts(p.tail+from, p.reserved-from)
+		clear(first)
+		clear(second)
+	}
+	p.reserved = 0
+}
+
+// Commit publishes the first n slots handed out by the last Reserve and ends the reservation: the rest of it is
+// given back, zeroed if T can hold pointers, so it keeps nothing alive. It returns ErrInvalidCount, publishes
+// nothing and keeps the reservation if n is negative or larger than what Reserve handed out.
 func (p *Producer[T]) Commit(n int) error {
 	if n < 0 || uint64(n) > p.reserved {
 		return ErrInvalidCount
 	}
-	p.reserved = 0
+	p.giveBack(uint64(n))
 	if n > 0 {
 		p.publish(uint64(n))
 	}
@@ -229,7 +246,7 @@ func (p *Producer[T]) Wait(n int, timeout time.Duration) error {
 		return ErrClosed
 	}
 	want := uint64(n)
-	return r.prodWait.await(p.timer, want, timeout, func() error {
+	return r.prodWait.await(want, timeout, func() error {
 		switch {
 		case r.consClosed.Load():
 			return ErrClosed
@@ -248,7 +265,7 @@ func (p *Producer[T]) Close() {
 		return
 	}
 	p.closed = true
-	p.reserved = 0
+	p.giveBack(0)
 	p.r.prodClosed.Store(true)
 	p.r.consWait.wake()
 }
@@ -276,7 +293,6 @@ type Consumer[T any] struct {
 	tail     uint64 // cached r.tail; refreshed only when it says there is not enough to read
 	acquired uint64 // items handed out by the last Acquire
 	closed   bool
-	timer    *time.Timer
 
 	underflows atomic.Uint64
 }
@@ -320,11 +336,15 @@ func (c *Consumer[T]) drained() bool {
 }
 
 // Pop removes and returns the oldest item. It returns ErrEmpty if there is none yet (counted as an underflow),
-// or ErrClosed if there is none and the producer has closed, or if this Consumer was closed.
+// or ErrClosed if there is none and the producer has closed, or if this Consumer was closed, or ErrPending
+// (nothing taken) while items handed out by Acquire are not released.
 func (c *Consumer[T]) Pop() (T, error) {
 	var zero T
 	if c.closed {
 		return zero, ErrClosed
+	}
+	if c.acquired != 0 {
+		return zero, ErrPending
 	}
 	if c.avail(1) == 0 {
 		if c.drained() {
@@ -342,9 +362,10 @@ func (c *Consumer[T]) Pop() (T, error) {
 
 // Read moves up to len(dst) of the oldest items into dst, in order, and returns how many: dst[:n] holds them.
 // It returns 0 when there is nothing to read (counted as an underflow unless the producer has closed), when dst
-// is empty, or when this Consumer was closed. Use Wait to tell "not yet" from "never again".
+// is empty, when this Consumer was closed, or while items handed out by Acquire are not released (see
+// ErrPending; nothing is counted then). Use Wait to tell "not yet" from "never again".
 func (c *Consumer[T]) Read(dst []T) int {
-	if c.closed || len(dst) == 0 {
+	if c.closed || len(dst) == 0 || c.acquired != 0 {
 		return 0
 	}
 	want := uint64(len(dst))
@@ -368,7 +389,8 @@ func (c *Consumer[T]) Read(dst []T) int {
 //
 // It returns fewer than n items (possibly none) when fewer are readable; finding none counts as an underflow
 // unless the producer has closed. A new Acquire replaces an unreleased one. n <= 0 or a closed Consumer hands
-// out nothing.
+// out nothing. While items are handed out and not released, Pop returns ErrPending and Read takes nothing:
+// they would take the items the caller is reading, and free their slots to the producer.
 func (c *Consumer[T]) Acquire(n int) (first, second []T) {
 	c.acquired = 0
 	if n <= 0 || c.closed {
@@ -415,7 +437,7 @@ func (c *Consumer[T]) Wait(n int, timeout time.Duration) error {
 		return ErrClosed
 	}
 	want := uint64(n)
-	return r.consWait.await(c.timer, want, timeout, func() error {
+	return r.consWait.await(want, timeout, func() error {
 		// Closed is read first: once it is seen, everything published before Close is visible too, so a
 		// shortfall then is final.
 		closed := r.prodClosed.Load()

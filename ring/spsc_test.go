@@ -133,8 +133,12 @@ func TestSPSCAcquireRelease(t *testing.T) {
 				t.Fatalf("Release(%d) = %v, want %v", tt.release, err, tt.err)
 			}
 			released := tt.release
-			if tt.err != nil {
+			if tt.err != nil { // the acquisition is still open: Pop must not take its items
 				released = 0
+				if _, err := c.Pop(); !errors.Is(err, ErrPending) {
+					t.Errorf("Pop after a failed Release = %v, want ErrPending", err)
+				}
+				c.Release(0)
 			}
 			if got := p.Len(); got != tt.held-released {
 				t.Fatalf("Len = %d, want %d", got, tt.held-released)
@@ -501,5 +505,98 @@ func TestSPSCCounterWrapAround(t *testing.T) {
 	}
 	if hw := c.Stats().HighWater; hw != 8 {
 		t.Errorf("HighWater = %d, want 8", hw)
+	}
+}
+
+// TestPushDuringReservation checks that the producer cannot write while slots it reserved are not committed:
+// the write is refused and the ring stays intact.
+func TestPushDuringReservation(t *testing.T) {
+	tests := []struct {
+		name  string
+		write func(p *Producer[int]) error
+	}{
+		{"Push", func(p *Producer[int]) error { return p.Push(7) }},
+		{"Write", func(p *Producer[int]) error {
+			if n := p.Write([]int{7, 8, 9}); n != 0 {
+				return errors.New("stored items")
+			}
+			return ErrPending
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, c := newSPSC(t, 4)
+			first, second := p.Reserve(4)
+			if len(first)+len(second) != 4 {
+				t.Fatalf("Reserve(4) on empty ring of 4 gave %d slots", len(first)+len(second))
+			}
+			fill(first, 0)
+			if err := tt.write(p); !errors.Is(err, ErrPending) {
+				t.Fatalf("%s during a reservation = %v, want ErrPending", tt.name, err)
+			}
+			if err := p.Commit(4); err != nil {
+				t.Fatalf("Commit(4) = %v", err)
+			}
+			if s := p.Stats(); s.Written != 4 || s.HighWater != 4 || s.Overflows != 0 {
+				t.Errorf("Stats = %+v, want 4 written, high water 4, no overflow", s)
+			}
+			for i := range 4 {
+				if v, err := c.Pop(); err != nil || v != i {
+					t.Fatalf("Pop %d = %d, %v; want %d", i, v, err, i)
+				}
+			}
+			if _, err := c.Pop(); !errors.Is(err, ErrEmpty) {
+				t.Errorf("Pop on drained ring = %v, want ErrEmpty", err)
+			}
+			for i := range 4 {
+				if err := p.Push(i); err != nil {
+					t.Fatalf("Push %d into empty ring of 4 = %v", i, err)
+				}
+			}
+			if err := p.Push(4); !errors.Is(err, ErrFull) {
+				t.Errorf("fifth Push into ring of 4 = %v, want ErrFull", err)
+			}
+		})
+	}
+}
+
+// TestPopDuringAcquisition checks that the consumer cannot read while items it acquired are not released.
+func TestPopDuringAcquisition(t *testing.T) {
+	tests := []struct {
+		name string
+		read func(c *Consumer[int]) error
+	}{
+		{"Pop", func(c *Consumer[int]) error { _, err := c.Pop(); return err }},
+		{"Read", func(c *Consumer[int]) error {
+			if n := c.Read(make([]int, 2)); n != 0 {
+				return errors.New("read items")
+			}
+			return ErrPending
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, c := newSPSC(t, 4)
+			p.Write([]int{0, 1, 2, 3})
+			first, second := c.Acquire(4)
+			if len(first)+len(second) != 4 {
+				t.Fatalf("Acquire(4) on full ring of 4 gave %d items", len(first)+len(second))
+			}
+			if err := tt.read(c); !errors.Is(err, ErrPending) {
+				t.Fatalf("%s during an acquisition = %v, want ErrPending", tt.name, err)
+			}
+			if err := c.Release(4); err != nil {
+				t.Fatalf("Release(4) = %v", err)
+			}
+			if _, err := c.Pop(); !errors.Is(err, ErrEmpty) {
+				t.Errorf("Pop on drained ring = %v, want ErrEmpty", err)
+			}
+			if n := p.Write([]int{4, 5, 6, 7, 8, 9}); n != 4 {
+				t.Errorf("Write of 6 into empty ring of 4 stored %d", n)
+			}
+			if s := c.Stats(); s.Read != 4 || s.Written != 8 {
+				t.Errorf("Stats = %+v, want 8 written, 4 read", s)
+			}
+		})
 	}
 }

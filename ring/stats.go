@@ -1,8 +1,15 @@
 package ring
 
-// Stats counts what happened to a ring since it was made. Every ring hands out a Stats that was read without
-// tearing (each field is a whole value) from any goroutine; on the lock-free rings the fields are read one after
-// the other while the ring keeps running, so they describe moments a few nanoseconds apart.
+// Stats counts what happened to a ring since it was made. Any goroutine may take a Stats at any time, and every
+// one describes a ring that could exist:
+//
+//	Read <= Written <= Read + Cap    and    HighWater <= Cap
+//
+// On a Buffer all fields are taken under its mutex, at one moment. On the lock-free rings Written and Read are
+// taken at one moment too (Stats re-loads the read count to see that it did not move while the write count was
+// loaded, and retries a few times if it did; if the ring outruns every try, Written is lowered to Read + Cap, a
+// count the producer had passed). The other fields are loaded one after the other while the ring keeps running,
+// so they describe moments a few nanoseconds apart. Taking a Stats writes nothing the ring's hot path reads.
 //
 // For SPSC and MPSC, Written == Read + Len at rest. For Buffer,
 // Written == Read + Overwritten + Discarded + Len always.
