@@ -87,3 +87,32 @@ func TestRulesQueryExportedMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestExampleConfigs checks the example prometheus.yml and alertmanager.yml, and where the example routes each
+// severity.
+func TestExampleConfigs(t *testing.T) {
+	tool := promtool(t)
+	if out, err := exec.Command(tool, "check", "config", "prometheus.example.yml").CombinedOutput(); err != nil {
+		t.Errorf("promtool check config: %v\n%s", err, out)
+	}
+	amtool, err := exec.LookPath("amtool")
+	if err != nil {
+		t.Skip("amtool is not installed (Debian package prometheus-alertmanager; `make deps-test` installs it)")
+	}
+	if out, err := exec.Command(amtool, "check-config", "alertmanager.example.yml").CombinedOutput(); err != nil {
+		t.Errorf("amtool check-config: %v\n%s", err, out)
+	}
+	for _, tc := range []struct {
+		labels   []string
+		receiver string
+	}{
+		{[]string{"alertname=LevelmeterSilence", "severity=critical", "source=studio"}, "pager"},
+		{[]string{"alertname=LevelmeterClipping", "severity=warning", "source=studio"}, "chat"},
+		{[]string{"alertname=LevelmeterDCOffset", "severity=info", "source=studio"}, "logbook"},
+	} {
+		args := append([]string{"config", "routes", "test", "--config.file=alertmanager.example.yml", "--verify.receivers=" + tc.receiver}, tc.labels...)
+		if out, err := exec.Command(amtool, args...).CombinedOutput(); err != nil {
+			t.Errorf("%v should go to %s: %v\n%s", tc.labels, tc.receiver, err, out)
+		}
+	}
+}
