@@ -7,6 +7,15 @@
 // timings (scrape and rule evaluation every second, Alertmanager grouping each alert alone and flushing every
 // second), and Alertmanager's clustering switched off. Start skips the test when either binary is missing, and
 // the test's cleanup stops both. Nothing listens beyond 127.0.0.1.
+//
+// A test of real daemons starts each with StartProcess listening on a FreeAddr, waits for its /metrics with
+// WaitReady, calls Start with their addresses as Targets, and waits for the alerts with Receiver.Wait:
+//
+//	addr := fleettest.FreeAddr(t)
+//	fleettest.StartProcess(t, dir, "meter1", bin, "run", "--config", cfg) // cfg has web.listen: addr
+//	fleettest.WaitReady(t, dir, "meter1", "http://"+addr+"/metrics")
+//	f := fleettest.Start(t, fleettest.Options{Targets: []string{addr}})
+//	a, ok := f.Receiver.Wait(ctx, time.Minute, "firing", map[string]string{"alertname": "LevelmeterSilence"})
 package fleettest
 
 import (
@@ -66,7 +75,7 @@ func Start(t testing.TB, opts Options) *Fleet {
 	dir := t.TempDir()
 	f := &Fleet{Receiver: newReceiver(t), dir: dir}
 
-	amAddr := freeAddr(t)
+	amAddr := FreeAddr(t)
 	amConfig := fmt.Sprintf(`route:
   receiver: test
   group_by: ['...']
@@ -80,7 +89,7 @@ receivers:
         send_resolved: true
 `, f.Receiver.URL)
 	writeFile(t, filepath.Join(dir, "alertmanager.yml"), amConfig)
-	start(t, dir, "alertmanager", amBin,
+	StartProcess(t, dir, "alertmanager", amBin,
 		"--config.file="+filepath.Join(dir, "alertmanager.yml"),
 		"--storage.path="+filepath.Join(dir, "alertmanager-data"),
 		"--web.listen-address="+amAddr,
@@ -96,7 +105,7 @@ receivers:
 		}
 		rules[i] = abs
 	}
-	promAddr := freeAddr(t)
+	promAddr := FreeAddr(t)
 	promConfig := fmt.Sprintf(`global:
   scrape_interval: 1s
   scrape_timeout: 1s
@@ -112,15 +121,15 @@ scrape_configs:
       - targets: %s
 `, jsonList(rules), amAddr, Job, jsonList(opts.Targets))
 	writeFile(t, filepath.Join(dir, "prometheus.yml"), promConfig)
-	start(t, dir, "prometheus", promBin,
+	StartProcess(t, dir, "prometheus", promBin,
 		"--config.file="+filepath.Join(dir, "prometheus.yml"),
 		"--storage.tsdb.path="+filepath.Join(dir, "prometheus-data"),
 		"--web.listen-address="+promAddr,
 	)
 	f.PrometheusURL = "http://" + promAddr
 
-	waitReady(t, dir, "alertmanager", f.AlertmanagerURL+"/-/ready")
-	waitReady(t, dir, "prometheus", f.PrometheusURL+"/-/ready")
+	WaitReady(t, dir, "alertmanager", f.AlertmanagerURL+"/-/ready")
+	WaitReady(t, dir, "prometheus", f.PrometheusURL+"/-/ready")
 	return f
 }
 
@@ -169,8 +178,8 @@ func lookPath(t testing.TB, names ...string) string {
 	return ""
 }
 
-// freeAddr returns a loopback address with a port that was free a moment ago.
-func freeAddr(t testing.TB) string {
+// FreeAddr returns a loopback address with a port that was free a moment ago.
+func FreeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -195,8 +204,9 @@ func jsonList(s []string) string {
 	return string(b)
 }
 
-// start runs bin with its output in dir/name.log and stops it in t's cleanup: SIGTERM, then SIGKILL after 5 s.
-func start(t testing.TB, dir, name, bin string, args ...string) {
+// StartProcess runs bin with its output in dir/name.log and stops it in t's cleanup: SIGTERM, then SIGKILL after
+// 5 s. Tests use it for the daemons the fleet scrapes as well.
+func StartProcess(t testing.TB, dir, name, bin string, args ...string) {
 	t.Helper()
 	log, err := os.Create(filepath.Join(dir, name+".log"))
 	if err != nil {
@@ -223,8 +233,9 @@ func start(t testing.TB, dir, name, bin string, args ...string) {
 	})
 }
 
-// waitReady polls a readiness URL for up to 30 s.
-func waitReady(t testing.TB, dir, name, u string) {
+// WaitReady polls u until it answers 200, for up to 30 s, and fails t with the tail of dir/name.log if it does
+// not.
+func WaitReady(t testing.TB, dir, name, u string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
