@@ -3,8 +3,9 @@
 //
 // # Guarantees
 //
-//   - Enqueue never blocks and never allocates: it copies the Event into a queue preallocated per receiver and
-//     returns. A receiver that hangs, fails or is down delays nothing but its own queue.
+//   - Enqueue never waits for a receiver and never allocates: it copies the Event into a queue preallocated per
+//     receiver, under a lock that is only ever held to copy one event in or out, and returns. A receiver that
+//     hangs, fails or is down delays nothing but its own queue.
 //   - Each receiver has a bounded queue. When it is full the OLDEST queued event is dropped to make room, and
 //     counted: after an outage the events that reach the receiver are the latest ones, so the last event a
 //     receiver gets for an alarm tells its current state (dropping the newest would keep stale starts and lose

@@ -35,7 +35,7 @@ type receiver struct {
 	requests atomic.Int64
 }
 
-func newReceiver(t *testing.T, status int) *receiver {
+func newReceiver(t testing.TB, status int) *receiver {
 	r := &receiver{status: status, release: make(chan struct{}), arrived: make(chan struct{}, 1)}
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.requests.Add(1)
@@ -103,7 +103,7 @@ func newNotifier(t *testing.T, targets ...Target) *Notifier {
 	return n
 }
 
-func closeWithin(t *testing.T, n *Notifier, d time.Duration) error {
+func closeWithin(t testing.TB, n *Notifier, d time.Duration) error {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
