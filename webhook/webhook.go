@@ -95,7 +95,8 @@ type Target struct {
 	// Queue is how many events wait at most; 0 selects DefaultQueue.
 	Queue int
 	// Backoff is the wait before the first retry, doubled for each further one up to MaxBackoff, each wait
-	// drawn at random between half and all of it; 0 selects DefaultBackoff and DefaultMaxBackoff.
+	// drawn at random between half and all of it. Zero selects DefaultBackoff (at most MaxBackoff) and
+	// DefaultMaxBackoff (at least Backoff); MaxBackoff below Backoff is an error.
 	Backoff, MaxBackoff time.Duration
 }
 
@@ -218,10 +219,10 @@ func newTarget(tc Target) (*target, error) {
 		name:       name,
 		url:        tc.URL,
 		header:     header,
-		timeout:    cmp(tc.Timeout, DefaultTimeout),
+		timeout:    orDefault(tc.Timeout, DefaultTimeout),
 		retries:    tc.Retries,
-		backoff:    cmp(tc.Backoff, DefaultBackoff),
-		maxBackoff: cmp(tc.MaxBackoff, DefaultMaxBackoff),
+		backoff:    orDefault(tc.Backoff, DefaultBackoff),
+		maxBackoff: orDefault(tc.MaxBackoff, DefaultMaxBackoff),
 		wake:       make(chan struct{}, 1),
 	}
 	switch {
@@ -230,18 +231,24 @@ func newTarget(tc Target) (*target, error) {
 	case tc.Retries < 0:
 		t.retries = 0
 	}
-	if t.maxBackoff < t.backoff {
-		t.maxBackoff = t.backoff
-	}
 	if tc.Timeout < 0 || tc.Backoff < 0 || tc.MaxBackoff < 0 || tc.Queue < 0 {
 		return nil, errors.New("timeout, backoff and queue must not be negative")
 	}
-	t.q = make([]item, cmp(tc.Queue, DefaultQueue))
+	if tc.Backoff == 0 && tc.MaxBackoff != 0 {
+		t.backoff = min(DefaultBackoff, tc.MaxBackoff)
+	}
+	if tc.MaxBackoff == 0 {
+		t.maxBackoff = max(DefaultMaxBackoff, t.backoff)
+	}
+	if t.maxBackoff < t.backoff {
+		return nil, fmt.Errorf("max backoff %v is below backoff %v", t.maxBackoff, t.backoff)
+	}
+	t.q = make([]item, orDefault(tc.Queue, DefaultQueue))
 	return t, nil
 }
 
-// cmp returns v, or def when v is zero.
-func cmp[T comparable](v, def T) T {
+// orDefault returns v, or def when v is zero.
+func orDefault[T comparable](v, def T) T {
 	var zero T
 	if v == zero {
 		return def

@@ -306,6 +306,7 @@ func TestNewRejectsBadTargets(t *testing.T) {
 		{"duplicate derived", []Target{{URL: "http://h/1?k=1"}, {URL: "http://h/1?k=2"}}, `name "http://h/1" is used twice`},
 		{"header", []Target{{URL: "http://h/", Headers: map[string]string{"X-A": "1\r\nX-B: 2"}}}, `header "X-A"`},
 		{"negative", []Target{{URL: "http://h/", Timeout: -1}}, "must not be negative"},
+		{"backoff inverted", []Target{{URL: "http://h/", Backoff: time.Second, MaxBackoff: time.Millisecond}}, "max backoff 1ms is below backoff 1s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			n, err := New(tc.targets, Options{})
@@ -317,6 +318,27 @@ func TestNewRejectsBadTargets(t *testing.T) {
 				t.Errorf("error %q; want ErrTarget saying %q and no secret", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestBackoffDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		backoff, max, wantBackoff, wantMax time.Duration
+	}{
+		{0, 0, DefaultBackoff, DefaultMaxBackoff},
+		{0, 100 * time.Millisecond, 100 * time.Millisecond, 100 * time.Millisecond},
+		{0, time.Minute, DefaultBackoff, time.Minute},
+		{time.Minute, 0, time.Minute, time.Minute},
+		{time.Second, 0, time.Second, DefaultMaxBackoff},
+	} {
+		tg, err := newTarget(Target{URL: "http://h/", Backoff: tc.backoff, MaxBackoff: tc.max})
+		if err != nil {
+			t.Errorf("Backoff %v MaxBackoff %v: %v", tc.backoff, tc.max, err)
+			continue
+		}
+		if tg.backoff != tc.wantBackoff || tg.maxBackoff != tc.wantMax {
+			t.Errorf("Backoff %v MaxBackoff %v: got %v..%v; want %v..%v", tc.backoff, tc.max, tg.backoff, tg.maxBackoff, tc.wantBackoff, tc.wantMax)
+		}
 	}
 }
 
