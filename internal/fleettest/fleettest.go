@@ -215,6 +215,7 @@ func StartProcess(t testing.TB, dir, name, bin string, args ...string) {
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.Dir = dir
+	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		log.Close()
 		t.Fatalf("%s: %v", name, err)
