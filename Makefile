@@ -10,9 +10,10 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo deve
 RACEFLAGS := -race -gcflags=github.com/gordonklaus/portaudio=-d=checkptr=0
 
 # Debian packages: the build needs PortAudio's headers; the tests also use a JACK dummy server with the ALSA file
-# plugin (a real PortAudio stream with no sound card), ffmpeg, SoX and libebur128 as references, and Chromium.
+# plugin (a real PortAudio stream with no sound card), ffmpeg, SoX and libebur128 as references, Chromium, and
+# Prometheus (promtool checks the shipped alerting rules) with Alertmanager for the fleet test.
 BUILD_DEBS := portaudio19-dev pkg-config
-TEST_DEBS  := $(BUILD_DEBS) jackd2 libasound2-plugins ffmpeg sox libebur128-dev chromium
+TEST_DEBS  := $(BUILD_DEBS) jackd2 libasound2-plugins ffmpeg sox libebur128-dev chromium prometheus prometheus-alertmanager
 
 .PHONY: all build run test vet lint bench bench-analyze fuzz fuzz-short soak deps deps-test testdata clean install uninstall
 
