@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/levelmeter/levelmeter/pipeline"
 )
 
 // wavPath is a file that exists, for wav sources in the tests (Validate only checks that the file is there).
@@ -31,7 +33,7 @@ func TestShippedConfig(t *testing.T) {
 	if s.Name != "demo" || s.WAV != filepath.Join("..", "testdata", "demo.wav") || s.Pace != PaceRealtime || !s.Loop {
 		t.Fatalf("demo source %+v: want testdata/demo.wav replayed in real time, looping", s)
 	}
-	if s.RingCapacity != DefaultRingCapacity || s.FramesPerBuffer != 1024 {
+	if s.RingCapacity != pipeline.DefaultRingFrames || s.FramesPerBuffer != 1024 {
 		t.Fatalf("demo source %+v: want the default ring and blocks of 1024 frames", s)
 	}
 	d := Default()
@@ -74,7 +76,7 @@ func TestDefaults(t *testing.T) {
 	if dev != want {
 		t.Errorf("device source %+v, want %+v", dev, want)
 	}
-	want = Source{Name: "tone", WAV: wav, Pace: PaceRealtime, FramesPerBuffer: 256, RingCapacity: 16384}
+	want = Source{Name: "tone", WAV: wav, Pace: PaceRealtime, FramesPerBuffer: 1024, RingCapacity: 16384}
 	if file != want {
 		t.Errorf("wav source %+v, want %+v", file, want)
 	}
