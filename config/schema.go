@@ -157,14 +157,14 @@ var Keys = []Key{
 		flag("peak-hold", "DURATION").def(dsp.DefaultPeakHold.String(), dsp.DefaultPeakHold).durRange(time.Millisecond, time.Hour, "1ms to 1h").
 		doc("how long the peak-hold marker stays before it falls"),
 	global("peak_decay", float(func(c *Config) *float64 { return &c.PeakDecay })).
-		flag("peak-decay", "DB/S").def(strconv.FormatFloat(dsp.DefaultPeakDecay, 'f', 2, 64)+" (IEC 60268-18: 20 dB in 1.7 s)", float64(dsp.DefaultPeakDecay)).
+		flag("peak-decay", "DB/S").def(strconv.FormatFloat(dsp.DefaultPeakDecay, 'f', 2, 64), float64(dsp.DefaultPeakDecay)).
 		valid("0.1 to 10000").checkWith(func(_ *Config, _ *Source, v any) string {
 		if d := v.(float64); math.IsNaN(d) || d < 0.1 || d > 10000 {
 			return "is out of range; must be 0.1 to 10000 dB per second"
 		}
 		return ""
 	}).
-		doc("how fast the peak bar and marker fall, in dB per second"),
+		doc("how fast the peak bar and marker fall, in dB per second (IEC 60268-18: 20 dB in 1.7 s)"),
 	global("log.level", str(func(c *Config) *string { return &c.Log.Level })).
 		flag("log-level", "LEVEL").def("info", "info").oneOf("trace", "debug", "info", "warn", "error").
 		doc("the least severe level logged"),

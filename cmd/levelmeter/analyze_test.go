@@ -183,13 +183,13 @@ func TestBadFiles(t *testing.T) {
 	claim := write("claim.wav", append(claimed, make([]byte, 980)...))
 	missing := filepath.Join(dir, "missing.wav")
 	tests := []struct{ file, line string }{
-		{missing, "levelmeter: " + missing + ": no such file or directory"},
-		{dir, "levelmeter: " + dir + ": is a directory, not a WAV file"},
-		{mp3, "levelmeter: " + mp3 + ": is not a WAV file (it looks like MP3): convert it to WAV first, e.g. with ffmpeg -i in.mp3 out.wav"},
-		{flac, "levelmeter: " + flac + ": is not a WAV file (it looks like FLAC): convert it to WAV first, e.g. with ffmpeg -i in.flac out.wav"},
-		{text, "levelmeter: " + text + ": is not a WAV file (no RIFF/WAVE header)"},
-		{claim, "levelmeter: " + claim + ": is truncated: its data chunk claims 1073741820 frames but the file holds 245, 1073741575 frames (22369.616 s) are missing."},
-		{trunc, "levelmeter: " + trunc + ": is truncated: its data chunk claims 24000 frames but the file holds 250, 23750 frames (0.495 s) are missing."},
+		{missing, "levelmeter analyze: " + missing + ": no such file or directory"},
+		{dir, "levelmeter analyze: " + dir + ": is a directory, not a WAV file"},
+		{mp3, "levelmeter analyze: " + mp3 + ": is not a WAV file (it looks like MP3): convert it to WAV first, e.g. with ffmpeg -i in.mp3 out.wav"},
+		{flac, "levelmeter analyze: " + flac + ": is not a WAV file (it looks like FLAC): convert it to WAV first, e.g. with ffmpeg -i in.flac out.wav"},
+		{text, "levelmeter analyze: " + text + ": is not a WAV file (no RIFF/WAVE header)"},
+		{claim, "levelmeter analyze: " + claim + ": is truncated: its data chunk claims 1073741820 frames but the file holds 245, 1073741575 frames (22369.616 s) are missing."},
+		{trunc, "levelmeter analyze: " + trunc + ": is truncated: its data chunk claims 24000 frames but the file holds 250, 23750 frames (0.495 s) are missing."},
 	}
 	for _, tt := range tests {
 		out, errs, status := analyze(t, "--json", tt.file, td+"dc.wav")
@@ -220,7 +220,7 @@ func TestUsage(t *testing.T) {
 	}{
 		{nil, 2, "no files given"},
 		{[]string{"--json"}, 2, "no files given"},
-		{[]string{"--bogus", td + "dc.wav"}, 2, "flag provided but not defined: -bogus"},
+		{[]string{"--bogus", td + "dc.wav"}, 2, "flag provided but not defined: --bogus"},
 		{[]string{"--plot", "out.txt", td + "dc.wav"}, 2, "give a name ending in .png"},
 		{[]string{"--plot"}, 2, "flag needs an argument"},
 		{[]string{"-h"}, 0, ""},
