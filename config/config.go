@@ -6,7 +6,9 @@
 // path (sources[1].ring_capacity), the value, what is valid and, when the value came from a file, the line.
 // Nothing is silently rounded, truncated or replaced.
 //
-// Omitted keys take the defaults documented on each field; Default returns them.
+// Keys is the schema: each key's name, type, default, limits and documentation, written once. Defaults that
+// belong to another layer (a device's format to audio, the ballistics to dsp, the ring's size to pipeline) are
+// that layer's constants. Omitted keys take their defaults; Default returns them.
 package config
 
 import (
@@ -24,13 +26,12 @@ type Config struct {
 	Sources []Source `yaml:"sources"`
 
 	// ReportInterval is how often each source's levels are taken and handed to the reporters (logs, web,
-	// metrics). Default 100ms; 1ms to 1h.
+	// metrics). The default and limits of this and every other field are in Keys.
 	ReportInterval time.Duration `yaml:"report_interval"`
 
-	// PeakHold is how long the peak-hold marker stays before it falls. Default 2s; 1ms to 1h.
+	// PeakHold is how long the peak-hold marker stays before it falls.
 	PeakHold time.Duration `yaml:"peak_hold"`
-	// PeakDecay is how fast the peak bar and marker fall, in dB per second. Default 11.76 (IEC 60268-18:
-	// 20 dB in 1.7 s); 0.1 to 10000.
+	// PeakDecay is how fast the peak bar and marker fall, in dB per second.
 	PeakDecay float64 `yaml:"peak_decay"`
 
 	Log  Log  `yaml:"log"`
@@ -58,20 +59,20 @@ type Source struct {
 	// Loop replays a WAV file from its start when it ends. Without it the source ends with the file.
 	Loop bool `yaml:"loop"`
 
-	// SampleRate in frames per second. For a device, default 48000; for a WAV file, omit it (the file's rate is
-	// used) or give the file's rate.
+	// SampleRate in frames per second. For a WAV file, omit it (the file's rate is used) or give the file's
+	// rate.
 	SampleRate int `yaml:"sample_rate"`
-	// Channels, 1 to 8. For a device, default 2; for a WAV file, omit it or give the file's channel count.
+	// Channels is the channel count. For a WAV file, omit it or give the file's channel count.
 	Channels int `yaml:"channels"`
 	// FramesPerBuffer is the block size: frames per device callback, or per block replayed from a file.
-	// Default 256; at most RingCapacity.
+	// At most RingCapacity.
 	FramesPerBuffer int `yaml:"frames_per_buffer"`
 	// InputLatency is the input latency asked of the device: how much audio it may buffer before the meter
 	// must have taken it. Default (omitted or 0s): the device's suggested latency for robust capture. Devices
 	// only.
 	InputLatency time.Duration `yaml:"input_latency"`
 	// RingCapacity is how many frames the ring between the source and its meter holds: a power of two from
-	// 16 to 16777216. Default 16384 (341 ms at 48 kHz).
+	// MinRingCapacity to MaxRingCapacity.
 	RingCapacity int `yaml:"ring_capacity"`
 	// Realtime asks for real-time scheduling (SCHED_FIFO, priority 1) for the device's audio thread, so that a
 	// loaded machine does not starve the stream; without the privilege (CAP_SYS_NICE or an rtprio limit) the
@@ -87,17 +88,17 @@ type Log struct {
 	// terminal, JSON otherwise).
 	Format string `yaml:"format"`
 	// Interval is how often a level line is written per source; drop and overflow warnings are limited to one
-	// per source per interval. Default 1s; 1ms to 24h.
+	// per source per interval.
 	Interval time.Duration `yaml:"interval"`
 }
 
 // HTTP configures the HTTP server that serves the live web meter and Prometheus metrics.
 type HTTP struct {
-	// Listen is the host:port to listen on. Default 127.0.0.1:9464; "" (an empty string) disables the server.
+	// Listen is the host:port to listen on; "" (an empty string) disables the server.
 	Listen string `yaml:"listen"`
-	// Metrics serves Prometheus metrics at /metrics. Default true.
+	// Metrics serves Prometheus metrics at /metrics.
 	Metrics bool `yaml:"metrics"`
-	// Web serves the live web meter at /. Default true.
+	// Web serves the live web meter at /.
 	Web bool `yaml:"web"`
 }
 
