@@ -159,7 +159,9 @@ func TestKeyChecks(t *testing.T) {
 		set  func(c *Config)
 		want string // "" when valid
 	}{
-		{"ring_capacity", func(c *Config) { c.Sources[0].RingCapacity, c.Sources[0].FramesPerBuffer = MinRingCapacity, MinRingCapacity }, ""},
+		{"ring_capacity", func(c *Config) {
+			c.Sources[0].RingCapacity, c.Sources[0].FramesPerBuffer = MinRingCapacity, MinRingCapacity
+		}, ""},
 		{"ring_capacity", func(c *Config) { c.Sources[0].RingCapacity = MaxRingCapacity }, ""},
 		{"ring_capacity", func(c *Config) { c.Sources[0].RingCapacity = 3000 }, "sources[0].ring_capacity: 3000 is not a power of two from 16 to 16777216 (frames); try 2048"},
 		{"ring_capacity", func(c *Config) { c.Sources[0].RingCapacity = 2 * MaxRingCapacity }, "try 16777216"},
