@@ -36,7 +36,7 @@ func runCLI() (*cli, *runFlags) {
 		return nil
 	})
 	c.arg("source", "KIND:WHAT")
-	fs.Func("device", "meter the input device NAME (\"default\", an index from `levelmeter devices`, or a name) "+
+	fs.Func("device", "meter the input device NAME (\"default\", an index that 'levelmeter devices' lists, or a name) "+
 		"instead of the configured sources; repeatable", func(s string) error {
 		if s == "" {
 			return errors.New("empty device name")
