@@ -1,9 +1,15 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 
+	"github.com/levelmeter/levelmeter/audio"
 	"github.com/levelmeter/levelmeter/config"
 )
 
@@ -118,6 +124,26 @@ func TestGNUFlags(t *testing.T) {
 	} {
 		if got := gnuFlags(in); got != want {
 			t.Errorf("gnuFlags(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestRemedies: the command line adds what to do to the conditions the libraries report.
+func TestRemedies(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("audio: %w", audio.ErrNoInputDevice), "audio: no audio input device found; to meter a file instead, use --source wav:FILE"},
+		{fmt.Errorf("x: %w", audio.ErrDeviceNotFound), "x: no such input device; `levelmeter devices` lists them"},
+		{&net.OpError{Op: "listen", Net: "tcp", Err: os.NewSyscallError("bind", syscall.EADDRINUSE)}, "choose another with --listen or http.listen"},
+		{errors.New("other"), "other"},
+	} {
+		if got := withRemedy(tc.err).Error(); !strings.HasSuffix(got, tc.want) {
+			t.Errorf("withRemedy(%v) = %q, want it to end %q", tc.err, got, tc.want)
+		}
+		if !errors.Is(withRemedy(tc.err), tc.err) {
+			t.Errorf("withRemedy(%v) does not wrap it", tc.err)
 		}
 	}
 }
