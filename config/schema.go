@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -64,15 +65,6 @@ func (k *Key) IsBoolFlag() bool {
 	_, pb := v.(*bool)
 	return b || pb
 }
-
-// Parse reads a value of the key as a flag gives it.
-func (k *Key) Parse(text string) (any, error) { return k.parse(text) }
-
-// Value returns the key's value in c, or in source s for a source's key.
-func (k *Key) Value(c *Config, s *Source) any { return k.get(c, s) }
-
-// Set stores v (from Parse) as the key's value in c, or in source s for a source's key.
-func (k *Key) Set(c *Config, s *Source, v any) { k.assign(c, s, v) }
 
 // AppliesTo reports whether a key of scope sc applies to source s.
 func (sc Scope) AppliesTo(s *Source) bool {
@@ -296,7 +288,7 @@ func duration[A accessor[time.Duration]](a A) field {
 func ptr[T any](v T) *T { return &v }
 
 // errParse is the flag package's own "parse error" text, so that a bad flag value reads as it always has.
-var errParse = fmt.Errorf("parse error")
+var errParse = errors.New("parse error")
 
 func source(name string, sc Scope, f field) Key {
 	return Key{Name: name, Scope: sc, FlagScope: sc, get: f.get, assign: f.assign, parse: f.parse}
