@@ -37,7 +37,7 @@ func ExampleLookup() {
 	k := config.Lookup("ring_capacity")
 	fmt.Printf("sources[].%s (--%s %s): %s. Default %s; %s.\n", k.Name, k.Flag, k.Arg, k.Doc, k.Default, k.Valid)
 	// Output:
-	// sources[].ring_capacity (--ring-capacity FRAMES): how many frames the ring between a source and its meter holds (16384: 341 ms at 48 kHz). Default 16384; a power of two from 16 to 16777216.
+	// sources[].ring_capacity (--ring-capacity FRAMES): how many frames the ring between a source and its meter holds (the default: 341 ms at 48 kHz). Default 16384; a power of two from 16 to 16777216.
 }
 
 // Overrides apply the flags of the schema's keys over a configuration, in one pass.

@@ -91,7 +91,7 @@ const (
 // Keys is the configuration schema, in the order of the documentation and the help.
 var Keys = []Key{
 	source("name", Sources, str(func(s *Source) *string { return &s.Name })).
-		noFlag("--source LABEL=wav:FILE labels a source").zeroDefault("a name made from the device or file").
+		noFlag("--source LABEL=wav:FILE labels a source").zeroDefault().defDoc("a name made from the device or file").
 		defFunc(func(s *Source) {
 			if s.Name == "" {
 				s.Name = s.defaultName()
@@ -105,12 +105,12 @@ var Keys = []Key{
 		noFlag("--source wav:FILE chooses files").
 		doc("a WAV file to replay, relative to the configuration file's directory"),
 	source("pace", WAVs, str(func(s *Source) *string { return &s.Pace })).
-		flag("pace", "PACE").def(PaceRealtime, PaceRealtime).
+		flag("pace", "PACE").def(PaceRealtime).
 		oneOf(PaceRealtime, PaceFast).scopeHint("; a device runs at its own pace").
 		doc("replay WAV sources in realtime (like a device: frames that do not fit in the ring are dropped and " +
 			"counted) or fast (as fast as the meter takes them, nothing dropped)"),
 	source("loop", WAVs, boolean(func(s *Source) *bool { return &s.Loop })).
-		flag("loop", "").def("false", false).
+		flag("loop", "").def(false).
 		doc("replay WAV sources from the start when they end (--loop=false: once)"),
 	source("sample_rate", Sources, integer(func(s *Source) *int { return &s.SampleRate })).
 		flag("sample-rate", "HZ").flagScope(Devices).
@@ -129,27 +129,26 @@ var Keys = []Key{
 		valid("1 to ring_capacity").checkWith(checkFramesPerBuffer).
 		doc("the block size: frames per device callback, or per block replayed from a file"),
 	source("input_latency", Devices, duration(func(s *Source) *time.Duration { return &s.InputLatency })).
-		flag("input-latency", "DURATION").def("the device's suggested latency for robust capture", time.Duration(0)).
-		durRange(0, 10*time.Second, "0s to 10s").
+		flag("input-latency", "DURATION").def(time.Duration(0)).defDoc("the device's suggested latency for robust capture").
+		durRange(0, 10*time.Second).
 		doc("how much audio the device may buffer before the meter must have taken it"),
 	source("ring_capacity", Sources, integer(func(s *Source) *int { return &s.RingCapacity })).
-		flag("ring-capacity", "FRAMES").zeroDefault(strconv.Itoa(pipeline.DefaultRingFrames)).
-		def(strconv.Itoa(pipeline.DefaultRingFrames), pipeline.DefaultRingFrames).
+		flag("ring-capacity", "FRAMES").def(pipeline.DefaultRingFrames).zeroDefault().
 		valid(fmt.Sprintf("a power of two from %d to %d", MinRingCapacity, MaxRingCapacity)).checkWith(checkRingCapacity).
-		doc("how many frames the ring between a source and its meter holds (16384: 341 ms at 48 kHz)"),
+		doc("how many frames the ring between a source and its meter holds (the default: 341 ms at 48 kHz)"),
 	source("realtime", Devices, optBool(func(s *Source) **bool { return &s.Realtime })).
-		flag("realtime", "").def("true", ptr(true)).
+		flag("realtime", "").def(ptr(true)).
 		doc("ask for real-time scheduling (SCHED_FIFO) for devices' audio threads; without the privilege they " +
 			"keep their normal priority (--realtime=false: normal priority)"),
 
 	global("report_interval", duration(func(c *Config) *time.Duration { return &c.ReportInterval })).
-		flag("report-interval", "DURATION").def("100ms", 100*time.Millisecond).durRange(time.Millisecond, time.Hour, "1ms to 1h").
+		flag("report-interval", "DURATION").def(100*time.Millisecond).durRange(time.Millisecond, time.Hour).
 		doc("how often each source's levels are taken and handed to the reporters (logs, web, metrics)"),
 	global("peak_hold", duration(func(c *Config) *time.Duration { return &c.PeakHold })).
-		flag("peak-hold", "DURATION").def(dsp.DefaultPeakHold.String(), dsp.DefaultPeakHold).durRange(time.Millisecond, time.Hour, "1ms to 1h").
+		flag("peak-hold", "DURATION").def(dsp.DefaultPeakHold).durRange(time.Millisecond, time.Hour).
 		doc("how long the peak-hold marker stays before it falls"),
 	global("peak_decay", float(func(c *Config) *float64 { return &c.PeakDecay })).
-		flag("peak-decay", "DB/S").def(strconv.FormatFloat(dsp.DefaultPeakDecay, 'f', 2, 64), float64(dsp.DefaultPeakDecay)).
+		flag("peak-decay", "DB/S").def(float64(dsp.DefaultPeakDecay)).
 		valid("0.1 to 10000").checkWith(func(_ *Config, _ *Source, v any) string {
 		if d := v.(float64); math.IsNaN(d) || d < 0.1 || d > 10000 {
 			return "is out of range; must be 0.1 to 10000 dB per second"
@@ -158,23 +157,23 @@ var Keys = []Key{
 	}).
 		doc("how fast the peak bar and marker fall, in dB per second (IEC 60268-18: 20 dB in 1.7 s)"),
 	global("log.level", str(func(c *Config) *string { return &c.Log.Level })).
-		flag("log-level", "LEVEL").def("info", "info").oneOf("trace", "debug", "info", "warn", "error").
+		flag("log-level", "LEVEL").def("info").oneOf("trace", "debug", "info", "warn", "error").
 		doc("the least severe level logged"),
 	global("log.format", str(func(c *Config) *string { return &c.Log.Format })).
-		flag("log-format", "FORMAT").def("auto", "auto").oneOf("json", "console", "auto").
+		flag("log-format", "FORMAT").def("auto").oneOf("json", "console", "auto").
 		doc("json (one object per line), console (for people) or auto (console on a terminal, JSON otherwise)"),
 	global("log.interval", duration(func(c *Config) *time.Duration { return &c.Log.Interval })).
-		flag("log-interval", "DURATION").def("1s", time.Second).durRange(time.Millisecond, 24*time.Hour, "1ms to 24h").
+		flag("log-interval", "DURATION").def(time.Second).durRange(time.Millisecond, 24*time.Hour).
 		doc("how often a level line is logged per source; drop and overflow warnings are limited to one per interval"),
 	global("http.listen", str(func(c *Config) *string { return &c.HTTP.Listen })).
-		flag("listen", "HOST:PORT").def(DefaultListen, DefaultListen).valid(`host:port, or "" to disable the server`).
+		flag("listen", "HOST:PORT").def(DefaultListen).valid(`host:port, or "" to disable the server`).
 		checkWith(checkListen).
 		doc("the HTTP server's listen address (the web meter and /metrics)"),
 	global("http.metrics", boolean(func(c *Config) *bool { return &c.HTTP.Metrics })).
-		noFlag(`what the server serves is the file's choice; --listen "" disables the server`).def("true", true).
+		noFlag(`what the server serves is the file's choice; --listen "" disables the server`).def(true).
 		doc("serve Prometheus metrics at /metrics"),
 	global("http.web", boolean(func(c *Config) *bool { return &c.HTTP.Web })).
-		noFlag(`what the server serves is the file's choice; --listen "" disables the server`).def("true", true).
+		noFlag(`what the server serves is the file's choice; --listen "" disables the server`).def(true).
 		doc("serve the live web meter at /"),
 }
 
@@ -305,19 +304,15 @@ func (k Key) doc(d string) Key          { k.Doc = d; return k }
 func (k Key) valid(v string) Key        { k.Valid = v; return k }
 
 // zeroDefault marks a key whose explicit zero is an error: the zero would be replaced by the default.
-func (k Key) zeroDefault(d string) Key {
-	k.zeroIsDefault = true
-	if k.Default == "" {
-		k.Default = d
-	}
-	return k
-}
+func (k Key) zeroDefault() Key { k.zeroIsDefault = true; return k }
 
-// def sets the default of every source (or of the configuration) the key applies to.
-func (k Key) def(doc string, v any) Key {
-	k.Default = doc
+// def sets the default of the configuration, or of every source the key applies to; Default shows it as a
+// file would hold it (defDoc changes that).
+func (k Key) def(v any) Key {
+	k.Default = showValue(v)
 	k.deflt = func(c *Config, s *Source) {
 		if reflect.ValueOf(k.get(c, s)).IsZero() {
+			v := v
 			if pb, ok := v.(*bool); ok { // an optional bool: each source gets its own
 				b := *pb
 				v = &b
@@ -328,10 +323,36 @@ func (k Key) def(doc string, v any) Key {
 	return k
 }
 
+func (k Key) defDoc(doc string) Key { k.Default = doc; return k }
+
+// showValue writes v as a configuration file would: 100ms, 1h, 11.76, true.
+func showValue(v any) string {
+	switch v := v.(type) {
+	case time.Duration:
+		return showDuration(v)
+	case float64:
+		return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64) // for people: 11.76, not 11.764705882352942
+	case *bool:
+		return strconv.FormatBool(*v)
+	}
+	return fmt.Sprint(v)
+}
+
+// showDuration writes d without the zero units Duration.String adds (1h, not 1h0m0s).
+func showDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
 // deviceDef sets the default of devices; a WAV source without the key takes its file's value.
 func (k Key) deviceDef(doc string, v any) Key {
-	k = k.zeroDefault(doc)
-	k.Default = doc
+	k = k.zeroDefault().defDoc(doc)
 	k.deflt = func(c *Config, s *Source) {
 		if s.IsDevice() && reflect.ValueOf(k.get(c, s)).IsZero() {
 			k.assign(c, s, v)
@@ -342,8 +363,7 @@ func (k Key) deviceDef(doc string, v any) Key {
 
 // sourceDef sets different defaults for devices and WAV files.
 func (k Key) sourceDef(doc string, dev, wav any) Key {
-	k = k.zeroDefault(doc)
-	k.Default = doc
+	k = k.zeroDefault().defDoc(doc)
 	k.deflt = func(c *Config, s *Source) {
 		if reflect.ValueOf(k.get(c, s)).IsZero() {
 			if s.IsDevice() {
@@ -398,7 +418,8 @@ func (k Key) intRange(min, max int, msg string) Key {
 	return k
 }
 
-func (k Key) durRange(min, max time.Duration, text string) Key {
+func (k Key) durRange(min, max time.Duration) Key {
+	text := showDuration(min) + " to " + showDuration(max)
 	k.Valid = text
 	k.check = func(_ *Config, _ *Source, v any) string {
 		if d := v.(time.Duration); d < min || d > max {
