@@ -7,6 +7,9 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"syscall"
+
+	"github.com/levelmeter/levelmeter/audio"
 )
 
 // Exit statuses shared by every command.
@@ -73,6 +76,20 @@ func (c *cli) fail(stderr io.Writer, status int, err error) int {
 		fmt.Fprintf(stderr, "levelmeter %s: %s\n", c.name, line)
 	}
 	return status
+}
+
+// withRemedy adds what to do to an error the libraries state as a bare condition (a library says what is
+// wrong; the command line knows the flags and commands that put it right).
+func withRemedy(err error) error {
+	switch {
+	case errors.Is(err, audio.ErrNoInputDevice):
+		return fmt.Errorf("%w; to meter a file instead, use --source wav:FILE", err)
+	case errors.Is(err, audio.ErrDeviceNotFound):
+		return fmt.Errorf("%w; `levelmeter devices` lists them", err)
+	case errors.Is(err, syscall.EADDRINUSE):
+		return fmt.Errorf("%w; another program (another levelmeter?) listens there: choose another with --listen or http.listen", err)
+	}
+	return err
 }
 
 var flagErr = regexp.MustCompile(`^(flag provided but not defined: |flag needs an argument: |invalid value ".*" for flag |invalid boolean value ".*" for )-`)

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -11,7 +9,6 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/levelmeter/levelmeter/audio"
 	"github.com/levelmeter/levelmeter/internal/daemon"
 	"github.com/levelmeter/levelmeter/logreport"
 )
@@ -95,17 +92,4 @@ func runDaemon(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) i
 		return c.fail(stderr, exitFailed, withRemedy(err))
 	}
 	return exitOK
-}
-
-// withRemedy adds what to do to an error the libraries state as a bare condition.
-func withRemedy(err error) error {
-	switch {
-	case errors.Is(err, audio.ErrNoInputDevice):
-		return fmt.Errorf("%w; to meter a file instead, use --source wav:FILE", err)
-	case errors.Is(err, audio.ErrDeviceNotFound):
-		return fmt.Errorf("%w; `levelmeter devices` lists them", err)
-	case errors.Is(err, syscall.EADDRINUSE):
-		return fmt.Errorf("%w; another program (another levelmeter?) listens there: choose another with --listen or http.listen", err)
-	}
-	return err
 }
