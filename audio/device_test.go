@@ -176,7 +176,7 @@ func TestDeviceCheck(t *testing.T) {
 		{"fakemic", Device{Name: "fakemic", Latency: fakemic.Latency}, "", nil},
 		{"default", Device{Latency: fakemic.Latency}, "", nil},
 		{"by index", Device{Name: "0"}, "", nil},
-		{"unknown name", Device{Name: "USB microphone"}, `no input device named "USB microphone"; ` + "`levelmeter devices` lists them", ErrDeviceNotFound},
+		{"unknown name", Device{Name: "USB microphone"}, `no input device named "USB microphone"`, ErrDeviceNotFound},
 		{"unknown index", Device{Name: "99"}, "no input device has index 99", ErrDeviceNotFound},
 		{"ambiguous", Device{Name: "FAKE"}, `"FAKE" matches 2 input devices (0 "fakemic", 1 "fakemic_fast")`, ErrDeviceNotFound},
 		{"too many channels", Device{Name: "fakemic", Channels: 3}, `device "fakemic" has 2 input channels; it cannot capture 3`, nil},
@@ -338,7 +338,7 @@ func TestPick(t *testing.T) {
 		{"USB Audio Device: - (hw:1,0)", 2, ""},
 		{"1", 0, "no input device has index 1"},
 		{"hw:", 0, `"hw:" matches 2 input devices (0 "HDA Intel PCH: ALC892 Analog (hw:0,0)", 2 "USB Audio Device: - (hw:1,0)"); give the full name or the index`},
-		{"Scarlett", 0, `no input device named "Scarlett"; ` + "`levelmeter devices` lists them"},
+		{"Scarlett", 0, `no input device named "Scarlett"`},
 	} {
 		d, err := pick(list, tc.name)
 		if tc.err != "" {
@@ -363,7 +363,7 @@ func TestInputsNone(t *testing.T) {
 		if !errors.Is(err, ErrNoInputDevice) {
 			t.Fatalf("inputs(%d devices): %v, want ErrNoInputDevice", len(all), err)
 		}
-		const want = "audio: no audio input device found; to meter a file instead, use --source wav:FILE"
+		const want = "audio: no audio input device found"
 		if err.Error() != want {
 			t.Errorf("error %q, want %q", err, want)
 		}

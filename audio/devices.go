@@ -12,13 +12,14 @@ import (
 
 // ErrNoInputDevice is returned (wrapped) when the system has no audio input device at all, as on a server or in a
 // container without a sound card.
-var ErrNoInputDevice = errors.New("no audio input device found; to meter a file instead, use --source wav:FILE")
+var ErrNoInputDevice = errors.New("no audio input device found")
 
 // ErrDeviceNotFound is matched (errors.Is) by the error returned when no input device matches the name asked
 // for.
 var ErrDeviceNotFound = errors.New("no such input device")
 
-// notFoundError says which device was not found and what to do; it matches ErrDeviceNotFound.
+// notFoundError says which device was not found; it matches ErrDeviceNotFound. The command line adds the
+// remedy (`levelmeter devices` lists them).
 type notFoundError struct{ msg string }
 
 func (e *notFoundError) Error() string        { return "audio: " + e.msg }
@@ -121,7 +122,7 @@ func pick(list []DeviceInfo, name string) (DeviceInfo, error) {
 				return d, nil
 			}
 		}
-		return DeviceInfo{}, notFound("the system has no default input device; choose one by name or index (`levelmeter devices` lists them)")
+		return DeviceInfo{}, notFound("the system has no default input device")
 	}
 	if i, err := strconv.Atoi(name); err == nil {
 		for _, d := range list {
@@ -129,7 +130,7 @@ func pick(list []DeviceInfo, name string) (DeviceInfo, error) {
 				return d, nil
 			}
 		}
-		return DeviceInfo{}, notFound("no input device has index %d; `levelmeter devices` lists them", i)
+		return DeviceInfo{}, notFound("no input device has index %d", i)
 	}
 	for _, d := range list {
 		if d.Name == name {
@@ -147,7 +148,7 @@ func pick(list []DeviceInfo, name string) (DeviceInfo, error) {
 	case 1:
 		return found[0], nil
 	case 0:
-		return DeviceInfo{}, notFound("no input device named %q; `levelmeter devices` lists them", name)
+		return DeviceInfo{}, notFound("no input device named %q", name)
 	}
 	names := make([]string, len(found))
 	for i, d := range found {

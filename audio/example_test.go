@@ -47,7 +47,7 @@ func ExampleFile() {
 func ExampleDevice() {
 	d := &audio.Device{Name: "USB", SampleRate: 48000, Channels: 1, Realtime: true}
 	if err := d.Check(); err != nil {
-		log.Fatal(err) // e.g. audio: no input device named "USB"; `levelmeter devices` lists them
+		log.Fatal(err) // e.g. audio: no input device named "USB"
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

@@ -81,7 +81,7 @@ func (f *File) Run(ctx context.Context, w Writer) error {
 	}
 	defer r.Close()
 	if got := r.Info(); got.SampleRate != f.info.SampleRate || got.Channels != f.info.Channels {
-		return fmt.Errorf("audio: %s changed since it was opened: it is now %v, was %v; restart to replay it", f.name, got, f.info)
+		return fmt.Errorf("audio: %s changed since it was opened: it is now %v, was %v", f.name, got, f.info)
 	}
 	fpb := f.FramesPerBuffer
 	if fpb == 0 {

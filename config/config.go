@@ -6,16 +6,16 @@
 // path (sources[1].ring_capacity), the value, what is valid and, when the value came from a file, the line.
 // Nothing is silently rounded, truncated or replaced.
 //
-// Omitted keys take the defaults documented on each field; Default returns them.
+// Keys is the schema: each key's name, type, default, limits and documentation, written once. Defaults that
+// belong to another layer (a device's format to audio, the ballistics to dsp, the ring's size to pipeline) are
+// that layer's constants. Omitted keys take their defaults; Default returns them.
 package config
 
 import (
 	"fmt"
-	"math"
-	"net"
 	"os"
 	"path/filepath"
-	"strconv"
+	"reflect"
 	"strings"
 	"time"
 )
@@ -26,13 +26,12 @@ type Config struct {
 	Sources []Source `yaml:"sources"`
 
 	// ReportInterval is how often each source's levels are taken and handed to the reporters (logs, web,
-	// metrics). Default 100ms; 1ms to 1h.
+	// metrics). The default and limits of this and every other field are in Keys.
 	ReportInterval time.Duration `yaml:"report_interval"`
 
-	// PeakHold is how long the peak-hold marker stays before it falls. Default 2s; 1ms to 1h.
+	// PeakHold is how long the peak-hold marker stays before it falls.
 	PeakHold time.Duration `yaml:"peak_hold"`
-	// PeakDecay is how fast the peak bar and marker fall, in dB per second. Default 11.76 (IEC 60268-18:
-	// 20 dB in 1.7 s); 0.1 to 10000.
+	// PeakDecay is how fast the peak bar and marker fall, in dB per second.
 	PeakDecay float64 `yaml:"peak_decay"`
 
 	Log  Log  `yaml:"log"`
@@ -60,20 +59,20 @@ type Source struct {
 	// Loop replays a WAV file from its start when it ends. Without it the source ends with the file.
 	Loop bool `yaml:"loop"`
 
-	// SampleRate in frames per second. For a device, default 48000; for a WAV file, omit it (the file's rate is
-	// used) or give the file's rate.
+	// SampleRate in frames per second. For a WAV file, omit it (the file's rate is used) or give the file's
+	// rate.
 	SampleRate int `yaml:"sample_rate"`
-	// Channels, 1 to 8. For a device, default 2; for a WAV file, omit it or give the file's channel count.
+	// Channels is the channel count. For a WAV file, omit it or give the file's channel count.
 	Channels int `yaml:"channels"`
 	// FramesPerBuffer is the block size: frames per device callback, or per block replayed from a file.
-	// Default 256; at most RingCapacity.
+	// At most RingCapacity.
 	FramesPerBuffer int `yaml:"frames_per_buffer"`
 	// InputLatency is the input latency asked of the device: how much audio it may buffer before the meter
 	// must have taken it. Default (omitted or 0s): the device's suggested latency for robust capture. Devices
 	// only.
 	InputLatency time.Duration `yaml:"input_latency"`
 	// RingCapacity is how many frames the ring between the source and its meter holds: a power of two from
-	// 16 to 16777216. Default 16384 (341 ms at 48 kHz).
+	// MinRingCapacity to MaxRingCapacity.
 	RingCapacity int `yaml:"ring_capacity"`
 	// Realtime asks for real-time scheduling (SCHED_FIFO, priority 1) for the device's audio thread, so that a
 	// loaded machine does not starve the stream; without the privilege (CAP_SYS_NICE or an rtprio limit) the
@@ -89,17 +88,17 @@ type Log struct {
 	// terminal, JSON otherwise).
 	Format string `yaml:"format"`
 	// Interval is how often a level line is written per source; drop and overflow warnings are limited to one
-	// per source per interval. Default 1s; 1ms to 24h.
+	// per source per interval.
 	Interval time.Duration `yaml:"interval"`
 }
 
 // HTTP configures the HTTP server that serves the live web meter and Prometheus metrics.
 type HTTP struct {
-	// Listen is the host:port to listen on. Default 127.0.0.1:9464; "" (an empty string) disables the server.
+	// Listen is the host:port to listen on; "" (an empty string) disables the server.
 	Listen string `yaml:"listen"`
-	// Metrics serves Prometheus metrics at /metrics. Default true.
+	// Metrics serves Prometheus metrics at /metrics.
 	Metrics bool `yaml:"metrics"`
-	// Web serves the live web meter at /. Default true.
+	// Web serves the live web meter at /.
 	Web bool `yaml:"web"`
 }
 
@@ -109,38 +108,15 @@ const (
 	PaceFast     = "fast"
 )
 
-// Defaults of omitted keys.
-const (
-	DefaultReportInterval  = 100 * time.Millisecond
-	DefaultPeakHold        = 2 * time.Second
-	DefaultPeakDecay       = 20 / 1.7
-	DefaultLogLevel        = "info"
-	DefaultLogFormat       = "auto"
-	DefaultLogInterval     = time.Second
-	DefaultListen          = "127.0.0.1:9464"
-	DefaultSampleRate      = 48000
-	DefaultChannels        = 2
-	DefaultFramesPerBuffer = 256
-	DefaultRingCapacity    = 16384
-)
-
-// Limits.
-const (
-	MaxChannels     = 8
-	MaxSampleRate   = 1 << 20
-	MinRingCapacity = 16
-	MaxRingCapacity = 1 << 24
-)
-
 // Default returns the configuration with every default and no sources.
 func Default() *Config {
-	return &Config{
-		ReportInterval: DefaultReportInterval,
-		PeakHold:       DefaultPeakHold,
-		PeakDecay:      DefaultPeakDecay,
-		Log:            Log{Level: DefaultLogLevel, Format: DefaultLogFormat, Interval: DefaultLogInterval},
-		HTTP:           HTTP{Listen: DefaultListen, Metrics: true, Web: true},
+	c := &Config{}
+	for i := range Keys {
+		if k := &Keys[i]; k.Scope == Global && k.deflt != nil {
+			k.deflt(c, nil)
+		}
 	}
+	return c
 }
 
 // RealtimeOn reports whether s asks for real-time scheduling: Realtime, or its default (true) when unset.
@@ -149,33 +125,15 @@ func (s *Source) RealtimeOn() bool { return s.Realtime == nil || *s.Realtime }
 // IsDevice reports whether s is a device (not a WAV file).
 func (s *Source) IsDevice() bool { return s.WAV == "" }
 
-// SetDefaults fills the omitted (zero) fields of the sources with their defaults. Load and Parse call it; call
-// it again after adding sources in code.
+// SetDefaults fills the omitted (zero) fields of the sources with their defaults (see Keys). Load and Parse
+// call it; call it again after adding sources in code.
 func (c *Config) SetDefaults() {
 	for i := range c.Sources {
 		s := &c.Sources[i]
-		if s.Name == "" {
-			s.Name = s.defaultName()
-		}
-		if s.FramesPerBuffer == 0 {
-			s.FramesPerBuffer = DefaultFramesPerBuffer
-		}
-		if s.RingCapacity == 0 {
-			s.RingCapacity = DefaultRingCapacity
-		}
-		if s.IsDevice() {
-			if s.SampleRate == 0 {
-				s.SampleRate = DefaultSampleRate
+		for j := range Keys {
+			if k := &Keys[j]; k.Scope != Global && k.deflt != nil && k.Scope.AppliesTo(s) {
+				k.deflt(c, s)
 			}
-			if s.Channels == 0 {
-				s.Channels = DefaultChannels
-			}
-			if s.Realtime == nil {
-				on := true
-				s.Realtime = &on
-			}
-		} else if s.Pace == "" {
-			s.Pace = PaceRealtime
 		}
 	}
 }
@@ -191,111 +149,23 @@ func (s *Source) defaultName() string {
 	return ""
 }
 
-// Validate checks every value and returns an error listing every problem (an Errors), or nil.
+// Validate checks every value and returns an error listing every problem (an Errors), or nil. What a source is
+// (a device or a file, its name, the file) is checked here; every key's value is checked by its entry in Keys.
 func (c *Config) Validate() error {
 	var errs Errors
-	add := func(key string, value any, format string, args ...any) {
-		errs = append(errs, c.errorf(key, value, format, args...))
-	}
-
 	if len(c.Sources) == 0 {
 		errs = append(errs, c.keyError("sources",
 			"no sources configured; add one with a device (device: default) or a WAV file (wav: FILE)"))
 	}
 	names := map[string]int{}
 	for i := range c.Sources {
-		s := &c.Sources[i]
-		p := fmt.Sprintf("sources[%d]", i)
-		switch {
-		case s.Device != "" && s.WAV != "":
-			errs = append(errs, c.keyError(p, "has both device and wav; a source is either a device or a WAV file"))
-		case s.Device == "" && s.WAV == "":
-			errs = append(errs, c.keyError(p, "has neither device nor wav; set device: default (a sound card) or wav: FILE"))
-		}
-		if strings.TrimSpace(s.Name) == "" {
-			add(p+".name", s.Name, "is empty; give the source a name")
-		} else if j, dup := names[s.Name]; dup {
-			add(p+".name", s.Name, "is already the name of sources[%d]; source names must be unique (set name:)", j)
-		} else {
-			names[s.Name] = i
-		}
-		if s.WAV != "" {
-			switch fi, err := os.Stat(s.WAV); {
-			case err != nil && os.IsNotExist(err):
-				add(p+".wav", s.WAV, "does not exist; give the path of a WAV file")
-			case err != nil:
-				add(p+".wav", s.WAV, "cannot be read: %v", unwrapPath(err))
-			case fi.IsDir():
-				add(p+".wav", s.WAV, "is a directory; give the path of a WAV file")
-			case !fi.Mode().IsRegular():
-				// A FIFO would hold the start-up until something writes to it, and a replay needs the size.
-				add(p+".wav", s.WAV, "is not a regular file (%s); give the path of a WAV file", fileKind(fi.Mode()))
+		errs = append(errs, c.validateSource(i, names)...)
+	}
+	for i := range Keys {
+		if k := &Keys[i]; k.Scope == Global {
+			if e := c.checkKey(k, k.Name, nil); e != nil {
+				errs = append(errs, e)
 			}
-			if s.Pace != PaceRealtime && s.Pace != PaceFast {
-				add(p+".pace", s.Pace, "is not a pace; use realtime or fast")
-			}
-			if s.InputLatency != 0 {
-				add(p+".input_latency", s.InputLatency, "applies to devices only; remove it from a wav source")
-			}
-			if s.Realtime != nil {
-				add(p+".realtime", *s.Realtime, "applies to devices only; remove it from a wav source")
-			}
-		} else if s.Device != "" {
-			if s.Pace != "" {
-				add(p+".pace", s.Pace, "applies to wav sources only; a device runs at its own pace")
-			}
-			if s.Loop {
-				add(p+".loop", s.Loop, "applies to wav sources only")
-			}
-		}
-		if s.SampleRate < 0 || s.SampleRate > MaxSampleRate || (s.SampleRate == 0 && s.IsDevice()) {
-			add(p+".sample_rate", s.SampleRate, "is not a sample rate; must be 1 to %d frames per second", MaxSampleRate)
-		}
-		if s.Channels < 0 || s.Channels > MaxChannels || (s.Channels == 0 && s.IsDevice()) {
-			add(p+".channels", s.Channels, "is out of range; must be 1 to %d", MaxChannels)
-		}
-		ringOK := true
-		if s.RingCapacity < MinRingCapacity || s.RingCapacity > MaxRingCapacity || s.RingCapacity&(s.RingCapacity-1) != 0 {
-			ringOK = false
-			add(p+".ring_capacity", s.RingCapacity, "is not a power of two from %d to %d (frames); try %d",
-				MinRingCapacity, MaxRingCapacity, nearestPow2(s.RingCapacity))
-		}
-		if s.FramesPerBuffer <= 0 {
-			add(p+".frames_per_buffer", s.FramesPerBuffer, "must be at least 1")
-		} else if ringOK && s.FramesPerBuffer > s.RingCapacity {
-			add(p+".frames_per_buffer", s.FramesPerBuffer,
-				"is larger than ring_capacity (%d); every block would lose frames. Raise ring_capacity", s.RingCapacity)
-		}
-		if s.InputLatency < 0 || s.InputLatency > 10*time.Second {
-			add(p+".input_latency", s.InputLatency, "is out of range; must be 0s to 10s")
-		}
-	}
-
-	if c.ReportInterval < time.Millisecond || c.ReportInterval > time.Hour {
-		add("report_interval", c.ReportInterval, "is out of range; must be 1ms to 1h")
-	}
-	if c.PeakHold < time.Millisecond || c.PeakHold > time.Hour {
-		add("peak_hold", c.PeakHold, "is out of range; must be 1ms to 1h")
-	}
-	if math.IsNaN(c.PeakDecay) || c.PeakDecay < 0.1 || c.PeakDecay > 10000 {
-		add("peak_decay", c.PeakDecay, "is out of range; must be 0.1 to 10000 dB per second")
-	}
-	switch c.Log.Level {
-	case "trace", "debug", "info", "warn", "error":
-	default:
-		add("log.level", c.Log.Level, "is not a level; use trace, debug, info, warn or error")
-	}
-	switch c.Log.Format {
-	case "json", "console", "auto":
-	default:
-		add("log.format", c.Log.Format, "is not a format; use json, console or auto")
-	}
-	if c.Log.Interval < time.Millisecond || c.Log.Interval > 24*time.Hour {
-		add("log.interval", c.Log.Interval, "is out of range; must be 1ms to 24h")
-	}
-	if c.HTTP.Listen != "" {
-		if err := checkListen(c.HTTP.Listen); err != nil {
-			add("http.listen", c.HTTP.Listen, "%s; use host:port such as %s, or \"\" to disable the server", err, DefaultListen)
 		}
 	}
 	if len(errs) == 0 {
@@ -304,13 +174,73 @@ func (c *Config) Validate() error {
 	return errs
 }
 
-func checkListen(addr string) error {
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("is not host:port")
+// validateSource checks what sources[i] is, then each of its keys.
+func (c *Config) validateSource(i int, names map[string]int) Errors {
+	var errs Errors
+	s := &c.Sources[i]
+	p := fmt.Sprintf("sources[%d]", i)
+	add := func(key string, value any, format string, args ...any) {
+		errs = append(errs, c.errorf(key, value, format, args...))
 	}
-	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		return fmt.Errorf("has no valid port number")
+	switch {
+	case s.Device != "" && s.WAV != "":
+		errs = append(errs, c.keyError(p, "has both device and wav; a source is either a device or a WAV file"))
+	case s.Device == "" && s.WAV == "":
+		errs = append(errs, c.keyError(p, "has neither device nor wav; set device: default (a sound card) or wav: FILE"))
+	}
+	if strings.TrimSpace(s.Name) == "" {
+		add(p+".name", s.Name, "is empty; give the source a name")
+	} else if j, dup := names[s.Name]; dup {
+		add(p+".name", s.Name, "is already the name of sources[%d]; source names must be unique (set name:)", j)
+	} else {
+		names[s.Name] = i
+	}
+	if s.WAV != "" {
+		switch fi, err := os.Stat(s.WAV); {
+		case err != nil && os.IsNotExist(err):
+			add(p+".wav", s.WAV, "does not exist; give the path of a WAV file")
+		case err != nil:
+			add(p+".wav", s.WAV, "cannot be read: %v", unwrapPath(err))
+		case fi.IsDir():
+			add(p+".wav", s.WAV, "is a directory; give the path of a WAV file")
+		case !fi.Mode().IsRegular():
+			// A FIFO would hold the start-up until something writes to it, and a replay needs the size.
+			add(p+".wav", s.WAV, "is not a regular file (%s); give the path of a WAV file", fileKind(fi.Mode()))
+		}
+	}
+	if s.Device == "" && s.WAV == "" {
+		return errs // neither kind: which keys apply is unknown
+	}
+	for j := range Keys {
+		if k := &Keys[j]; k.Scope != Global {
+			if e := c.checkKey(k, p+"."+k.Name, s); e != nil {
+				errs = append(errs, e)
+			}
+		}
+	}
+	return errs
+}
+
+// checkKey checks one key's value against its scope and its limits.
+func (c *Config) checkKey(k *Key, path string, s *Source) *Error {
+	v := k.get(c, s)
+	if s != nil && !k.Scope.AppliesTo(s) {
+		if reflect.ValueOf(v).IsZero() {
+			return nil
+		}
+		if p, ok := v.(*bool); ok {
+			v = *p
+		}
+		if k.Scope == Devices {
+			return c.errorf(path, v, "applies to devices only; remove it from a wav source%s", k.hint)
+		}
+		return c.errorf(path, v, "applies to wav sources only%s", k.hint)
+	}
+	if k.check == nil {
+		return nil
+	}
+	if msg := k.check(c, s, v); msg != "" {
+		return c.errorf(path, v, "%s", msg)
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/levelmeter/levelmeter/pipeline"
 )
 
 // wavPath is a file that exists, for wav sources in the tests (Validate only checks that the file is there).
@@ -31,7 +33,7 @@ func TestShippedConfig(t *testing.T) {
 	if s.Name != "demo" || s.WAV != filepath.Join("..", "testdata", "demo.wav") || s.Pace != PaceRealtime || !s.Loop {
 		t.Fatalf("demo source %+v: want testdata/demo.wav replayed in real time, looping", s)
 	}
-	if s.RingCapacity != DefaultRingCapacity || s.FramesPerBuffer != 1024 {
+	if s.RingCapacity != pipeline.DefaultRingFrames || s.FramesPerBuffer != 1024 {
 		t.Fatalf("demo source %+v: want the default ring and blocks of 1024 frames", s)
 	}
 	d := Default()
@@ -74,7 +76,7 @@ func TestDefaults(t *testing.T) {
 	if dev != want {
 		t.Errorf("device source %+v, want %+v", dev, want)
 	}
-	want = Source{Name: "tone", WAV: wav, Pace: PaceRealtime, FramesPerBuffer: 256, RingCapacity: 16384}
+	want = Source{Name: "tone", WAV: wav, Pace: PaceRealtime, FramesPerBuffer: 1024, RingCapacity: 16384}
 	if file != want {
 		t.Errorf("wav source %+v, want %+v", file, want)
 	}
@@ -164,8 +166,8 @@ func TestBadConfigs(t *testing.T) {
 			`3: sources[0].sample_rate: -48000 is not a sample rate; must be 1 to 1048576 frames per second`},
 		{"zero rate", "sources:\n  - device: default\n    sample_rate: 0\n",
 			`3: sources[0].sample_rate: "0" is empty or zero; omit the key for the default (48000 for a device, the file's rate for a WAV file)`},
-		{"channels", "sources:\n  - device: default\n    channels: 9\n",
-			`3: sources[0].channels: 9 is out of range; must be 1 to 8`},
+		{"channels", "sources:\n  - device: default\n    channels: 17\n",
+			`3: sources[0].channels: 17 is out of range; must be 1 to 16`},
 		{"ring not power of two", "sources:\n  - device: default\n    ring_capacity: 10000\n",
 			`3: sources[0].ring_capacity: 10000 is not a power of two from 16 to 16777216 (frames); try 8192`},
 		{"ring too small", "sources:\n  - device: default\n    ring_capacity: 8\n",
@@ -302,11 +304,11 @@ func TestSetBy(t *testing.T) {
 	}
 	c.ReportInterval = 0
 	c.SetBy("report_interval", "--report-interval")
-	c.Sources = []Source{{Device: "a", Channels: 12}}
+	c.Sources = []Source{{Device: "a", Channels: 20}}
 	c.SetBy("sources", "--device")
 	c.SetDefaults()
 	err = c.Validate()
-	want := "sources[0].channels (set by --device): 12 is out of range; must be 1 to 8\n" +
+	want := "sources[0].channels (set by --device): 20 is out of range; must be 1 to 16\n" +
 		"report_interval (set by --report-interval): 0s is out of range; must be 1ms to 1h"
 	if err == nil || err.Error() != want {
 		t.Fatalf("error\n%v\nwant\n%s", err, want)

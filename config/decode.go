@@ -103,22 +103,16 @@ func Parse(data []byte, name string) (*Config, error) {
 	}
 	for i := range c.Sources {
 		p := fmt.Sprintf("sources[%d]", i)
-		s := c.Sources[i]
-		for _, z := range []struct {
-			key  string
-			zero bool
-			def  string
-		}{
-			{"name", s.Name == "", "a name made from the device or file"},
-			{"sample_rate", s.SampleRate == 0, "48000 for a device, the file's rate for a WAV file"},
-			{"channels", s.Channels == 0, "2 for a device, the file's channels for a WAV file"},
-			{"frames_per_buffer", s.FramesPerBuffer == 0, strconv.Itoa(DefaultFramesPerBuffer)},
-			{"ring_capacity", s.RingCapacity == 0, strconv.Itoa(DefaultRingCapacity)},
-		} {
-			k := p + "." + z.key
-			if line, set := c.lines[k]; set && z.zero {
-				w.errs = append(w.errs, &Error{File: name, Line: line, Key: k, Value: strconv.Quote(w.raw[k]),
-					Msg: fmt.Sprintf("is empty or zero; omit the key for the default (%s)", z.def)})
+		s := &c.Sources[i]
+		for j := range Keys {
+			k := &Keys[j]
+			if !k.zeroIsDefault {
+				continue
+			}
+			key := p + "." + k.Name
+			if line, set := c.lines[key]; set && reflect.ValueOf(k.get(c, s)).IsZero() {
+				w.errs = append(w.errs, &Error{File: name, Line: line, Key: key, Value: strconv.Quote(w.raw[key]),
+					Msg: fmt.Sprintf("is empty or zero; omit the key for the default (%s)", k.Default)})
 			}
 		}
 	}

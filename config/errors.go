@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -14,7 +15,13 @@ type Error struct {
 	Key   string // the key's path: report_interval, log.format, sources[1].ring_capacity
 	Value string // the offending value as written, "" when the problem is the key itself
 	Msg   string // what is wrong and what is valid
+
+	err error // the error Msg was made from, for Unwrap
 }
+
+// Unwrap returns the error an Errorf wrapped with %w (a device that is missing, an address in use), so that
+// the command line can recognise it and add its remedy.
+func (e *Error) Unwrap() error { return errors.Unwrap(e.err) }
 
 func (e *Error) Error() string {
 	var b strings.Builder
@@ -60,13 +67,14 @@ func (es Errors) Unwrap() []error {
 }
 
 // Errorf returns an *Error about key and its value, placed where the value came from: the file and line, or the
-// flag that set it (see SetBy).
+// flag that set it (see SetBy). An error given with %w is wrapped.
 func (c *Config) Errorf(key string, value any, format string, args ...any) error {
 	return c.errorf(key, value, format, args...)
 }
 
 func (c *Config) errorf(key string, value any, format string, args ...any) *Error {
-	e := &Error{File: c.file, Line: c.lineOf(key), Key: key, Value: formatValue(value), Msg: fmt.Sprintf(format, args...)}
+	err := fmt.Errorf(format, args...)
+	e := &Error{File: c.file, Line: c.lineOf(key), Key: key, Value: formatValue(value), Msg: err.Error(), err: err}
 	best := ""
 	for k := range c.origin {
 		if (key == k || strings.HasPrefix(key, k+".") || strings.HasPrefix(key, k+"[")) && len(k) > len(best) {

@@ -31,8 +31,8 @@ const clipRun = 3
 
 // Defaults for Config.PeakHold and Config.PeakDecay.
 const (
-	defaultPeakHold  = 2 * time.Second
-	defaultPeakDecay = 20 / 1.7 // dB per second
+	DefaultPeakHold  = 2 * time.Second
+	DefaultPeakDecay = 20 / 1.7 // dB per second
 )
 
 // ballistic is the display state of one channel.

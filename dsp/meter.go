@@ -73,9 +73,9 @@ func NewMeter(cfg Config) (*Meter, error) {
 	case cfg.Weights != nil && len(cfg.Weights) != cfg.Channels:
 		return nil, fmt.Errorf("%w: %d given for %d channels, want one per channel", ErrWeights, len(cfg.Weights), cfg.Channels)
 	case cfg.PeakHold < 0:
-		return nil, fmt.Errorf("dsp: Config.PeakHold is %v; it must be positive, or 0 for the default %v", cfg.PeakHold, defaultPeakHold)
+		return nil, fmt.Errorf("dsp: Config.PeakHold is %v; it must be positive, or 0 for the default %v", cfg.PeakHold, DefaultPeakHold)
 	case cfg.PeakDecay < 0 || math.IsNaN(cfg.PeakDecay) || math.IsInf(cfg.PeakDecay, 0):
-		return nil, fmt.Errorf("dsp: Config.PeakDecay is %v; it must be a positive number of dB per second, or 0 for the default %.2f", cfg.PeakDecay, defaultPeakDecay)
+		return nil, fmt.Errorf("dsp: Config.PeakDecay is %v; it must be a positive number of dB per second, or 0 for the default %.2f", cfg.PeakDecay, DefaultPeakDecay)
 	case !(cfg.ClipLevel >= 0 && cfg.ClipLevel <= 1):
 		return nil, fmt.Errorf("dsp: Config.ClipLevel is %v; it must be above 0 and at most 1 (full scale), or 0 for the default 1", cfg.ClipLevel)
 	}
@@ -85,10 +85,10 @@ func NewMeter(cfg Config) (*Meter, error) {
 		}
 	}
 	if cfg.PeakHold == 0 {
-		cfg.PeakHold = defaultPeakHold
+		cfg.PeakHold = DefaultPeakHold
 	}
 	if cfg.PeakDecay == 0 {
-		cfg.PeakDecay = defaultPeakDecay
+		cfg.PeakDecay = DefaultPeakDecay
 	}
 	if cfg.ClipLevel == 0 {
 		cfg.ClipLevel = 1

@@ -41,8 +41,8 @@ import (
 type Input struct {
 	Name   string       // unique label
 	Source audio.Source // Format must be valid before Run
-	// RingFrames is the ring's capacity in frames: a power of two; 0 selects 16384. Exactly this many frames
-	// can wait in the ring.
+	// RingFrames is the ring's capacity in frames; 0 selects DefaultRingFrames. Exactly this many frames can
+	// wait in the ring (its storage is rounded up to a power of two samples).
 	RingFrames int
 	// ClipLevel overrides Options.Meter.ClipLevel for this input when not 0: a source that knows its integer
 	// format sets the positive extreme (32767/32768 for 16 bits) so that both extremes count as clipped.
@@ -86,9 +86,10 @@ type Options struct {
 	// QueueLen is the capacity of the report queue; 0 selects 64 per source. It is rounded up to a power of two.
 	QueueLen int
 
-	// BeforeMeter, when set, is called by a source's DSP goroutine before it meters n frames. It is a
-	// fault-injection hook: tests stall the meter with it to see the ring fill and frames dropped and counted.
-	BeforeMeter func(source string, n int)
+	// beforeMeter, when set, is called by a source's DSP goroutine before it meters n frames. It is a
+	// fault-injection hook: tests stall the meter with it (export_test.go) to see the ring fill and frames
+	// dropped and counted.
+	beforeMeter func(source string, n int)
 }
 
 // A Flusher is a Reporter that holds output back; Flush is called once, after the last report of a run.
@@ -165,7 +166,9 @@ type stream struct {
 	stall      time.Duration // <= 0: no watchdog
 }
 
-// DefaultRingFrames is the ring capacity, in frames, of an Input that does not set one.
+// DefaultRingFrames is the ring capacity, in frames, of an Input that does not set one, and the default of the
+// configuration's ring_capacity: 341 ms at 48 kHz, enough for a meter held up by a garbage collection or a
+// loaded machine.
 const DefaultRingFrames = 16384
 
 // DefaultStallTimeout is the stall timeout of a pipeline that does not set one. It is longer than
@@ -232,8 +235,8 @@ func (p *Pipeline) newStream(in Input) (*stream, error) {
 	if frames == 0 {
 		frames = DefaultRingFrames
 	}
-	if frames < 1 || frames&(frames-1) != 0 {
-		return nil, fmt.Errorf("ring capacity %d frames: must be a power of two", frames)
+	if frames < 1 {
+		return nil, fmt.Errorf("ring capacity %d frames: %w", frames, ring.ErrInvalidCapacity)
 	}
 	prod, cons, err := ring.NewSPSC[float32](pow2(frames * f.Channels))
 	if err != nil {
@@ -266,7 +269,7 @@ func (p *Pipeline) newStream(in Input) (*stream, error) {
 		meter:      m,
 		scratch:    make([]float32, piece*f.Channels),
 		supervised: make(chan struct{}),
-		hook:       p.opts.BeforeMeter,
+		hook:       p.opts.beforeMeter,
 	}, nil
 }
 

@@ -326,7 +326,7 @@ func TestNewErrors(t *testing.T) {
 		{"none", nil, "no inputs"},
 		{"unnamed", []Input{{Source: good}}, "no name"},
 		{"duplicate", []Input{{Name: "a", Source: good}, {Name: "a", Source: good}}, `two inputs are named "a"`},
-		{"ring", []Input{{Name: "a", Source: good, RingFrames: 1000}}, `source "a": ring capacity 1000 frames: must be a power of two`},
+		{"ring", []Input{{Name: "a", Source: good, RingFrames: -1}}, `source "a": ring capacity -1 frames: ring: invalid capacity`},
 		{"channels", []Input{{Name: "a", Source: &fakeSource{format: audio.Format{SampleRate: 48000, Channels: 17}}}}, `source "a": 17 channels: must be 1 to 16`},
 		{"rate", []Input{{Name: "a", Source: &fakeSource{format: audio.Format{Channels: 2}}}}, `source "a": sample rate 0: must be positive`},
 	} {
@@ -400,7 +400,7 @@ func TestLateMeterEnds(t *testing.T) {
 		Inputs:      []Input{{Name: "a", Source: src, RingFrames: 64}},
 		Interval:    time.Millisecond,
 		Reporters:   []Reporter{&col},
-		BeforeMeter: func(string, int) { time.Sleep(2 * time.Millisecond) },
+		beforeMeter: func(string, int) { time.Sleep(2 * time.Millisecond) },
 	})
 	if err != nil {
 		t.Fatal(err)

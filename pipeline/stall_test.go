@@ -65,7 +65,7 @@ func TestStallDropsCounted(t *testing.T) {
 		t.Fatal(err)
 	}
 	const logEvery = 50 * time.Millisecond
-	p, err := pipeline.New(pipeline.Options{
+	p, err := pipeline.New(pipeline.WithBeforeMeter(pipeline.Options{
 		Inputs:   []pipeline.Input{{Name: "mic", Source: src, RingFrames: 4096}},
 		Interval: 10 * time.Millisecond,
 		Reporters: []pipeline.Reporter{
@@ -76,14 +76,13 @@ func TestStallDropsCounted(t *testing.T) {
 			}),
 			logreport.New(logger, logEvery),
 		},
-		BeforeMeter: func(_ string, n int) {
-			// One stall of 300 ms at the first block; afterwards the meter runs at full speed.
-			once.Do(func() { stallUntil = time.Now().Add(300 * time.Millisecond) })
-			if d := time.Until(stallUntil); d > 0 {
-				time.Sleep(d)
-			}
-		},
-	})
+	}, func(_ string, n int) {
+		// One stall of 300 ms at the first block; afterwards the meter runs at full speed.
+		once.Do(func() { stallUntil = time.Now().Add(300 * time.Millisecond) })
+		if d := time.Until(stallUntil); d > 0 {
+			time.Sleep(d)
+		}
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,7 +94,7 @@ func TestFullRingIsNotAStall(t *testing.T) {
 		Interval:     10 * time.Millisecond,
 		Reporters:    []Reporter{&col},
 		StallTimeout: 20 * time.Millisecond,
-		BeforeMeter: func(_ string, n int) {
+		beforeMeter: func(_ string, n int) {
 			if src.accepted.Load() > 4096 && src.accepted.Load() < 8192 {
 				time.Sleep(30 * time.Millisecond) // ten pieces: 300 ms, fifteen stall timeouts
 			}
@@ -121,7 +121,7 @@ func TestFastSourceKeepsReporting(t *testing.T) {
 		Inputs:      []Input{{Name: "fast", Source: src, RingFrames: 1024}},
 		Interval:    10 * time.Millisecond,
 		Reporters:   []Reporter{&col},
-		BeforeMeter: func(string, int) { time.Sleep(time.Millisecond) }, // a meter slower than the source
+		beforeMeter: func(string, int) { time.Sleep(time.Millisecond) }, // a meter slower than the source
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -152,7 +152,7 @@ func TestBigBlocksBehindStalledMeter(t *testing.T) {
 		StallTimeout: 20 * time.Millisecond,
 		// The meter takes each 1000-frame block in pieces of 256, 256, 256 and 232 frames; it stalls after the
 		// second piece of a block, with 488 frames (less than half the ring) left and the source waiting for 1000.
-		BeforeMeter: func(_ string, n int) {
+		beforeMeter: func(_ string, n int) {
 			if piece++; n < 256 {
 				piece = 0
 			}

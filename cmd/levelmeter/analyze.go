@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -19,39 +17,28 @@ func init() {
 	register(command{name: "analyze", summary: "measure WAV files and print a report", run: runAnalyze})
 }
 
-const analyzeUsage = `usage: levelmeter analyze [--json] [--plot OUT.png] FILE.wav...
-
-Measures each file from start to end (sample peak, true peak, RMS, DC offset, crest factor, clipped samples,
+const analyzeHelp = `Measures each file from start to end (sample peak, true peak, RMS, DC offset, crest factor, clipped samples,
 EBU R 128 loudness and loudness range, stereo correlation) and prints a report per file. The files are read in
-fixed-size blocks: memory does not depend on their length.
+fixed-size blocks: memory does not depend on their length. Flags may come before, between or after the files.
 
-  --json          print one JSON object per file per line instead of the report; a level of digital silence
-                  is null, and so is the correlation of a mono file or a silent channel
-  --plot OUT.png  draw momentary and short-term loudness and the peak level over time, per 100 ms. With one
-                  file the plot is OUT.png; with several, OUT-NAME.png where NAME is each file's base name
-                  without its extension (OUT-NAME-N.png, N the file's position, when two names are the same)
-
-A file that cannot be read gets one line on stderr, "levelmeter: FILE: reason", and the other files are still
-measured. Exit status: 0 when every file was measured, 1 when one could not be, 2 for a usage error.
-`
+A file that cannot be read gets one line on stderr, "levelmeter analyze: FILE: reason", and the other files are
+still measured. Exit status: 0 when every file was measured, 1 when one could not be, 2 for a usage error.`
 
 func runAnalyze(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("analyze", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	asJSON := fs.Bool("json", false, "")
-	plotOut := fs.String("plot", "", "")
+	c := newCLI("analyze", "[--json] [--plot OUT.png] FILE.wav...", analyzeHelp)
+	asJSON := c.fs.Bool("json", false, "print one JSON object per file per line instead of the report; a level of "+
+		"digital silence is null, and so is the correlation of a mono file or a silent channel")
+	plotOut := c.fs.String("plot", "", "draw momentary and short-term loudness and the peak level over time, per "+
+		"100 ms. With one file the plot is OUT.png; with several, OUT-NAME.png where NAME is each file's base name "+
+		"without its extension (OUT-NAME-N.png, N the file's position, when two names are the same)")
+	c.arg("plot", "OUT.png")
 	var files []string
 	// Flags may come before, between or after the files, as users type them.
 	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprint(stdout, analyzeUsage)
-				return 0
-			}
-			fmt.Fprintf(stderr, "levelmeter analyze: %v\n%s", err, analyzeUsage)
-			return 2
+		if code, ok := c.parse(args, true, stdout, stderr); !ok {
+			return code
 		}
-		args = fs.Args()
+		args = c.fs.Args()
 		if len(args) == 0 {
 			break
 		}
@@ -59,12 +46,10 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 		args = args[1:]
 	}
 	if len(files) == 0 {
-		fmt.Fprintf(stderr, "levelmeter analyze: no files given\n%s", analyzeUsage)
-		return 2
+		return c.usageError(stderr, "no files given")
 	}
 	if *plotOut != "" && !strings.HasSuffix(strings.ToLower(*plotOut), ".png") {
-		fmt.Fprintf(stderr, "levelmeter analyze: --plot %s: the plot is a PNG file; give a name ending in .png\n", *plotOut)
-		return 2
+		return c.usageError(stderr, "--plot %s: the plot is a PNG file; give a name ending in .png", *plotOut)
 	}
 	plots := plotNames(*plotOut, files)
 
@@ -72,17 +57,17 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	for i, name := range files {
 		a, err := analyzeFile(name, plots != nil)
 		if err != nil {
-			fmt.Fprintf(stderr, "levelmeter: %v\n", err)
+			fmt.Fprintf(stderr, "levelmeter analyze: %v\n", err)
 			status = 1
 			continue
 		}
 		if nf := a.Levels.Overall.NonFinite; nf > 0 {
-			fmt.Fprintf(stderr, "levelmeter: %s: warning: %d NaN or infinite samples were measured as silence\n", name, nf)
+			fmt.Fprintf(stderr, "levelmeter analyze: %s: warning: %d NaN or infinite samples were measured as silence\n", name, nf)
 		}
 		if *asJSON {
 			b, err := a.MarshalJSON()
 			if err != nil {
-				fmt.Fprintf(stderr, "levelmeter: %s: %v\n", name, err)
+				fmt.Fprintf(stderr, "levelmeter analyze: %s: %v\n", name, err)
 				status = 1
 				continue
 			}
@@ -92,7 +77,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 		}
 		if plots != nil {
 			if err := a.series.plot(plots[i], name, a.Levels.Loudness.Integrated); err != nil {
-				fmt.Fprintf(stderr, "levelmeter: %s: cannot draw the plot: %v\n", name, err)
+				fmt.Fprintf(stderr, "levelmeter analyze: %s: cannot draw the plot: %v\n", name, err)
 				status = 1
 				continue
 			}

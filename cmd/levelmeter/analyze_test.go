@@ -178,11 +178,11 @@ func TestBadFiles(t *testing.T) {
 	text := write("notes.wav", []byte("these are my notes about the mix"))
 	missing := filepath.Join(dir, "missing.wav")
 	tests := []struct{ file, line string }{
-		{missing, "levelmeter: " + missing + ": no such file or directory"},
-		{dir, "levelmeter: " + dir + ": is a directory, not a WAV file"},
-		{mp3, "levelmeter: " + mp3 + ": is not a WAV file (it looks like MP3)"},
-		{flac, "levelmeter: " + flac + ": is not a WAV file (it looks like FLAC)"},
-		{text, "levelmeter: " + text + ": is not a WAV file (no RIFF/WAVE header)"},
+		{missing, "levelmeter analyze: " + missing + ": no such file or directory"},
+		{dir, "levelmeter analyze: " + dir + ": is a directory, not a WAV file"},
+		{mp3, "levelmeter analyze: " + mp3 + ": is not a WAV file (it looks like MP3)"},
+		{flac, "levelmeter analyze: " + flac + ": is not a WAV file (it looks like FLAC)"},
+		{text, "levelmeter analyze: " + text + ": is not a WAV file (no RIFF/WAVE header)"},
 	}
 	for _, tt := range tests {
 		out, errs, status := analyze(t, "--json", tt.file, td+"dc.wav")
@@ -213,7 +213,7 @@ func TestUsage(t *testing.T) {
 	}{
 		{nil, 2, "no files given"},
 		{[]string{"--json"}, 2, "no files given"},
-		{[]string{"--bogus", td + "dc.wav"}, 2, "flag provided but not defined: -bogus"},
+		{[]string{"--bogus", td + "dc.wav"}, 2, "flag provided but not defined: --bogus"},
 		{[]string{"--plot", "out.txt", td + "dc.wav"}, 2, "give a name ending in .png"},
 		{[]string{"--plot"}, 2, "flag needs an argument"},
 		{[]string{"-h"}, 0, ""},

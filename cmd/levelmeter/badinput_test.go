@@ -92,15 +92,15 @@ func TestHostileInput(t *testing.T) {
 	rows := []row{
 		// Files that are not there or not files.
 		{name: "analyze missing file", args: []string{"analyze", missing}, code: 1,
-			want: "levelmeter: " + missing + ": no such file or directory"},
+			want: "levelmeter analyze: " + missing + ": no such file or directory"},
 		{name: "run missing file", args: run(missing), code: 2,
 			want: wavKey(missing) + "does not exist; give the path of a WAV file"},
 		{name: "analyze directory", args: []string{"analyze", dir}, code: 1,
-			want: "levelmeter: " + dir + ": is a directory, not a WAV file"},
+			want: "levelmeter analyze: " + dir + ": is a directory, not a WAV file"},
 		{name: "run directory", args: run(dir), code: 2,
 			want: wavKey(dir) + "is a directory; give the path of a WAV file"},
 		{name: "analyze file in the way of a directory", args: []string{"analyze", inTheWay}, code: 1,
-			want: "levelmeter: " + inTheWay + ": not a directory"},
+			want: "levelmeter analyze: " + inTheWay + ": not a directory"},
 		{name: "run file in the way of a directory", args: run(inTheWay), code: 2,
 			want: wavKey(inTheWay) + "cannot be read: not a directory"},
 		{name: "run named pipe", args: run(fifo), code: 2,
@@ -108,28 +108,28 @@ func TestHostileInput(t *testing.T) {
 
 		// Files that cannot be read.
 		{name: "analyze unreadable file", args: []string{"analyze", locked}, code: 1, skip: skipIf(root, "root reads a file of mode 000"),
-			want: "levelmeter: " + locked + ": permission denied"},
+			want: "levelmeter analyze: " + locked + ": permission denied"},
 		{name: "run unreadable file", args: run(locked), code: 1, skip: skipIf(root, "root reads a file of mode 000"),
 			want: wavKey(locked) + "cannot be replayed: "},
 		// A file every user can open but no one can read as a file: /proc/self/mem has no size and no data at 0.
 		{name: "analyze file that fails to read", args: []string{"analyze", "/proc/self/mem"}, code: 1,
-			want: "levelmeter: /proc/self/mem: cannot find the file's size: "},
+			want: "levelmeter analyze: /proc/self/mem: cannot find the file's size: "},
 		{name: "run file that fails to read", args: run("/proc/self/mem"), code: 1,
 			want: wavKey("/proc/self/mem") + "cannot be replayed: /proc/self/mem: cannot find the file's size: "},
 
 		// Files that are not WAV.
 		{name: "analyze text renamed .wav", args: []string{"analyze", renamed}, code: 1,
-			want: "levelmeter: " + renamed + ": is not a WAV file (no RIFF/WAVE header)"},
+			want: "levelmeter analyze: " + renamed + ": is not a WAV file (no RIFF/WAVE header)"},
 		{name: "run text renamed .wav", args: run(renamed), code: 1,
 			want: wavKey(renamed) + "cannot be replayed: " + renamed + ": is not a WAV file (no RIFF/WAVE header)"},
 		{name: "analyze empty file", args: []string{"analyze", empty}, code: 1,
-			want: "levelmeter: " + empty + ": is empty, not a WAV file"},
+			want: "levelmeter analyze: " + empty + ": is empty, not a WAV file"},
 		{name: "analyze MP3", args: []string{"analyze", mp3}, code: 1, skip: skipIf(mp3 == "", "ffmpeg is not installed"),
-			want: "levelmeter: " + mp3 + ": is not a WAV file (it looks like MP3)"},
+			want: "levelmeter analyze: " + mp3 + ": is not a WAV file (it looks like MP3)"},
 		{name: "run MP3 renamed .wav", args: run(mp3AsWAV), code: 1, skip: skipIf(mp3 == "", "ffmpeg is not installed"),
 			want: wavKey(mp3AsWAV) + "cannot be replayed: " + mp3AsWAV + ": is not a WAV file (it looks like MP3)"},
 		{name: "analyze FLAC", args: []string{"analyze", flac}, code: 1, skip: skipIf(flac == "", "ffmpeg is not installed"),
-			want: "levelmeter: " + flac + ": is not a WAV file (it looks like FLAC)"},
+			want: "levelmeter analyze: " + flac + ": is not a WAV file (it looks like FLAC)"},
 		{name: "run FLAC", args: run(flac), code: 1, skip: skipIf(flac == "", "ffmpeg is not installed"),
 			want: wavKey(flac) + "cannot be replayed: " + flac + ": is not a WAV file (it looks like FLAC)"},
 
@@ -142,7 +142,7 @@ func TestHostileInput(t *testing.T) {
 
 		// NaN and ±Inf samples: counted, measured as silence, reported; not an error.
 		{name: "analyze NaN and Inf samples", args: []string{"analyze", "--json", nonFinite}, code: 0,
-			want: "levelmeter: " + nonFinite + ": warning: 4 NaN or infinite samples were measured as silence",
+			want: "levelmeter analyze: " + nonFinite + ": warning: 4 NaN or infinite samples were measured as silence",
 			out:  `"sample_peak_dbfs":-20,`},
 		{name: "run NaN and Inf samples", args: run(nonFinite), code: 0, out: `"non_finite":4`},
 

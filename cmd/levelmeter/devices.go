@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -14,25 +13,18 @@ func init() {
 	register(command{name: "devices", summary: "list the audio input devices", run: runDevices})
 }
 
+const devicesHelp = `Lists the audio input devices PortAudio sees, marking the default with *. Choose one for
+` + "`levelmeter run`" + ` by its name, a part of its name no other device has, or its index.`
+
 func runDevices(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("devices", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	asJSON := fs.Bool("json", false, "print the devices as a JSON array")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: levelmeter devices [-json]")
-		fmt.Fprintln(fs.Output())
-		fmt.Fprintln(fs.Output(), "Lists the audio input devices PortAudio sees, marking the default with *. Choose one for")
-		fmt.Fprintln(fs.Output(), "`levelmeter run` by its name, a part of its name no other device has, or its index.")
-		fmt.Fprintln(fs.Output())
-		fs.PrintDefaults()
-	}
-	if code, ok := parseNoArgs(fs, args, stderr); !ok {
+	c := newCLI("devices", "[--json]", devicesHelp)
+	asJSON := c.fs.Bool("json", false, "print the devices as a JSON array")
+	if code, ok := c.parse(args, false, stdout, stderr); !ok {
 		return code
 	}
 	list, err := audio.Devices()
 	if err != nil {
-		fmt.Fprintln(stderr, "levelmeter devices:", err)
-		return 1
+		return c.fail(stderr, exitFailed, withRemedy(err))
 	}
 	if *asJSON {
 		type device struct {
@@ -50,8 +42,7 @@ func runDevices(args []string, stdout, stderr io.Writer) int {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(out); err != nil {
-			fmt.Fprintln(stderr, "levelmeter devices:", err)
-			return 1
+			return c.fail(stderr, exitFailed, err)
 		}
 		return 0
 	}

@@ -36,8 +36,8 @@ func TestDevicesCommand(t *testing.T) {
 		{nil, 0, "* 2      default", ""},
 		{[]string{"-json"}, 0, `"name": "fakemic_fast"`, ""},
 		{[]string{"extra"}, 2, "", `unexpected argument "extra"`},
-		{[]string{"-bogus"}, 2, "", "flag provided but not defined: -bogus"},
-		{[]string{"-h"}, 0, "", "usage: levelmeter devices"},
+		{[]string{"-bogus"}, 2, "", "flag provided but not defined: --bogus"},
+		{[]string{"-h"}, 0, "usage: levelmeter devices", ""},
 	} {
 		var stdout, stderr strings.Builder
 		code := dispatch(append([]string{"devices"}, tc.args...), &stdout, &stderr)

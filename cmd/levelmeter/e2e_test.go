@@ -2,7 +2,7 @@ package main
 
 // End-to-end tests of the ways people and machines look at the meter: a daemon replaying a WAV file in real
 // time, e2eScrape by a Prometheus client, shown in a real browser, and followed by many event-stream clients.
-// The daemon runs in this process through daemon(), on a free port of 127.0.0.1.
+// The daemon runs in this process through runDaemon(), on a free port of 127.0.0.1.
 
 import (
 	"bytes"
@@ -52,7 +52,7 @@ func startE2E(t *testing.T, args ...string) *e2eDaemon {
 	t.Helper()
 	d := &e2eDaemon{sigs: make(chan os.Signal, 2), done: make(chan int, 1)}
 	args = append(args, "--log-format", "json", "--listen", "127.0.0.1:0")
-	go func() { d.done <- daemon(args, &d.out, &d.errs, d.sigs) }()
+	go func() { d.done <- runDaemon(args, &d.out, &d.errs, d.sigs) }()
 	deadline := time.Now().Add(20 * time.Second)
 	for !strings.Contains(d.out.String(), `"message":"levelmeter starting"`) {
 		select {

@@ -1,23 +1,26 @@
 // Command levelmeter is a real-time audio level meter.
 //
-//	levelmeter run [flags]           meter the configured sources until SIGINT or SIGTERM
-//	levelmeter devices               list the audio input devices
-//	levelmeter analyze FILE.wav...   measure WAV files and print a report
-//	levelmeter version               print the version
+//	levelmeter run [flags]                       meter the configured sources until SIGINT or SIGTERM
+//	levelmeter watch [--addr HOST:PORT]          show a running daemon's meters in the terminal
+//	levelmeter analyze [flags] FILE.wav...       measure WAV files and print a report
+//	levelmeter devices [--json]                  list the audio input devices
+//	levelmeter version                           print the version
+//	levelmeter help [COMMAND]                    print the commands, or a command's usage and flags
 //
-// Run "levelmeter help COMMAND" for a command's flags.
+// Every command follows one convention (see cli): --help prints its usage to stdout and exits 0; a usage error
+// is one line on stderr ("levelmeter CMD: ...") with a pointer to "levelmeter help CMD", and exit status 2; every
+// error line starts with "levelmeter CMD: ".
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"sort"
 )
 
-// A command is one subcommand. run gets the arguments after the command's name and returns the exit status.
+// A command is one subcommand. run gets the arguments after the command's name and returns the exit status;
+// given --help, it prints its usage to stdout and returns 0.
 type command struct {
 	name    string
 	summary string
@@ -36,23 +39,27 @@ func main() {
 func dispatch(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		usage(stderr)
-		return 2
+		return exitUsage
 	}
 	name := args[0]
 	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
-		if len(args) > 1 {
-			if c, ok := commands[args[1]]; ok {
-				return c.run([]string{"-h"}, stdout, stderr)
+		if len(args) > 1 && args[1] != "-h" && args[1] != "--help" {
+			c, ok := commands[args[1]]
+			if !ok {
+				fmt.Fprintf(stderr, "levelmeter help: unknown command %q\n", args[1])
+				fmt.Fprintln(stderr, "run 'levelmeter help' for usage")
+				return exitUsage
 			}
+			return c.run([]string{"--help"}, stdout, stderr)
 		}
 		usage(stdout)
-		return 0
+		return exitOK
 	}
 	c, ok := commands[name]
 	if !ok {
 		fmt.Fprintf(stderr, "levelmeter: unknown command %q\n", name)
-		usage(stderr)
-		return 2
+		fmt.Fprintln(stderr, "run 'levelmeter help' for usage")
+		return exitUsage
 	}
 	return c.run(args[1:], stdout, stderr)
 }
@@ -69,22 +76,5 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, `Run "levelmeter help COMMAND" for a command's flags.`)
-}
-
-// parseNoArgs parses the flags of a command that takes no arguments. ok is false when the command is to stop at
-// once with status code: 0 after -h, 2 after a bad flag (the flag package has said why) or an argument.
-func parseNoArgs(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, ok bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0, false
-		}
-		return 2, false
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "levelmeter %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
-		fs.Usage()
-		return 2, false
-	}
-	return 0, true
+	fmt.Fprintln(w, "Run 'levelmeter help COMMAND' for a command's usage and flags.")
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"testing"
 )
 
@@ -19,8 +18,8 @@ func TestRealtimeKey(t *testing.T) {
 		{[]string{"--config", off}, false},
 		{[]string{"--config", off, "--realtime"}, true},
 	} {
-		fl, err := parseRunFlags(tc.args, io.Discard)
-		if err != nil {
+		c, fl := runCLI()
+		if err := c.fs.Parse(tc.args); err != nil {
 			t.Fatal(err)
 		}
 		cfg, _, err := fl.loadConfig()

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/levelmeter/levelmeter/config"
+	"github.com/levelmeter/levelmeter/internal/daemon"
 	"github.com/levelmeter/levelmeter/internal/fakemic"
 	"github.com/levelmeter/levelmeter/pipeline"
 )
@@ -239,7 +240,7 @@ func TestRunSignalCopy(t *testing.T) {
 	var out, errs syncBuffer
 	done := make(chan int)
 	go func() {
-		done <- daemon([]string{"--config", "../../config.yaml", "--log-format", "json", "--listen", ""},
+		done <- runDaemon([]string{"--config", "../../config.yaml", "--log-format", "json", "--listen", ""},
 			&slowAfterStop{w: &out}, &errs, sigs)
 	}()
 	waitFor(t, &out, "levelmeter starting")
@@ -264,14 +265,14 @@ func TestRunSignalDuringStartup(t *testing.T) {
 	defer close(hold)
 	openSources = func(cfg *config.Config) ([]pipeline.Input, error) {
 		<-hold
-		return openInputs(cfg)
+		return daemon.OpenInputs(cfg)
 	}
-	defer func() { openSources = openInputs }()
+	defer func() { openSources = daemon.OpenInputs }()
 	sigs := make(chan os.Signal, 2)
 	var out, errs syncBuffer
 	done := make(chan int)
 	go func() {
-		done <- daemon([]string{"--source", "wav:../../testdata/silence.wav", "--log-format", "json", "--listen", ""}, &out, &errs, sigs)
+		done <- runDaemon([]string{"--source", "wav:../../testdata/silence.wav", "--log-format", "json", "--listen", ""}, &out, &errs, sigs)
 	}()
 	time.Sleep(50 * time.Millisecond)
 	sigs <- syscall.SIGTERM
@@ -345,7 +346,7 @@ func TestRunSIGTERMDuringRestart(t *testing.T) {
 	var out, errs syncBuffer
 	done := make(chan int)
 	go func() {
-		done <- daemon([]string{"--source", "wav:" + wav, "--pace", "realtime", "--loop", "--log-format", "json",
+		done <- runDaemon([]string{"--source", "wav:" + wav, "--pace", "realtime", "--loop", "--log-format", "json",
 			"--listen", "", "--log-interval", "10ms", "--report-interval", "10ms"}, &out, &errs, sigs)
 	}()
 	waitFor(t, &out, `"message":"levels"`)

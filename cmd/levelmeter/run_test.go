@@ -21,6 +21,7 @@ import (
 
 	"github.com/levelmeter/levelmeter/config"
 	"github.com/levelmeter/levelmeter/dsp/dsptest"
+	"github.com/levelmeter/levelmeter/internal/daemon"
 	"github.com/levelmeter/levelmeter/pipeline"
 )
 
@@ -101,7 +102,7 @@ func TestRunFastMatchesAnalyze(t *testing.T) {
 			if err := cfg.Validate(); err != nil {
 				t.Fatal(err)
 			}
-			inputs, err := openInputs(cfg)
+			inputs, err := daemon.OpenInputs(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -145,7 +146,7 @@ func TestRunFastMatchesAnalyze(t *testing.T) {
 func TestRunExitsAtEnd(t *testing.T) {
 	defer goleak.VerifyNone(t, append(runLeaks, goleak.IgnoreCurrent())...)
 	var out, errs syncBuffer
-	code := daemon([]string{"--source", "wav:../../testdata/sine-s16-stereo.wav", "--pace", "fast",
+	code := runDaemon([]string{"--source", "wav:../../testdata/sine-s16-stereo.wav", "--pace", "fast",
 		"--log-format", "json", "--config", "/nonexistent/ignored.yaml"}, &out, &errs, nil)
 	if code != exitUsage || !strings.Contains(errs.String(), "/nonexistent/ignored.yaml does not exist") {
 		t.Fatalf("an explicit missing --config: exit %d, %q", code, errs.String())
@@ -157,7 +158,7 @@ func TestRunExitsAtEnd(t *testing.T) {
 	if _, err := os.Stat(wav); err != nil {
 		t.Skip(err)
 	}
-	code = daemon([]string{"--source", "wav:" + wav, "--pace", "fast", "--log-format", "json", "--listen", "127.0.0.1:0"}, &out, &errs, nil)
+	code = runDaemon([]string{"--source", "wav:" + wav, "--pace", "fast", "--log-format", "json", "--listen", "127.0.0.1:0"}, &out, &errs, nil)
 	if code != 0 || errs.String() != "" {
 		t.Fatalf("exit %d, stderr %q", code, errs.String())
 	}
@@ -177,7 +178,7 @@ func TestRunExitsAtEnd(t *testing.T) {
 // TestRunTwoSources: two labelled sources from flags are metered side by side, each with its summary.
 func TestRunTwoSources(t *testing.T) {
 	var out, errs syncBuffer
-	code := daemon([]string{"--source", "a=wav:../../testdata/sine-s16-stereo.wav", "--source", "b=wav:../../testdata/sine-s16-stereo.wav",
+	code := runDaemon([]string{"--source", "a=wav:../../testdata/sine-s16-stereo.wav", "--source", "b=wav:../../testdata/sine-s16-stereo.wav",
 		"--pace", "fast", "--log-format", "json", "--config", "../../config.yaml", "--listen", ""}, &out, &errs, nil)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs.String())
@@ -199,7 +200,7 @@ func TestRunServesHTTP(t *testing.T) {
 	var out, errs syncBuffer
 	done := make(chan int)
 	go func() {
-		done <- daemon([]string{"--config", "../../config.yaml", "--log-format", "json", "--listen", "127.0.0.1:0"}, &out, &errs, sigs)
+		done <- runDaemon([]string{"--config", "../../config.yaml", "--log-format", "json", "--listen", "127.0.0.1:0"}, &out, &errs, sigs)
 	}()
 	waitFor(t, &out, `"message":"levels"`)
 	start := logLines(t, out.String(), "levelmeter starting")
@@ -243,7 +244,7 @@ func TestRunServesHTTP(t *testing.T) {
 // TestRunNonFinite: NaN and Inf samples in a file are counted and reported, and do not poison the levels.
 func TestRunNonFinite(t *testing.T) {
 	var out, errs syncBuffer
-	code := daemon([]string{"--source", "wav:../../testdata/nonfinite-f32.wav", "--pace", "fast", "--log-format", "json",
+	code := runDaemon([]string{"--source", "wav:../../testdata/nonfinite-f32.wav", "--pace", "fast", "--log-format", "json",
 		"--config", "../../config.yaml", "--listen", ""}, &out, &errs, nil)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs.String())
@@ -313,7 +314,7 @@ func TestRunSecondSignal(t *testing.T) {
 	done := make(chan int)
 	go func() {
 		// The log turns slow once the daemon stops, so that the shutdown outlasts the second signal.
-		done <- daemon([]string{"--config", "../../config.yaml", "--log-format", "json", "--listen", ""}, &slowAfterStop{w: &out}, &errs, sigs)
+		done <- runDaemon([]string{"--config", "../../config.yaml", "--log-format", "json", "--listen", ""}, &slowAfterStop{w: &out}, &errs, sigs)
 	}()
 	waitFor(t, &out, "levelmeter starting")
 	sigs <- syscall.SIGTERM
@@ -365,7 +366,7 @@ func TestRunBadInput(t *testing.T) {
 		{"not a wav", []string{"--source", "wav:" + notWAV}, 1,
 			`levelmeter run: sources[0].wav (set by --source/--device): "` + notWAV + `" cannot be replayed: `},
 		{"bad source kind", []string{"--source", "mp3:x.mp3"}, 2,
-			`levelmeter run: invalid value "mp3:x.mp3" for flag -source: "mp3:x.mp3" is not wav:FILE or device:NAME (optionally LABEL=wav:FILE)`},
+			`levelmeter run: invalid value "mp3:x.mp3" for flag --source: "mp3:x.mp3" is not wav:FILE or device:NAME (optionally LABEL=wav:FILE)`},
 		{"same file twice", []string{"--source", "wav:../../testdata/silence.wav", "--source", "wav:../../testdata/silence.wav"}, 2,
 			`levelmeter run: sources[1].name (set by --source/--device): "silence" is already the name of sources[0]; source names must be unique (set name:)`},
 		{"bad interval", []string{"--source", "wav:../../testdata/silence.wav", "--report-interval", "0s"}, 2,
@@ -392,7 +393,7 @@ func TestRunBadInput(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errs syncBuffer
-			code := daemon(tc.args, &out, &errs, nil)
+			code := runDaemon(tc.args, &out, &errs, nil)
 			first, _, _ := strings.Cut(errs.String(), "\n")
 			if code != tc.code || !strings.Contains(first, tc.want) {
 				t.Fatalf("exit %d, stderr:\n%s\nwant exit %d and %q", code, errs.String(), tc.code, tc.want)
@@ -401,7 +402,7 @@ func TestRunBadInput(t *testing.T) {
 	}
 	if os.Getuid() != 0 { // root reads anything
 		var out, errs syncBuffer
-		code := daemon([]string{"--source", "wav:" + unreadable}, &out, &errs, nil)
+		code := runDaemon([]string{"--source", "wav:" + unreadable}, &out, &errs, nil)
 		if code == 0 || !strings.Contains(errs.String(), "permission denied") {
 			t.Errorf("unreadable file: exit %d, %q", code, errs.String())
 		}
@@ -412,7 +413,7 @@ func TestRunBadInput(t *testing.T) {
 // with one line naming the source and what to do.
 func TestRunNoDevice(t *testing.T) {
 	var out, errs syncBuffer
-	code := daemon([]string{"--device", "no-such-device-xyz"}, &out, &errs, nil)
+	code := runDaemon([]string{"--device", "no-such-device-xyz"}, &out, &errs, nil)
 	lines := strings.Split(strings.TrimSpace(errs.String()), "\n")
 	if code != exitFailed || len(lines) != 1 ||
 		!strings.HasPrefix(lines[0], `levelmeter run: sources[0].device (set by --source/--device): "no-such-device-xyz" (48000 Hz, 2 channels) cannot be opened: `) {
@@ -453,7 +454,7 @@ func TestIdleCost(t *testing.T) {
 	var before, after syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &before)
 	start := time.Now()
-	code := daemon([]string{"--config", "../../config.yaml", "--log-format", "json", "--listen", "", "--duration", d.String()},
+	code := runDaemon([]string{"--config", "../../config.yaml", "--log-format", "json", "--listen", "", "--duration", d.String()},
 		&out, &errs, nil)
 	wall := time.Since(start)
 	syscall.Getrusage(syscall.RUSAGE_SELF, &after)

@@ -14,8 +14,12 @@ func init() {
 }
 
 func runVersion(args []string, stdout, stderr io.Writer) int {
+	c := newCLI("version", "", "Prints the version: the release, or the commit and the Go version it was built with.")
+	if code, ok := c.parse(args, false, stdout, stderr); !ok {
+		return code
+	}
 	fmt.Fprintln(stdout, "levelmeter", versionString())
-	return 0
+	return exitOK
 }
 
 func versionString() string {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -13,37 +12,29 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/levelmeter/levelmeter/config"
 	"github.com/levelmeter/levelmeter/internal/termmeter"
 )
-
-// defaultWatchAddr is the daemon's default listen address (http.listen in config.yaml).
-const defaultWatchAddr = "127.0.0.1:9464"
 
 func init() {
 	register(command{name: "watch", summary: "show a running daemon's meters in the terminal", run: runWatch})
 }
 
+const watchHelp = `Connects to the live meter of a running levelmeter daemon (levelmeter run) and draws its sources'
+meters in the terminal until Ctrl-C.`
+
 func runWatch(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("watch", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	addr := fs.String("addr", defaultWatchAddr, "the daemon's listen address, host:port or a URL")
-	once := fs.Bool("once", false, "print the current levels once, without escape codes, and exit")
-	noColor := fs.Bool("no-color", false, "draw without colours")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: levelmeter watch [--addr HOST:PORT] [--once] [--no-color]")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "Connects to the live meter of a running levelmeter daemon (levelmeter run) and draws its sources'")
-		fmt.Fprintln(stderr, "meters in the terminal until Ctrl-C.")
-		fmt.Fprintln(stderr)
-		fs.PrintDefaults()
-	}
-	if code, ok := parseNoArgs(fs, args, stderr); !ok {
+	c := newCLI("watch", "[--addr HOST:PORT] [--once] [--no-color]", watchHelp)
+	addr := c.fs.String("addr", config.DefaultListen, "the daemon's listen address, host:port or a URL")
+	c.arg("addr", "HOST:PORT")
+	once := c.fs.Bool("once", false, "print the current levels once, without escape codes, and exit")
+	noColor := c.fs.Bool("no-color", false, "draw without colours")
+	if code, ok := c.parse(args, false, stdout, stderr); !ok {
 		return code
 	}
 	base, err := watchURL(*addr)
 	if err != nil {
-		fmt.Fprintf(stderr, "levelmeter watch: --addr %q: %v; use host:port such as %s\n", *addr, err, defaultWatchAddr)
-		return 2
+		return c.usageError(stderr, "--addr %q: %v; use host:port such as %s", *addr, err, config.DefaultListen)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -1,0 +1,466 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/levelmeter/levelmeter/audio"
+	"github.com/levelmeter/levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/pipeline"
+)
+
+// A Scope says where a key stands and which sources it applies to.
+type Scope int
+
+const (
+	Global  Scope = iota // a top-level key (report_interval, log.level)
+	Sources              // a key of every source (sources[i].ring_capacity)
+	Devices              // a key of device sources only (sources[i].input_latency)
+	WAVs                 // a key of WAV file sources only (sources[i].pace)
+)
+
+// A Key describes one setting of the configuration: its name, type, default, limits and documentation. Keys is
+// the one place each of these is written; decoding, defaults, validation, the flags of `levelmeter run` and its
+// help are all derived from it.
+type Key struct {
+	// Name is the key's path: report_interval, log.level; a source's key is named without its sources[i]
+	// prefix (ring_capacity).
+	Name  string
+	Scope Scope
+	// Flag is the `levelmeter run` flag that sets the key (without dashes); FlagScope the sources it applies to
+	// (Devices for --sample-rate, although a WAV source may state its file's rate).
+	Flag      string
+	FlagScope Scope
+	// NoFlag says why a key has no flag.
+	NoFlag string
+	// Arg is the flag's value placeholder in the help (DURATION, FRAMES); a bool flag has none.
+	Arg string
+	// Doc says what the key does, as a phrase for the help and the documentation.
+	Doc string
+	// Default is the default as written in a file ("100ms", "16384"), or how it is found ("the file's rate").
+	Default string
+	// Valid says which values are valid ("1ms to 1h"), "" when any value is.
+	Valid string
+
+	zeroIsDefault bool   // an explicit zero is an error (it would be replaced by the default)
+	hint          string // added to the error about the key on a source it does not apply to
+
+	get    func(c *Config, s *Source) any           // the key's value
+	assign func(c *Config, s *Source, v any)        // stores v, of the key's type
+	parse  func(text string) (any, error)           // reads a flag's value
+	deflt  func(c *Config, s *Source)               // fills the default of an omitted (zero) value
+	check  func(c *Config, s *Source, v any) string // what is wrong with v, "" when nothing is
+}
+
+// IsBoolFlag reports whether the key's flag takes no value (--loop, --loop=false).
+func (k *Key) IsBoolFlag() bool {
+	v, _ := k.parse("true")
+	_, b := v.(bool)
+	_, pb := v.(*bool)
+	return b || pb
+}
+
+// AppliesTo reports whether a key of scope sc applies to source s.
+func (sc Scope) AppliesTo(s *Source) bool {
+	switch sc {
+	case Devices:
+		return s.IsDevice()
+	case WAVs:
+		return !s.IsDevice()
+	}
+	return true
+}
+
+// Limits of the values that are the configuration's own choice; the other limits and defaults belong to the
+// layer that gives the key its meaning (audio, dsp, pipeline) and Keys refers to them.
+const (
+	// MaxSampleRate bounds sample_rate: far above any sound card, low enough that a typo (480000000) is caught.
+	MaxSampleRate = 1 << 20
+	// MinRingCapacity and MaxRingCapacity bound ring_capacity: 16 frames (a third of a millisecond at 48 kHz)
+	// to 16 Mi frames (64 MiB a channel, six minutes at 48 kHz). A power of two: the ring's storage is one.
+	MinRingCapacity = 16
+	MaxRingCapacity = 1 << 24
+)
+
+// Keys is the configuration schema, in the order of the documentation and the help.
+var Keys = []Key{
+	source("name", Sources, str(func(s *Source) *string { return &s.Name })).
+		noFlag("--source LABEL=wav:FILE labels a source").zeroDefault().defDoc("a name made from the device or file").
+		defFunc(func(s *Source) {
+			if s.Name == "" {
+				s.Name = s.defaultName()
+			}
+		}).
+		doc("labels the source in logs, metrics and the web page; names are unique"),
+	source("device", Sources, str(func(s *Source) *string { return &s.Device })).
+		noFlag("--device NAME and --source device:NAME choose devices").
+		doc(`a PortAudio input device: "default", its index in ` + "`levelmeter devices`" + `, or (part of) its name`),
+	source("wav", Sources, str(func(s *Source) *string { return &s.WAV })).
+		noFlag("--source wav:FILE chooses files").
+		doc("a WAV file to replay, relative to the configuration file's directory"),
+	source("pace", WAVs, str(func(s *Source) *string { return &s.Pace })).
+		flag("pace", "PACE").def(PaceRealtime).
+		oneOf(PaceRealtime, PaceFast).scopeHint("; a device runs at its own pace").
+		doc("replay WAV sources in realtime (like a device: frames that do not fit in the ring are dropped and " +
+			"counted) or fast (as fast as the meter takes them, nothing dropped)"),
+	source("loop", WAVs, boolean(func(s *Source) *bool { return &s.Loop })).
+		flag("loop", "").def(false).
+		doc("replay WAV sources from the start when they end (--loop=false: once)"),
+	source("sample_rate", Sources, integer(func(s *Source) *int { return &s.SampleRate })).
+		flag("sample-rate", "HZ").flagScope(Devices).
+		deviceDef(strconv.Itoa(audio.DefaultSampleRate)+" for a device, the file's rate for a WAV file", audio.DefaultSampleRate).
+		intRange(1, MaxSampleRate, "is not a sample rate; must be 1 to %d frames per second").
+		doc("devices' sample rate in frames per second; a WAV source may only state its file's"),
+	source("channels", Sources, integer(func(s *Source) *int { return &s.Channels })).
+		flag("channels", "COUNT").flagScope(Devices).
+		deviceDef(strconv.Itoa(audio.DefaultChannels)+" for a device, the file's channels for a WAV file", audio.DefaultChannels).
+		intRange(1, dsp.MaxChannels, "is out of range; must be 1 to %d").
+		doc("devices' channel count; a WAV source may only state its file's"),
+	source("frames_per_buffer", Sources, integer(func(s *Source) *int { return &s.FramesPerBuffer })).
+		flag("frames-per-buffer", "FRAMES").
+		sourceDef(fmt.Sprintf("%d for a device, %d for a WAV file", audio.DefaultFramesPerBuffer, audio.DefaultFileFramesPerBuffer),
+			audio.DefaultFramesPerBuffer, audio.DefaultFileFramesPerBuffer).
+		valid("1 to ring_capacity").checkWith(checkFramesPerBuffer).
+		doc("the block size: frames per device callback, or per block replayed from a file"),
+	source("input_latency", Devices, duration(func(s *Source) *time.Duration { return &s.InputLatency })).
+		flag("input-latency", "DURATION").def(time.Duration(0)).defDoc("the device's suggested latency for robust capture").
+		durRange(0, 10*time.Second).
+		doc("how much audio the device may buffer before the meter must have taken it"),
+	source("ring_capacity", Sources, integer(func(s *Source) *int { return &s.RingCapacity })).
+		flag("ring-capacity", "FRAMES").def(pipeline.DefaultRingFrames).zeroDefault().
+		valid(fmt.Sprintf("a power of two from %d to %d", MinRingCapacity, MaxRingCapacity)).checkWith(checkRingCapacity).
+		doc("how many frames the ring between a source and its meter holds (the default: 341 ms at 48 kHz)"),
+	source("realtime", Devices, optBool(func(s *Source) **bool { return &s.Realtime })).
+		flag("realtime", "").def(ptr(true)).
+		doc("ask for real-time scheduling (SCHED_FIFO) for devices' audio threads; without the privilege they " +
+			"keep their normal priority (--realtime=false: normal priority)"),
+
+	global("report_interval", duration(func(c *Config) *time.Duration { return &c.ReportInterval })).
+		flag("report-interval", "DURATION").def(100*time.Millisecond).durRange(time.Millisecond, time.Hour).
+		doc("how often each source's levels are taken and handed to the reporters (logs, web, metrics)"),
+	global("peak_hold", duration(func(c *Config) *time.Duration { return &c.PeakHold })).
+		flag("peak-hold", "DURATION").def(dsp.DefaultPeakHold).durRange(time.Millisecond, time.Hour).
+		doc("how long the peak-hold marker stays before it falls"),
+	global("peak_decay", float(func(c *Config) *float64 { return &c.PeakDecay })).
+		flag("peak-decay", "DB/S").def(float64(dsp.DefaultPeakDecay)).
+		valid("0.1 to 10000").checkWith(func(_ *Config, _ *Source, v any) string {
+		if d := v.(float64); math.IsNaN(d) || d < 0.1 || d > 10000 {
+			return "is out of range; must be 0.1 to 10000 dB per second"
+		}
+		return ""
+	}).
+		doc("how fast the peak bar and marker fall, in dB per second (IEC 60268-18: 20 dB in 1.7 s)"),
+	global("log.level", str(func(c *Config) *string { return &c.Log.Level })).
+		flag("log-level", "LEVEL").def("info").oneOf("trace", "debug", "info", "warn", "error").
+		doc("the least severe level logged"),
+	global("log.format", str(func(c *Config) *string { return &c.Log.Format })).
+		flag("log-format", "FORMAT").def("auto").oneOf("json", "console", "auto").
+		doc("json (one object per line), console (for people) or auto (console on a terminal, JSON otherwise)"),
+	global("log.interval", duration(func(c *Config) *time.Duration { return &c.Log.Interval })).
+		flag("log-interval", "DURATION").def(time.Second).durRange(time.Millisecond, 24*time.Hour).
+		doc("how often a level line is logged per source; drop and overflow warnings are limited to one per interval"),
+	global("http.listen", str(func(c *Config) *string { return &c.HTTP.Listen })).
+		flag("listen", "HOST:PORT").def(DefaultListen).valid(`host:port, or "" to disable the server`).
+		checkWith(checkListen).
+		doc("the HTTP server's listen address (the web meter and /metrics)"),
+	global("http.metrics", boolean(func(c *Config) *bool { return &c.HTTP.Metrics })).
+		noFlag(`what the server serves is the file's choice; --listen "" disables the server`).def(true).
+		doc("serve Prometheus metrics at /metrics"),
+	global("http.web", boolean(func(c *Config) *bool { return &c.HTTP.Web })).
+		noFlag(`what the server serves is the file's choice; --listen "" disables the server`).def(true).
+		doc("serve the live web meter at /"),
+}
+
+// DefaultListen is http.listen's default; `levelmeter watch` connects there.
+const DefaultListen = "127.0.0.1:9464"
+
+// Lookup returns the key named name (log.level; ring_capacity for a source's key), or nil.
+func Lookup(name string) *Key {
+	for i := range Keys {
+		if Keys[i].Name == name {
+			return &Keys[i]
+		}
+	}
+	return nil
+}
+
+// ─── Building the table ─────────────────────────────────────────────────────────────────────────────────────
+
+// A field is a key's type: how to read, store and parse it. Its accessor takes the configuration and, for a
+// source's key, the source.
+type field struct {
+	get    func(c *Config, s *Source) any
+	assign func(c *Config, s *Source, v any)
+	parse  func(string) (any, error)
+}
+
+func typed[T any](p func(c *Config, s *Source) *T, parse func(string) (T, error)) field {
+	return field{
+		get:    func(c *Config, s *Source) any { return *p(c, s) },
+		assign: func(c *Config, s *Source, v any) { *p(c, s) = v.(T) },
+		parse: func(text string) (any, error) {
+			v, err := parse(text)
+			if err != nil {
+				return nil, err
+			}
+			return v, nil
+		},
+	}
+}
+
+// accessor adapts a field of a Source or of the Config to the common accessor.
+type accessor[T any] interface {
+	func(*Source) *T | func(*Config) *T
+}
+
+func at[T any, A accessor[T]](a A) func(c *Config, s *Source) *T {
+	switch a := any(a).(type) {
+	case func(*Source) *T:
+		return func(_ *Config, s *Source) *T { return a(s) }
+	case func(*Config) *T:
+		return func(c *Config, _ *Source) *T { return a(c) }
+	}
+	panic("unreachable")
+}
+
+func str[A accessor[string]](a A) field {
+	return typed(at[string](a), func(s string) (string, error) { return s, nil })
+}
+
+func integer[A accessor[int]](a A) field {
+	return typed(at[int](a), func(s string) (int, error) {
+		n, err := strconv.ParseInt(s, 0, strconv.IntSize)
+		if err != nil {
+			return 0, errParse
+		}
+		return int(n), nil
+	})
+}
+
+func float[A accessor[float64]](a A) field {
+	return typed(at[float64](a), func(s string) (float64, error) {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return 0, errParse
+		}
+		return f, nil
+	})
+}
+
+func boolean[A accessor[bool]](a A) field {
+	return typed(at[bool](a), func(s string) (bool, error) {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return false, errParse
+		}
+		return b, nil
+	})
+}
+
+// optBool is a bool whose default is not its zero: nil stands for the default.
+func optBool[A accessor[*bool]](a A) field {
+	return typed(at[*bool](a), func(s string) (*bool, error) {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return nil, errParse
+		}
+		return &b, nil
+	})
+}
+
+func duration[A accessor[time.Duration]](a A) field {
+	return typed(at[time.Duration](a), func(s string) (time.Duration, error) {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return 0, errParse
+		}
+		return d, nil
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// errParse is the flag package's own "parse error" text, so that a bad flag value reads as it always has.
+var errParse = errors.New("parse error")
+
+func source(name string, sc Scope, f field) Key {
+	return Key{Name: name, Scope: sc, FlagScope: sc, get: f.get, assign: f.assign, parse: f.parse}
+}
+
+func global(name string, f field) Key {
+	return Key{Name: name, Scope: Global, FlagScope: Global, get: f.get, assign: f.assign, parse: f.parse}
+}
+
+func (k Key) flag(name, arg string) Key { k.Flag, k.Arg = name, arg; return k }
+func (k Key) flagScope(sc Scope) Key    { k.FlagScope = sc; return k }
+func (k Key) noFlag(why string) Key     { k.NoFlag = why; return k }
+func (k Key) doc(d string) Key          { k.Doc = d; return k }
+func (k Key) valid(v string) Key        { k.Valid = v; return k }
+
+// zeroDefault marks a key whose explicit zero is an error: the zero would be replaced by the default.
+func (k Key) zeroDefault() Key { k.zeroIsDefault = true; return k }
+
+// def sets the default of the configuration, or of every source the key applies to; Default shows it as a
+// file would hold it (defDoc changes that).
+func (k Key) def(v any) Key {
+	k.Default = showValue(v)
+	k.deflt = func(c *Config, s *Source) {
+		if reflect.ValueOf(k.get(c, s)).IsZero() {
+			v := v
+			if pb, ok := v.(*bool); ok { // an optional bool: each source gets its own
+				b := *pb
+				v = &b
+			}
+			k.assign(c, s, v)
+		}
+	}
+	return k
+}
+
+func (k Key) defDoc(doc string) Key { k.Default = doc; return k }
+
+// showValue writes v as a configuration file would: 100ms, 1h, 11.76, true.
+func showValue(v any) string {
+	switch v := v.(type) {
+	case time.Duration:
+		return showDuration(v)
+	case float64:
+		return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64) // for people: 11.76, not 11.764705882352942
+	case *bool:
+		return strconv.FormatBool(*v)
+	}
+	return fmt.Sprint(v)
+}
+
+// showDuration writes d without the zero units Duration.String adds (1h, not 1h0m0s).
+func showDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// deviceDef sets the default of devices; a WAV source without the key takes its file's value.
+func (k Key) deviceDef(doc string, v any) Key {
+	k = k.zeroDefault().defDoc(doc)
+	k.deflt = func(c *Config, s *Source) {
+		if s.IsDevice() && reflect.ValueOf(k.get(c, s)).IsZero() {
+			k.assign(c, s, v)
+		}
+	}
+	return k
+}
+
+// sourceDef sets different defaults for devices and WAV files.
+func (k Key) sourceDef(doc string, dev, wav any) Key {
+	k = k.zeroDefault().defDoc(doc)
+	k.deflt = func(c *Config, s *Source) {
+		if reflect.ValueOf(k.get(c, s)).IsZero() {
+			if s.IsDevice() {
+				k.assign(c, s, dev)
+			} else {
+				k.assign(c, s, wav)
+			}
+		}
+	}
+	return k
+}
+
+func (k Key) checkWith(f func(c *Config, s *Source, v any) string) Key { k.check = f; return k }
+
+// scopeHint is added to the error about the key on a source it does not apply to.
+func (k Key) scopeHint(h string) Key { k.hint = h; return k }
+
+// defFunc sets a default that is computed from the rest of the source.
+func (k Key) defFunc(f func(s *Source)) Key {
+	k.deflt = func(_ *Config, s *Source) { f(s) }
+	return k
+}
+
+func (k Key) oneOf(values ...string) Key {
+	list := strings.Join(values[:len(values)-1], ", ") + " or " + values[len(values)-1]
+	what := strings.TrimSuffix(k.Name[strings.LastIndex(k.Name, ".")+1:], "s")
+	k.Valid = list
+	k.check = func(_ *Config, _ *Source, v any) string {
+		for _, ok := range values {
+			if v.(string) == ok {
+				return ""
+			}
+		}
+		return fmt.Sprintf("is not a %s; use %s", what, list)
+	}
+	return k
+}
+
+// intRange accepts min to max; a WAV source may leave the key 0 (its file's value).
+func (k Key) intRange(min, max int, msg string) Key {
+	k.Valid = fmt.Sprintf("%d to %d", min, max)
+	k.check = func(_ *Config, s *Source, v any) string {
+		n := v.(int)
+		if n == 0 && !s.IsDevice() {
+			return ""
+		}
+		if n < min || n > max {
+			return fmt.Sprintf(msg, max)
+		}
+		return ""
+	}
+	return k
+}
+
+func (k Key) durRange(min, max time.Duration) Key {
+	text := showDuration(min) + " to " + showDuration(max)
+	k.Valid = text
+	k.check = func(_ *Config, _ *Source, v any) string {
+		if d := v.(time.Duration); d < min || d > max {
+			return "is out of range; must be " + text
+		}
+		return ""
+	}
+	return k
+}
+
+func checkRingCapacity(_ *Config, _ *Source, v any) string {
+	n := v.(int)
+	if n < MinRingCapacity || n > MaxRingCapacity || n&(n-1) != 0 {
+		return fmt.Sprintf("is not a power of two from %d to %d (frames); try %d", MinRingCapacity, MaxRingCapacity, nearestPow2(n))
+	}
+	return ""
+}
+
+func checkFramesPerBuffer(_ *Config, s *Source, v any) string {
+	n := v.(int)
+	if n <= 0 {
+		return "must be at least 1"
+	}
+	if checkRingCapacity(nil, s, s.RingCapacity) == "" && n > s.RingCapacity {
+		return fmt.Sprintf("is larger than ring_capacity (%d); every block would lose frames. Raise ring_capacity", s.RingCapacity)
+	}
+	return ""
+}
+
+func checkListen(_ *Config, _ *Source, v any) string {
+	addr := v.(string)
+	if addr == "" {
+		return ""
+	}
+	msg := ""
+	if _, port, err := net.SplitHostPort(addr); err != nil {
+		msg = "is not host:port"
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		msg = "has no valid port number"
+	} else {
+		return ""
+	}
+	return fmt.Sprintf("%s; use host:port such as %s, or \"\" to disable the server", msg, DefaultListen)
+}

@@ -1,0 +1,225 @@
+// Package daemon assembles levelmeter's daemon from a validated configuration: the sources, the pipeline, the
+// reporters (log, Prometheus metrics, live web meter) and the HTTP server that serves them.
+//
+// Guarantees:
+//   - New either returns a Daemon whose sources are checked and whose listener is bound, or an error naming the
+//     configuration key at fault (sources[0].device, http.listen) and wrapping the cause, with nothing left
+//     open. The command line adds remedies by recognising the cause (errors.Is).
+//   - Addr is the address actually bound (port 0 picks a free one), so callers need not read it from the log.
+//   - Run meters until its context is done or every source has ended; it returns after every source's final
+//     report has been taken by every reporter, the closing reporters are closed and the HTTP server is shut
+//     down (at most 2 s for open connections).
+package daemon
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/levelmeter/levelmeter/config"
+	"github.com/levelmeter/levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/logreport"
+	"github.com/levelmeter/levelmeter/metrics"
+	"github.com/levelmeter/levelmeter/pipeline"
+	"github.com/levelmeter/levelmeter/web"
+)
+
+// A Daemon meters the configured sources and reports their levels; make one with New, run it with Run.
+type Daemon struct {
+	cfg      *config.Config
+	log      zerolog.Logger
+	o        options
+	pipe     *pipeline.Pipeline
+	ln       net.Listener
+	mux      *http.ServeMux
+	patterns []string
+	closers  []io.Closer
+	ran      bool
+}
+
+type options struct {
+	version    string
+	configPath string
+	open       func(*config.Config) ([]pipeline.Input, error)
+}
+
+// An Option changes how New assembles the daemon.
+type Option func(*options)
+
+// WithVersion sets the version shown in the start-up line, the metrics and the web page.
+func WithVersion(v string) Option { return func(o *options) { o.version = v } }
+
+// WithConfigPath names the configuration file in the start-up line ("" when there was none).
+func WithConfigPath(path string) Option { return func(o *options) { o.configPath = path } }
+
+// WithOpenInputs replaces OpenInputs, the making of the pipeline's inputs from the configuration.
+func WithOpenInputs(open func(*config.Config) ([]pipeline.Input, error)) Option {
+	return func(o *options) { o.open = open }
+}
+
+// New opens the configured sources, makes the reporters and binds the HTTP listener (when http.listen is set and
+// there is something to serve). cfg must be valid (config.Validate).
+func New(cfg *config.Config, log zerolog.Logger, opts ...Option) (*Daemon, error) {
+	d := &Daemon{cfg: cfg, log: log, o: options{open: OpenInputs}}
+	for _, o := range opts {
+		o(&d.o)
+	}
+	inputs, err := d.o.open(cfg)
+	if err != nil {
+		return nil, err
+	}
+	logs := logreport.New(log, cfg.Log.Interval)
+	reporters := []pipeline.Reporter{logs}
+
+	// ─── Extra reporters and HTTP handlers ──────────────────────────────────────────────────────────────────
+	// Everything besides the log plugs in here, two lines each: make it, then d.add(reporter, pattern,
+	// handler) (either may be nil). Handlers are served on cfg.HTTP.Listen ("" serves nothing, and with no
+	// handler no server starts); reporters that are io.Closers are closed after the last report, before the
+	// server shuts down.
+	// ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+	add := func(r pipeline.Reporter, pattern string, h http.Handler) {
+		if r != nil {
+			reporters = append(reporters, r)
+			if c, ok := r.(io.Closer); ok {
+				d.closers = append(d.closers, c)
+			}
+		}
+		if h != nil {
+			if d.mux == nil {
+				d.mux = http.NewServeMux()
+			}
+			d.mux.Handle(pattern, h)
+			d.patterns = append(d.patterns, pattern)
+		}
+	}
+	if cfg.HTTP.Metrics {
+		m := metrics.New(nil, metrics.Options{Version: d.o.version})
+		add(m, "/metrics", m.Handler())
+	}
+	if cfg.HTTP.Web {
+		wm := web.New(web.Options{Version: d.o.version, ClientBuffer: max(256, 32*len(cfg.Sources))})
+		add(wm, "/", wm.Handler())
+	}
+
+	if cfg.HTTP.Listen != "" && d.mux != nil {
+		d.ln, err = net.Listen("tcp", cfg.HTTP.Listen)
+		if err != nil {
+			d.closeReporters()
+			return nil, cfg.Errorf("http.listen", cfg.HTTP.Listen, "cannot be listened on: %w", err)
+		}
+	}
+	d.pipe, err = pipeline.New(pipeline.Options{
+		Inputs:    inputs,
+		Interval:  cfg.ReportInterval,
+		Meter:     dsp.Config{PeakHold: cfg.PeakHold, PeakDecay: cfg.PeakDecay},
+		Reporters: reporters,
+		OnEvent:   logs.Event,
+	})
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// Addr returns the address the HTTP server listens on, or nil when it does not listen.
+func (d *Daemon) Addr() net.Addr {
+	if d.ln == nil {
+		return nil
+	}
+	return d.ln.Addr()
+}
+
+// Close releases what New opened, for a Daemon that is not to be run. Run closes it itself.
+func (d *Daemon) Close() error {
+	if d.ran {
+		return nil
+	}
+	d.ran = true
+	d.closeReporters()
+	if d.ln != nil {
+		return d.ln.Close()
+	}
+	return nil
+}
+
+func (d *Daemon) closeReporters() {
+	for _, c := range d.closers {
+		c.Close()
+	}
+}
+
+// Run logs the start-up line, serves HTTP and meters until ctx is done or every source has ended, then
+// finishes as the package documentation says. It returns nil, or the error of a source that failed before it
+// delivered anything. Run may be called once.
+func (d *Daemon) Run(ctx context.Context) error {
+	if d.ran {
+		return errors.New("daemon: Run called twice, or after Close")
+	}
+	d.ran = true
+	d.logStart()
+	var srv *http.Server
+	served := make(chan error, 1)
+	if d.ln != nil {
+		srv = &http.Server{Handler: d.mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { served <- srv.Serve(d.ln) }()
+	}
+
+	runErr := d.pipe.Run(ctx)
+
+	d.closeReporters()
+	if srv != nil {
+		sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
+		if err := srv.Shutdown(sctx); err != nil {
+			srv.Close()
+		}
+		scancel()
+		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			d.log.Error().Err(err).Msg("the HTTP server failed")
+		}
+	}
+	if runErr != nil {
+		d.log.Error().Err(runErr).Msg("stopped: a source could not start")
+		return runErr
+	}
+	d.log.Info().Msg("stopped")
+	return nil
+}
+
+// logStart writes the start-up line: the version and the effective configuration.
+func (d *Daemon) logStart() {
+	cfg := d.cfg
+	sources := zerolog.Arr()
+	for _, s := range cfg.Sources {
+		e := zerolog.Dict().Str("name", s.Name)
+		if s.WAV != "" {
+			e = e.Str("wav", s.WAV).Str("pace", s.Pace).Bool("loop", s.Loop)
+		} else {
+			e = e.Str("device", s.Device).Int("sample_rate", s.SampleRate).Int("channels", s.Channels).
+				Bool("realtime", s.RealtimeOn())
+			if s.InputLatency > 0 {
+				e = e.Str("input_latency", s.InputLatency.String())
+			}
+		}
+		e = e.Int("frames_per_buffer", s.FramesPerBuffer).Int("ring_capacity", s.RingCapacity)
+		sources = sources.Dict(e)
+	}
+	e := d.log.Info().Str("version", d.o.version).Str("config", d.o.configPath).
+		Array("sources", sources).
+		Str("report_interval", cfg.ReportInterval.String()).
+		Str("peak_hold", cfg.PeakHold.String()).
+		Float64("peak_decay", cfg.PeakDecay).
+		Dict("log", zerolog.Dict().Str("level", cfg.Log.Level).Str("format", cfg.Log.Format).
+			Str("interval", cfg.Log.Interval.String()))
+	if d.ln != nil {
+		e = e.Str("listen", d.ln.Addr().String()).Strs("http", d.patterns)
+	} else {
+		e = e.Str("listen", "")
+	}
+	e.Msg("levelmeter starting")
+}

@@ -1,0 +1,81 @@
+package daemon
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/levelmeter/levelmeter/audio"
+	"github.com/levelmeter/levelmeter/audio/wavfile"
+	"github.com/levelmeter/levelmeter/config"
+	"github.com/levelmeter/levelmeter/pipeline"
+)
+
+// OpenInputs makes the pipeline's inputs from the configured sources (see Input).
+func OpenInputs(cfg *config.Config) ([]pipeline.Input, error) {
+	var inputs []pipeline.Input
+	for i := range cfg.Sources {
+		in, err := Input(cfg, i)
+		if err != nil {
+			return nil, err // the sources hold nothing until they run
+		}
+		inputs = append(inputs, in)
+	}
+	return inputs, nil
+}
+
+// Input maps the validated source cfg.Sources[i] to a pipeline input: it is the one place a configured source
+// becomes something to meter. A WAV file is opened and must match the rate and channels the source states; a
+// device is asked whether it supports the configured format, so that a refused rate or a missing device stops
+// the start with an error naming the source's key. Errors wrap the audio package's (errors.Is finds
+// audio.ErrDeviceNotFound, audio.ErrNoInputDevice).
+func Input(cfg *config.Config, i int) (pipeline.Input, error) {
+	s := &cfg.Sources[i]
+	key := fmt.Sprintf("sources[%d]", i)
+	in := pipeline.Input{Name: s.Name, RingFrames: s.RingCapacity}
+	if s.WAV != "" {
+		f, err := audio.OpenFile(s.WAV)
+		if err != nil {
+			return in, cfg.Errorf(key+".wav", s.WAV, "cannot be replayed: %w", err)
+		}
+		info := f.Info()
+		if s.SampleRate != 0 && s.SampleRate != info.SampleRate {
+			return in, cfg.Errorf(key+".sample_rate", s.SampleRate,
+				"does not match the file, which is %d Hz; omit sample_rate to use the file's", info.SampleRate)
+		}
+		if s.Channels != 0 && s.Channels != info.Channels {
+			return in, cfg.Errorf(key+".channels", s.Channels,
+				"does not match the file, which has %d; omit channels to use the file's", info.Channels)
+		}
+		f.Paced = s.Pace == config.PaceRealtime
+		f.Loop = s.Loop
+		f.FramesPerBuffer = s.FramesPerBuffer
+		in.Source = f
+		if info.Encoding == wavfile.PCM {
+			// As analyze does: the positive integer extreme is one step short of 1.0 and clips too.
+			full := math.Ldexp(1, info.BitsPerSample-1)
+			in.ClipLevel = float64(float32((full - 1) / full))
+		}
+	} else {
+		d := &audio.Device{
+			Name:            s.Device,
+			SampleRate:      s.SampleRate,
+			Channels:        s.Channels,
+			FramesPerBuffer: s.FramesPerBuffer,
+			Latency:         s.InputLatency,
+			Realtime:        s.RealtimeOn(),
+		}
+		if err := d.Check(); err != nil {
+			return in, cfg.Errorf(key+".device", s.Device, "(%d Hz, %d channels) cannot be opened: %w",
+				d.Format().SampleRate, d.Format().Channels, err)
+		}
+		in.Source = d
+	}
+	// The pipeline restarts a source that delivers nothing for its stall timeout; a source with long blocks
+	// gets four blocks' time.
+	if f := in.Source.Format(); f.SampleRate > 0 {
+		block := time.Duration(s.FramesPerBuffer) * time.Second / time.Duration(f.SampleRate)
+		in.StallTimeout = max(pipeline.DefaultStallTimeout, 4*block)
+	}
+	return in, nil
+}
