@@ -42,7 +42,7 @@ test: deps-test vet
 	@$(MAKE) --no-print-directory fuzz-short
 
 # Every parser of outside input is fuzzed: a few seconds each in `make test`, longer with `make fuzz`.
-FUZZ_PKGS := ./audio/wavfile ./config ./web
+FUZZ_PKGS := ./audio/wavfile ./audio/decode ./config ./web
 fuzz-short:
 	./scripts/fuzz.sh 5 $(FUZZ_PKGS)
 

@@ -176,6 +176,11 @@ func parseCOMM(b []byte, aifc bool) (Info, aiffCodec, int, error) {
 	if channels < 1 {
 		return Info{}, codec, 0, fmt.Errorf("has %d channels%w", channels, errMalformed)
 	}
+	if channels > MaxChannels {
+		// Refused here, before the read buffer is sized for them.
+		return Info{}, codec, 0, fmt.Errorf("has %d channels; levelmeter meters up to %d: extract the ones to "+
+			"measure, e.g. with ffmpeg -i IN -af \"pan=stereo|c0=c0|c1=c1\" out.wav", channels, MaxChannels)
+	}
 	if math.IsNaN(rate) || rate < 1000 || rate > 768000 {
 		return Info{}, codec, 0, fmt.Errorf("has an absurd sample rate of %g Hz (levelmeter accepts 1000 to "+
 			"768000 Hz): the header is damaged%w", rate, errMalformed)
