@@ -404,3 +404,25 @@ func TestReadAllocs(t *testing.T) {
 		t.Logf("FLAC: %.0f allocations per 4096-frame block, all in mewkiz/flac's frame decoder", allocs)
 	}
 }
+
+// TestAIFFFastPaths: the loops for the common sizes give what the general one gives, for every byte pattern
+// class (random bytes cover signs and extremes).
+func TestAIFFFastPaths(t *testing.T) {
+	src := make([]byte, 3*4096)
+	for i := range src {
+		src[i] = byte(i*131 + i>>3)
+	}
+	src[0], src[1], src[2] = 0x80, 0, 0
+	for _, c := range []struct {
+		little bool
+		bytes  int
+	}{{false, 2}, {false, 3}, {true, 2}} {
+		n := len(src) / c.bytes
+		fast, general := make([]float32, n), make([]float32, n)
+		aiffDecoder(aiffCodec{little: c.little}, c.bytes)(fast, src[:n*c.bytes])
+		aiffInt(c.little, c.bytes)(general, src[:n*c.bytes])
+		if !slicesEqual(fast, general) {
+			t.Errorf("little %v, %d bytes: the fast loop differs from the general one", c.little, c.bytes)
+		}
+	}
+}
