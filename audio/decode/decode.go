@@ -211,6 +211,19 @@ func newReader(in io.Reader, name string, regular bool) (*Reader, error) {
 		}
 	}
 	format := Detect(head)
+	if format == Unknown && skipped > 0 {
+		// Some taggers leave padding or junk between an ID3 tag and the first MPEG frame. A tag is strong
+		// evidence of MP3: look for the first frame header in what has been read ahead.
+		ahead, _ := br.Peek(min(br.Buffered(), 4096))
+		for i := range ahead {
+			if mpegAudioHeader(ahead[i:]) {
+				br.Discard(i)
+				head, _ = br.Peek(SniffLen)
+				format = MP3
+				break
+			}
+		}
+	}
 
 	r := &Reader{}
 	var src source

@@ -426,3 +426,62 @@ func TestAIFFFastPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenFIFO: a named pipe (as /dev/stdin is when a pipe feeds it) is read as a stream, never seeked.
+func TestOpenFIFO(t *testing.T) {
+	needTool(t, "ffmpeg")
+	dir := t.TempDir()
+	p := ffmpegGen(t, dir, "s.flac", 2, 1, "-c:a", "flac")
+	want := ffmpegDecode(t, p)
+	fifo := filepath.Join(dir, "pipe")
+	if err := mkfifo(fifo); err != nil {
+		t.Skipf("cannot make a FIFO: %v", err)
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			return
+		}
+		w.Write(data)
+		w.Close()
+	}()
+	r, err := Open(fifo)
+	if err != nil {
+		t.Fatalf("Open(FIFO): %v", err)
+	}
+	defer r.Close()
+	if got := readAll(t, r); !slicesEqual(got, want) {
+		t.Errorf("%d samples from the FIFO differ from ffmpeg's %d", len(got), len(want))
+	}
+}
+
+// TestMP3AfterTagAndJunk: an ID3 tag followed by padding the tag does not count, then the first MPEG frame.
+func TestMP3AfterTagAndJunk(t *testing.T) {
+	needTool(t, "ffmpeg")
+	p := ffmpegGen(t, t.TempDir(), "plain.mp3", 1, 1, "-c:a", "libmp3lame", "-id3v2_version", "0")
+	plain, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewReader(bytes.NewReader(plain), "plain.mp3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := readAll(t, r)
+	tagged := append([]byte("ID3\x03\x00\x00\x00\x00\x00\x14"), make([]byte, 20+37)...) // 37 bytes beyond the tag
+	tagged = append(tagged, plain...)
+	r, err = NewReader(onlyReader{bytes.NewReader(tagged)}, "tagged.mp3")
+	if err != nil {
+		t.Fatalf("NewReader: %v", err)
+	}
+	if r.Info().Format != MP3 || r.Info().Channels != 1 {
+		t.Errorf("Info = %+v", r.Info())
+	}
+	if got := readAll(t, r); !slicesEqual(got, want) {
+		t.Errorf("%d samples after the tag and junk, %d without", len(got), len(want))
+	}
+}
