@@ -157,7 +157,7 @@ func Open(name string) (*Reader, error) {
 		f.Close()
 		return nil, &Error{File: name, Msg: "is a directory, not an audio file", Err: ErrUnknownFormat}
 	}
-	r, err := newReader(f, name, st.Mode().IsRegular())
+	r, err := newReader(f, name, st.Mode().IsRegular(), true)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -171,13 +171,15 @@ func Open(name string) (*Reader, error) {
 func NewReader(r io.Reader, name string) (*Reader, error) {
 	if f, ok := r.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-			return newReader(f, name, true)
+			return newReader(f, name, true, false)
 		}
 	}
-	return newReader(r, name, false)
+	return newReader(r, name, false, false)
 }
 
-func newReader(in io.Reader, name string, regular bool) (*Reader, error) {
+// newReader detects the format of in and opens its decoder. regular says in is an *os.File of a regular file,
+// which can seek; byPath that name is its path, which ffmpeg can open itself.
+func newReader(in io.Reader, name string, regular, byPath bool) (*Reader, error) {
 	bad := func(f Format, cause error, format string, args ...any) error {
 		return &Error{File: name, Format: f, Msg: fmt.Sprintf(format, args...), Err: cause}
 	}
@@ -250,7 +252,7 @@ func newReader(in io.Reader, name string, regular bool) (*Reader, error) {
 		return nil, bad(Unknown, ErrUnknownFormat, "is not in an audio format levelmeter recognises "+
 			"(it starts with %s)", describeBytes(head))
 	default:
-		if regular && start == 0 && name != "" && skipped == 0 {
+		if byPath && regular && start == 0 && skipped == 0 {
 			src, r.info, err = newFFmpeg(format, name, nil)
 		} else {
 			src, r.info, err = newFFmpeg(format, name, br)

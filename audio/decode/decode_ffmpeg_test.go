@@ -353,3 +353,24 @@ func TestStreamedWAV(t *testing.T) {
 		})
 	}
 }
+
+// TestFFmpegFromRegularStdin: a file given as standard input (levelmeter analyze - < song.opus) reaches ffmpeg
+// as a stream, whatever name the caller gives it.
+func TestFFmpegFromRegularStdin(t *testing.T) {
+	needTool(t, "ffmpeg")
+	p := ffmpegGen(t, t.TempDir(), "s.opus", 2, 1, "-c:a", "libopus")
+	want := ffmpegDecode(t, p)
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := NewReader(f, "-")
+	if err != nil {
+		t.Fatalf("NewReader: %v", err)
+	}
+	defer r.Close()
+	if got := readAll(t, r); len(got) != len(want) {
+		t.Errorf("%d samples, ffmpeg decodes %d", len(got), len(want))
+	}
+}
