@@ -13,7 +13,8 @@
 //     allocate per codec frame of about 1k to 4k samples; see BenchmarkRead).
 //   - Formats without a pure-Go decoder here (Opus, CAF, MP4/M4A, WMA, ...) are decoded by ffmpeg run as a child
 //     process when it is on the PATH; Close kills and reaps it. When it is not, Open fails with an error that
-//     names the format and wraps ErrNeedsFFmpeg, so that the command can say how to install it.
+//     names the format and wraps ErrNeedsFFmpeg, so that the command can say how to install it. A WAV file
+//     given by name whose codec audio/wavfile does not decode (µ-law, ADPCM, MP3 in WAV) goes to ffmpeg too.
 //
 // Decoders: WAV through audio/wavfile; FLAC through github.com/mewkiz/flac; MP3 through
 // github.com/hajimehoshi/go-mp3; Ogg Vorbis through github.com/jfreymuth/oggvorbis; AIFF and AIFF-C here.
@@ -84,14 +85,16 @@ type Info struct {
 	ClipLevel float64
 	// Frames is the number of frames the input declares, or -1 when it does not (streamed WAV, MP3, ffmpeg).
 	Frames int64
-	// WAV is audio/wavfile's description, for WAV input only.
+	// WAV is audio/wavfile's description, for WAV input that wavfile decodes.
 	WAV wavfile.Info
+	// FFmpeg is set when an ffmpeg child process decodes the input.
+	FFmpeg bool
 }
 
 // String describes the format as a person would: "FLAC, 48000 Hz, 2 channels, 24-bit". WAV input is described
 // by audio/wavfile ("48000 Hz, 2 channels, 24-bit PCM (extensible)"), as levelmeter always has.
 func (i Info) String() string {
-	if i.Format == WAV {
+	if i.Format == WAV && !i.FFmpeg {
 		return i.WAV.String()
 	}
 	ch := "channels"
@@ -105,7 +108,7 @@ func (i Info) String() string {
 	case i.BitsPerSample > 0:
 		s += fmt.Sprintf(", %d-bit", i.BitsPerSample)
 	}
-	if !i.Format.Native() {
+	if i.FFmpeg {
 		s += " (decoded by ffmpeg)"
 	}
 	return s
@@ -237,6 +240,10 @@ func newReader(in io.Reader, name string, regular, byPath bool) (*Reader, error)
 				return nil, bad(WAV, err, "cannot seek back to the start: %v", err)
 			}
 			src, r.info, err = newWAV(f, name)
+			if errors.Is(err, wavfile.ErrUnsupported) && byPath && start == 0 && skipped == 0 && hasFFmpeg() {
+				// A codec in a WAV file that wavfile does not decode (ADPCM, µ-law, MP3): ffmpeg may.
+				src, r.info, err = newFFmpeg(WAV, name, nil)
+			}
 		} else {
 			src, r.info, err = newWAV(newForwardSeeker(br), name)
 		}

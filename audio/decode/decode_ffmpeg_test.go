@@ -10,7 +10,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/levelmeter/levelmeter/audio/wavfile"
 )
 
 // needTool skips the test when a reference tool is not installed (CI has them: make deps-test).
@@ -227,17 +230,37 @@ func TestFFmpegFormats(t *testing.T) {
 		{"CAF PCM", "s.caf", 2, []string{"-c:a", "pcm_s24le"}, CAF, true},
 		{"M4A ALAC", "s.m4a", 2, []string{"-c:a", "alac"}, MP4, true},
 		{"Wave64", "s.w64", 1, []string{"-c:a", "pcm_s16le"}, W64, true},
+		{"WAV of µ-law", "ulaw.wav", 1, []string{"-c:a", "pcm_mulaw", "-ar", "8000"}, WAV, true},
+		{"WAV of IMA ADPCM", "ima.wav", 2, []string{"-c:a", "adpcm_ima_wav"}, WAV, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := ffmpegGen(t, dir, tt.file, tt.channels, 2, tt.args...)
 			want := ffmpegDecode(t, p)
-			for how, r := range openBoth(t, p) {
+			readers := map[string]*Reader{}
+			if tt.format == WAV {
+				// Only a file given by name goes to ffmpeg when wavfile cannot decode its codec; a stream
+				// gets wavfile's error.
+				r, err := Open(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				readers["file"] = r
+				f, _ := os.Open(p)
+				defer f.Close()
+				if _, err := NewReader(onlyReader{f}, "-"); !errors.Is(err, wavfile.ErrUnsupported) {
+					t.Errorf("NewReader on a stream: %v, want wavfile.ErrUnsupported", err)
+				}
+			} else {
+				readers = openBoth(t, p)
+			}
+			for how, r := range readers {
 				if tt.format == MP4 && how == "stream" {
 					continue // ffmpeg writes the MP4 index last, which a pipe reaches too late
 				}
 				info := r.Info()
-				if info.Format != tt.format || info.Channels != tt.channels || info.Frames != -1 {
+				if info.Format != tt.format || info.Channels != tt.channels || info.Frames != -1 || !info.FFmpeg ||
+					!strings.HasSuffix(info.String(), " (decoded by ffmpeg)") {
 					t.Errorf("%s: Info = %+v", how, info)
 				}
 				got := readAll(t, r)

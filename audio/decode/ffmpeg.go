@@ -33,6 +33,12 @@ type ffmpegSource struct {
 // reading the terminal; -v error keeps its standard error to the reasons it failed.
 var ffmpegArgs = []string{"-vn", "-sn", "-dn", "-f", "wav", "-acodec", "pcm_f32le", "-"}
 
+// hasFFmpeg reports whether ffmpeg is on the PATH.
+func hasFFmpeg() bool {
+	_, err := exec.LookPath("ffmpeg")
+	return err == nil
+}
+
 // newFFmpeg starts ffmpeg on the named file, or on in when it is not nil (a stream, given on ffmpeg's
 // standard input). A file is better given by name: MP4 keeps its index at the end, which a pipe cannot reach.
 func newFFmpeg(format Format, name string, in io.Reader) (source, Info, error) {
@@ -98,7 +104,7 @@ func newFFmpeg(format Format, name string, in io.Reader) (source, Info, error) {
 	s.wav = wav
 	info.Format = format
 	info.WAV = wavInfoZero
-	info.BitsPerSample, info.Float, info.ClipLevel = 0, false, 0
+	info.BitsPerSample, info.Float, info.ClipLevel, info.FFmpeg = 0, false, 0, true
 	return s, info, nil
 }
 
