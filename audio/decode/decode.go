@@ -17,14 +17,15 @@
 //     given by name whose codec audio/wavfile does not decode (µ-law, ADPCM, MP3 in WAV) goes to ffmpeg too.
 //
 // Decoders: WAV through audio/wavfile; FLAC through github.com/mewkiz/flac; MP3 through
-// github.com/hajimehoshi/go-mp3; Ogg Vorbis through github.com/jfreymuth/oggvorbis; AIFF and AIFF-C here.
+// github.com/hajimehoshi/go-mp3; Ogg Vorbis through github.com/jfreymuth/vorbis with the Ogg pages read here;
+// AIFF and AIFF-C here. Ogg Vorbis decodes as ffmpeg's decode does, frame count and overshoot above full scale
+// included (tested).
 //
-// Known limits of the pure-Go lossy decoders, against ffmpeg's float decoders: go-mp3 decodes to 16-bit integers
-// and oggvorbis clamps to ±1.0, so lossy material that decodes above full scale shows a sample peak of at most
-// 0 dBFS where ffmpeg shows the overshoot (true peak is still computed from the clamped samples); and go-mp3
-// does not remove the encoder delay and padding (about 1100 samples of near-silence at each end) that ffmpeg
-// removes when a LAME header gives them. Levels of ordinary material agree within a few hundredths of a dB
-// (see TestLossyAgainstFFmpeg).
+// Known limits of go-mp3 against ffmpeg's float MP3 decoder: it decodes to 16-bit integers, so MP3 material that
+// decodes above full scale shows a sample peak of 0 dBFS where ffmpeg shows the overshoot (measured: +1.70 dBFS
+// read as 0.00), and the true peak is computed from the clamped samples; and it does not remove the encoder
+// delay and padding (about 2700 frames of near-silence, the LAME header frame included) that ffmpeg removes.
+// Levels of material below full scale agree within a few hundredths of a dB (see TestLossyAgainstFFmpeg).
 package decode
 
 import (

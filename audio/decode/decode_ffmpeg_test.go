@@ -188,13 +188,22 @@ func TestLossyAgainstFFmpeg(t *testing.T) {
 			"-id3v2_version", "3"}, MP3},
 		{"Vorbis stereo", "s.ogg", 2, []string{"-c:a", "libvorbis", "-q:a", "5"}, Vorbis},
 		{"Vorbis mono", "m.ogg", 1, []string{"-c:a", "libvorbis", "-q:a", "3"}, Vorbis},
+		// Loud enough that the decode overshoots full scale: the overshoot is kept, as ffmpeg keeps it.
+		{"Vorbis above full scale", "loud.ogg", 2, []string{"-af", "volume=2.8", "-c:a", "libvorbis"}, Vorbis},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// Quieter than the lossless test, so that neither decoder clamps an overshoot.
-			p := ffmpegGen(t, dir, tt.file, tt.channels, 10, append([]string{"-af", "volume=0.5"}, tt.args...)...)
+			args := tt.args
+			if args[0] != "-af" {
+				args = append([]string{"-af", "volume=0.5"}, args...)
+			}
+			p := ffmpegGen(t, dir, tt.file, tt.channels, 10, args...)
 			want := ffmpegDecode(t, p)
 			wantRMS, wantPeak := levels(want)
+			if tt.file == "loud.ogg" && wantPeak <= 0.5 {
+				t.Fatalf("ffmpeg's decode peaks at %.2f dBFS; the test needs an overshoot", wantPeak)
+			}
 			for how, r := range openBoth(t, p) {
 				info := r.Info()
 				if info.Format != tt.format || info.Channels != tt.channels || info.SampleRate != 48000 ||
