@@ -9,8 +9,8 @@
 //     and AIFF give the same float32 values as ffmpeg's pcm_f32le decode, bit for bit (tested against ffmpeg).
 //   - Info.ClipLevel is the positive integer extreme of integer formats (32767/32768 for 16 bits), so a meter
 //     counts both extremes as clipped; it is 0 (meaning full scale) for float and lossy formats.
-//   - Read converts into the caller's slice and allocates nothing itself (the FLAC and MP3 decoders underneath
-//     allocate per codec frame of about 1k to 4k samples; see BenchmarkRead).
+//   - Read converts into the caller's slice and allocates nothing itself (the FLAC, MP3 and Vorbis decoders
+//     underneath allocate a few times per codec frame of about 1k to 4k samples; see TestReadAllocs).
 //   - Formats without a pure-Go decoder here (Opus, CAF, MP4/M4A, WMA, ...) are decoded by ffmpeg run as a child
 //     process when it is on the PATH; Close kills and reaps it. When it is not, Open fails with an error that
 //     names the format and wraps ErrNeedsFFmpeg, so that the command can say how to install it. A WAV file

@@ -402,6 +402,14 @@ func TestReadAllocs(t *testing.T) {
 		buf := make([]float32, 4096*2)
 		allocs := testing.AllocsPerRun(20, func() { r.Read(buf) })
 		t.Logf("FLAC: %.0f allocations per 4096-frame block, all in mewkiz/flac's frame decoder", allocs)
+		p = ffmpegGen(t, t.TempDir(), "a.ogg", 2, 5, "-c:a", "libvorbis")
+		r, err = Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		allocs = testing.AllocsPerRun(20, func() { r.Read(buf) })
+		t.Logf("Vorbis: %.1f allocations per read of up to 4096 frames, in jfreymuth/vorbis", allocs)
 	}
 }
 
