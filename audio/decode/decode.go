@@ -235,13 +235,13 @@ func newReader(in io.Reader, name string, regular, byPath bool) (*Reader, error)
 	var src source
 	switch format {
 	case WAV:
-		if regular {
+		if regular && skipped == 0 {
 			f := in.(*os.File)
 			if _, err := f.Seek(start, io.SeekStart); err != nil {
 				return nil, bad(WAV, err, "cannot seek back to the start: %v", err)
 			}
 			src, r.info, err = newWAV(f, name)
-			if errors.Is(err, wavfile.ErrUnsupported) && byPath && start == 0 && skipped == 0 && hasFFmpeg() {
+			if errors.Is(err, wavfile.ErrUnsupported) && byPath && start == 0 && hasFFmpeg() {
 				// A codec in a WAV file that wavfile does not decode (ADPCM, µ-law, MP3): ffmpeg may.
 				src, r.info, err = newFFmpeg(WAV, name, nil)
 			}
