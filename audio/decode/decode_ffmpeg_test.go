@@ -406,3 +406,30 @@ func TestFFmpegFromRegularStdin(t *testing.T) {
 		t.Errorf("%d samples, ffmpeg decodes %d", len(got), len(want))
 	}
 }
+
+// TestSoxFilesAgainstFFmpeg: FLAC from libFLAC (the reference encoder, through SoX) and AIFF from SoX decode as
+// ffmpeg decodes them, bit for bit.
+func TestSoxFilesAgainstFFmpeg(t *testing.T) {
+	needTool(t, "ffmpeg")
+	needTool(t, "sox")
+	dir := t.TempDir()
+	for _, f := range []struct {
+		name string
+		bits string
+	}{{"s16.flac", "16"}, {"s24.flac", "24"}, {"s16.aiff", "16"}, {"s24.aiff", "24"}, {"s24.aifc", "24"}} {
+		t.Run(f.name, func(t *testing.T) {
+			p := filepath.Join(dir, f.name)
+			cmd := exec.Command("sox", "-n", "-r", "44100", "-c", "2", "-b", f.bits, p, "synth", "1.5", "sine", "300-3000",
+				"whitenoise", "vol", "0.6")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("sox: %v\n%s", err, out)
+			}
+			want := ffmpegDecode(t, p)
+			for how, r := range openBoth(t, p) {
+				if got := readAll(t, r); !slicesEqual(got, want) {
+					t.Errorf("%s: %d samples differ from ffmpeg's %d", how, len(got), len(want))
+				}
+			}
+		})
+	}
+}
