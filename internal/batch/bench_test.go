@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -120,6 +121,9 @@ func BenchmarkJobs(b *testing.B) {
 	b.ReportMetric(t1.Seconds()/float64(b.N), "s_j1")
 	b.ReportMetric(t2.Seconds()/float64(b.N), "s_j2")
 	b.ReportMetric(t1.Seconds()/t2.Seconds(), "x_j2")
+	// What two goroutines of pure arithmetic gain over one on this machine right now: on a machine shared with
+	// other work the second core may not be there, and x_j2 is to be read against this.
+	b.ReportMetric(spinSpeedup(), "x_spin_baseline")
 	// CPU time spent per run: equal when running in parallel costs nothing extra. On a machine busy with other
 	// work x_j2 falls towards 1 while this stays put.
 	b.ReportMetric(c2.Seconds()/c1.Seconds(), "cpu_j2/j1")
@@ -132,4 +136,28 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// spinSpeedup is how much faster two goroutines do a fixed amount of arithmetic than one goroutine does it
+// twice: about 2 on an idle machine with two cores.
+func spinSpeedup() float64 {
+	spin := func() (x float64) {
+		for i := range 200_000_000 {
+			x += float64(i&7) * 1e-9
+		}
+		return x
+	}
+	var sink [2]float64
+	start := time.Now()
+	sink[0] = spin() + spin()
+	serial := time.Since(start)
+	start = time.Now()
+	var wg sync.WaitGroup
+	for k := range 2 {
+		wg.Add(1)
+		go func() { defer wg.Done(); sink[k] = spin() }()
+	}
+	wg.Wait()
+	_ = sink
+	return serial.Seconds() / time.Since(start).Seconds()
 }
