@@ -1,0 +1,325 @@
+// Package decode opens an audio file or stream of any common format and reads it as interleaved float32 frames,
+// the shape dsp.Meter takes.
+//
+// Guarantees:
+//   - The format is told by the first bytes, never by the name: a FLAC file called x.wav is read as FLAC.
+//   - No input needs to seek: a pipe or standard input is read forward only, through a small peek buffer for the
+//     detection. Memory does not depend on the length of the input.
+//   - Lossless formats decode exactly: integer samples are divided by 2^(bits-1), so 16- and 24-bit WAV, FLAC
+//     and AIFF give the same float32 values as ffmpeg's pcm_f32le decode, bit for bit (tested against ffmpeg).
+//   - Info.ClipLevel is the positive integer extreme of integer formats (32767/32768 for 16 bits), so a meter
+//     counts both extremes as clipped; it is 0 (meaning full scale) for float and lossy formats.
+//   - Read converts into the caller's slice and allocates nothing itself (the FLAC, MP3 and Vorbis decoders
+//     underneath allocate a few times per codec frame of about 1k to 4k samples; see TestReadAllocs).
+//   - Formats without a pure-Go decoder here (Opus, CAF, MP4/M4A, WMA, ...) are decoded by ffmpeg run as a child
+//     process when it is on the PATH; Close kills and reaps it. When it is not, Open fails with an error that
+//     names the format and wraps ErrNeedsFFmpeg, so that the command can say how to install it. A WAV file
+//     given by name whose codec audio/wavfile does not decode (µ-law, ADPCM, MP3 in WAV) goes to ffmpeg too.
+//
+// Decoders: WAV through audio/wavfile; FLAC through github.com/mewkiz/flac; MP3 through
+// github.com/hajimehoshi/go-mp3; Ogg Vorbis through github.com/jfreymuth/vorbis with the Ogg pages read here;
+// AIFF and AIFF-C here. Ogg Vorbis decodes as ffmpeg's decode does, frame count and overshoot above full scale
+// included (tested).
+//
+// Known limits of go-mp3 against ffmpeg's float MP3 decoder: it decodes to 16-bit integers, so MP3 material that
+// decodes above full scale shows a sample peak of 0 dBFS where ffmpeg shows the overshoot (measured: +1.70 dBFS
+// read as 0.00), and the true peak is computed from the clamped samples; and it does not remove the encoder
+// delay and padding (about 2700 frames of near-silence, the LAME header frame included) that ffmpeg removes.
+// Levels of material below full scale agree within a few hundredths of a dB (see TestLossyAgainstFFmpeg).
+package decode
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"strconv"
+
+	"github.com/levelmeter/levelmeter/audio/wavfile"
+)
+
+// MaxChannels is the largest channel count a Reader accepts: levelmeter meters up to 8 channels.
+const MaxChannels = wavfile.MaxChannels
+
+// Sentinel causes, for errors.Is on the errors this package returns. Errors from audio/wavfile (for WAV input)
+// are returned as they are and match wavfile's sentinels instead.
+var (
+	ErrUnknownFormat = errors.New("unknown audio format")
+	ErrNeedsFFmpeg   = errors.New("needs ffmpeg, which is not installed")
+	ErrUnsupported   = errors.New("unsupported audio format")
+	ErrMalformed     = errors.New("malformed audio file")
+	ErrTruncated     = errors.New("truncated audio file")
+	ErrFFmpeg        = errors.New("ffmpeg failed")
+)
+
+// An Error reports what is wrong with an input.
+type Error struct {
+	File   string // the input's name as given; empty when none was
+	Format Format // the detected format, Unknown before detection
+	Msg    string // what is wrong and, where there is one, what to do
+	Err    error  // one of the sentinels above, or an I/O error
+}
+
+func (e *Error) Error() string {
+	if e.File == "" {
+		return "decode: " + e.Msg
+	}
+	return e.File + ": " + e.Msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Info describes a decoded input.
+type Info struct {
+	Format     Format
+	SampleRate int
+	Channels   int
+	// BitsPerSample is the size of the stored integer samples (16, 24, ...), or of the float samples when Float
+	// is set; 0 for lossy formats and for formats decoded by ffmpeg.
+	BitsPerSample int
+	Float         bool
+	// ClipLevel is the |x| at or above which a sample is at an integer format's extreme, for dsp.Config; 0 when
+	// the format has no integer full scale.
+	ClipLevel float64
+	// Frames is the number of frames the input declares, or -1 when it does not (streamed WAV, MP3, ffmpeg).
+	Frames int64
+	// WAV is audio/wavfile's description, for WAV input that wavfile decodes.
+	WAV wavfile.Info
+	// FFmpeg is set when an ffmpeg child process decodes the input.
+	FFmpeg bool
+}
+
+// String describes the format as a person would: "FLAC, 48000 Hz, 2 channels, 24-bit". WAV input is described
+// by audio/wavfile ("48000 Hz, 2 channels, 24-bit PCM (extensible)"), as levelmeter always has.
+func (i Info) String() string {
+	if i.Format == WAV && !i.FFmpeg {
+		return i.WAV.String()
+	}
+	ch := "channels"
+	if i.Channels == 1 {
+		ch = "channel"
+	}
+	s := fmt.Sprintf("%v, %d Hz, %d %s", i.Format, i.SampleRate, i.Channels, ch)
+	switch {
+	case i.Float:
+		s += fmt.Sprintf(", %d-bit float", i.BitsPerSample)
+	case i.BitsPerSample > 0:
+		s += fmt.Sprintf(", %d-bit", i.BitsPerSample)
+	}
+	if i.FFmpeg {
+		s += " (decoded by ffmpeg)"
+	}
+	return s
+}
+
+// clipLevel is the positive extreme of bits-bit integer samples, as float32 holds it: the level at which a
+// meter counts a sample as clipped.
+func clipLevel(bits int) float64 {
+	full := math.Ldexp(1, bits-1)
+	return float64(float32((full - 1) / full))
+}
+
+// A source decodes one format. read fills dst (a whole number of frames, at least one) and returns the samples
+// decoded, a multiple of the channel count: n > 0 with a nil error, or 0 with io.EOF or another error.
+type source interface {
+	read(dst []float32) (int, error)
+	close() error
+}
+
+// A Reader decodes an input to interleaved float32 frames. It is not safe for concurrent use.
+type Reader struct {
+	info Info
+	src  source
+	file *os.File // closed by Close when Open opened it
+	err  error    // sticky
+}
+
+// peekSize is the detection buffer and the read buffer for decoders that read through it. 64 kB keeps reads
+// from a file few without holding much.
+const peekSize = 64 << 10
+
+// Open opens the named file. A name that is not a regular file (a FIFO, /dev/stdin) is read as a stream, forward
+// only. Errors name the file.
+func Open(name string) (*Reader, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, &Error{File: name, Msg: pe.Err.Error(), Err: err}
+		}
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, &Error{File: name, Msg: err.Error(), Err: err}
+	}
+	if st.IsDir() {
+		f.Close()
+		return nil, &Error{File: name, Msg: "is a directory, not an audio file", Err: ErrUnknownFormat}
+	}
+	r, err := newReader(f, name, st.Mode().IsRegular(), true)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	r.file = f
+	return r, nil
+}
+
+// NewReader reads an input from r, which need not seek (standard input, a pipe, a network stream). name is used
+// in errors only and may be empty. Closing the Reader does not close r.
+func NewReader(r io.Reader, name string) (*Reader, error) {
+	if f, ok := r.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			return newReader(f, name, true, false)
+		}
+	}
+	return newReader(r, name, false, false)
+}
+
+// newReader detects the format of in and opens its decoder. regular says in is an *os.File of a regular file,
+// which can seek; byPath that name is its path, which ffmpeg can open itself.
+func newReader(in io.Reader, name string, regular, byPath bool) (*Reader, error) {
+	bad := func(f Format, cause error, format string, args ...any) error {
+		return &Error{File: name, Format: f, Msg: fmt.Sprintf(format, args...), Err: cause}
+	}
+	var start int64
+	if regular {
+		// A regular file (standard input redirected from one included) may not be at its start.
+		off, err := in.(*os.File).Seek(0, io.SeekCurrent)
+		if err != nil {
+			regular = false
+		}
+		start = off
+	}
+	br := bufio.NewReaderSize(in, peekSize)
+	head, err := br.Peek(SniffLen)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		return nil, bad(Unknown, err, "cannot read: %v", err)
+	}
+	if len(head) == 0 {
+		return nil, bad(Unknown, ErrUnknownFormat, "is empty, not an audio file")
+	}
+	// An ID3v2 tag says nothing about the audio; skip it to see what follows.
+	skipped := int64(0)
+	if n := id3Size(head); n > 0 {
+		if d, err := br.Discard(int(n)); err != nil {
+			return nil, bad(Unknown, ErrTruncated, "ends inside its ID3 tag (%d of %d bytes)", d, n)
+		}
+		skipped = n
+		head, err = br.Peek(SniffLen)
+		if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+			return nil, bad(Unknown, err, "cannot read: %v", err)
+		}
+	}
+	format := Detect(head)
+	if format == Unknown && skipped > 0 {
+		// Some taggers leave padding or junk between an ID3 tag and the first MPEG frame. A tag is strong
+		// evidence of MP3: look for the first frame header in what has been read ahead.
+		ahead, _ := br.Peek(min(br.Buffered(), 4096))
+		for i := range ahead {
+			if mpegAudioHeader(ahead[i:]) {
+				br.Discard(i)
+				head, _ = br.Peek(SniffLen)
+				format = MP3
+				break
+			}
+		}
+	}
+
+	r := &Reader{}
+	var src source
+	switch format {
+	case WAV:
+		if regular && skipped == 0 {
+			f := in.(*os.File)
+			if _, err := f.Seek(start, io.SeekStart); err != nil {
+				return nil, bad(WAV, err, "cannot seek back to the start: %v", err)
+			}
+			src, r.info, err = newWAV(f, name)
+			if errors.Is(err, wavfile.ErrUnsupported) && byPath && start == 0 && hasFFmpeg() {
+				// A codec in a WAV file that wavfile does not decode (ADPCM, µ-law, MP3): ffmpeg may.
+				src, r.info, err = newFFmpeg(WAV, name, nil)
+			}
+		} else {
+			src, r.info, err = newWAV(newForwardSeeker(br), name)
+		}
+	case FLAC:
+		src, r.info, err = newFLAC(br, name)
+	case MP3:
+		src, r.info, err = newMP3(br, name)
+	case Vorbis:
+		src, r.info, err = newVorbis(br, name)
+	case AIFF:
+		src, r.info, err = newAIFF(br, name)
+	case Unknown:
+		return nil, bad(Unknown, ErrUnknownFormat, "is not in an audio format levelmeter recognises "+
+			"(it starts with %s)", describeBytes(head))
+	default:
+		if byPath && regular && start == 0 && skipped == 0 {
+			src, r.info, err = newFFmpeg(format, name, nil)
+		} else {
+			src, r.info, err = newFFmpeg(format, name, br)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.info.Format = format
+	if r.info.Channels > MaxChannels {
+		src.close()
+		return nil, bad(format, ErrUnsupported, "has %d channels; levelmeter meters up to %d: extract the ones to "+
+			"measure, e.g. with ffmpeg -i IN -af \"pan=stereo|c0=c0|c1=c1\" out.wav", r.info.Channels, MaxChannels)
+	}
+	r.src = src
+	return r, nil
+}
+
+// describeBytes shows the first bytes of an unknown input: as text when they are printable, else in hex.
+func describeBytes(b []byte) string {
+	b = b[:min(len(b), 8)]
+	for _, c := range b {
+		if c < 0x20 || c > 0x7E {
+			return fmt.Sprintf("bytes % x", b)
+		}
+	}
+	return strconv.Quote(string(b))
+}
+
+// Info returns the input's format.
+func (r *Reader) Info() Info { return r.info }
+
+// Read decodes up to len(dst) samples of whole frames into dst and returns the number of samples decoded, a
+// multiple of the channel count. It returns n > 0 with a nil error until the input is exhausted, then 0, io.EOF;
+// it never returns n > 0 together with an error. If len(dst) is smaller than one frame it returns 0,
+// io.ErrShortBuffer. An error other than io.EOF is sticky.
+func (r *Reader) Read(dst []float32) (int, error) {
+	if r.err != nil {
+		return 0, r.err
+	}
+	ch := r.info.Channels
+	if len(dst) < ch {
+		return 0, io.ErrShortBuffer
+	}
+	n, err := r.src.read(dst[:len(dst)/ch*ch])
+	if err != nil && err != io.EOF {
+		r.err = err
+	}
+	return n, err
+}
+
+// Close releases the input: it stops the ffmpeg child when there is one and closes the file Open opened.
+func (r *Reader) Close() error {
+	err := r.src.close()
+	if r.file != nil {
+		if cerr := r.file.Close(); err == nil {
+			err = cerr
+		}
+		r.file = nil
+	}
+	return err
+}

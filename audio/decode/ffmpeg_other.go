@@ -1,0 +1,7 @@
+//go:build !linux
+
+package decode
+
+import "os/exec"
+
+func setChildAttrs(*exec.Cmd) {}
