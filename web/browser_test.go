@@ -72,7 +72,8 @@ func silent(source string, i int) *pipeline.Report {
 }
 
 // feed reports the i-th report of every source of the browser test at time at: six sources, one of them 5.1, one
-// silent since the last 200 s of the history with a silence alarm, one that clipped for a while.
+// (fm-backup) silent for the last 200 s of the history with a silence alarm, one (studio-a) that clipped for a
+// while.
 func feed(s *Server, i int, at time.Time, history bool) {
 	var rs []*pipeline.Report
 	a := synth("studio-a", i, -23.4)
@@ -84,13 +85,20 @@ func feed(s *Server, i int, at time.Time, history bool) {
 	web := synth("web-stream", i+7, -14.3)
 	web.Interval.Loudness.Momentary += 9
 	web.Interval.Loudness.ShortTerm += 9
-	rs = append(rs, web, synth("archive", i+13, -22.8))
+	rs = append(rs, web, synth("remote-ob", i+13, -22.8))
 	if history && i < 400 {
-		rs = append(rs, synth("backup", i+21, -24.1))
+		rs = append(rs, synth("fm-backup", i+21, -24.1))
 	} else {
-		rs = append(rs, silent("backup", i))
+		rs = append(rs, silent("fm-backup", i))
 	}
-	for _, r := range rs {
+	for k, r := range rs {
+		if l := &r.Interval.Loudness; history && !math.IsInf(l.Momentary, -1) {
+			// One report a second: a programme's loudness rather than a sine.
+			x := float64(i) + 37*float64(k)
+			base := r.Interval.Loudness.Integrated + 1.5
+			l.Momentary = base + 3*math.Sin(x/7) + 2.5*math.Sin(x/2.3) + 1.5*math.Sin(x*1.7) - 2*math.Abs(math.Sin(x/41))
+			l.ShortTerm = base - 1 + 1.6*math.Sin(x/7-1) + 0.8*math.Sin(x/13) - 1.2*math.Abs(math.Sin(x/41))
+		}
 		r.Time = at
 		r.Newest = time.Now().Add(-30 * time.Millisecond)
 		s.Report(r)
@@ -109,7 +117,7 @@ func TestPageInBrowser(t *testing.T) {
 	defer srv.Close()
 	defer s.Close()
 
-	// Ten minutes the server kept before the page was opened: studio-a clipped for 20 s, backup went silent
+	// Ten minutes the server kept before the page was opened: studio-a clipped for 20 s, fm-backup went silent
 	// 200 s ago and has had a silence alarm since.
 	start := time.Now().Add(-600 * time.Second)
 	silentSince := start.Add(400 * time.Second)
@@ -120,7 +128,7 @@ func TestPageInBrowser(t *testing.T) {
 		case 220:
 			s.SetAlarms("studio-a", nil)
 		case 410:
-			s.SetAlarms("backup", []Alarm{{Name: "silence", Since: silentSince, Value: Float(math.Inf(-1))}})
+			s.SetAlarms("fm-backup", []Alarm{{Name: "silence", Since: silentSince, Value: Float(math.Inf(-1))}})
 		}
 		feed(s, i, start.Add(time.Duration(i)*time.Second), true)
 	}
@@ -188,10 +196,10 @@ func TestPageInBrowser(t *testing.T) {
 	         lanes: [...document.querySelectorAll('.ov-row')].map(r => r.querySelectorAll('.mini i').length),
 	         film: [...document.querySelectorAll('.card[data-source="film"] .ch-name')].map(c => c.textContent).join(' '),
 	         conn: document.querySelector('#conn').dataset.state})`, &shape)
-	const names = "[archive backup film line-in studio-a web-stream]"
-	if fmt.Sprint(shape.Names) != names || fmt.Sprint(shape.Rows) != names || fmt.Sprint(shape.Bars) != "[2 2 6 1 2 2]" ||
-		fmt.Sprint(shape.Lanes) != "[2 2 6 1 2 2]" || shape.Conn != "live" {
-		t.Errorf("page shows %+v; want cards and rows %s with 2 2 6 1 2 2 channels, live", shape, names)
+	const names = "[film fm-backup line-in remote-ob studio-a web-stream]"
+	if fmt.Sprint(shape.Names) != names || fmt.Sprint(shape.Rows) != names || fmt.Sprint(shape.Bars) != "[6 2 1 2 2 2]" ||
+		fmt.Sprint(shape.Lanes) != "[6 2 1 2 2 2]" || shape.Conn != "live" {
+		t.Errorf("page shows %+v; want cards and rows %s with 6 2 1 2 2 2 channels, live", shape, names)
 	}
 	if shape.Film != "L R C LFE Ls Rs" {
 		t.Errorf("the 5.1 source's channels are labelled %q, want L R C LFE Ls Rs", shape.Film)
@@ -221,11 +229,11 @@ func TestPageInBrowser(t *testing.T) {
 	         errA: q('studio-a', '.error').hidden ? "hidden" : "shown",
 	         errB: q('line-in', '.error').textContent,
 	         rowI: q('web-stream', '.ov-i').textContent,
-	         silentM: q('backup', '.momentary').textContent,
-	         silentRowS: q('backup', '.ov-s').textContent,
+	         silentM: q('fm-backup', '.momentary').textContent,
+	         silentRowS: q('fm-backup', '.ov-s').textContent,
 	         target: q('web-stream', '.target-name').textContent,
 	         dev: q('studio-a', '.target-dev').textContent,
-	         state: q('backup', '.ov-state').textContent,
+	         state: q('fm-backup', '.ov-state').textContent,
 	         stateA: q('studio-a', '.ov-state').textContent}; })()`, &nums)
 	want := map[string]string{"a": "-23.4", "b": "-18.7", "lra": "7.3", "tp": "0.7", "corr": "mono", "dropped": "96",
 		"lost": "2", "errA": "hidden", "errB": "device hw:1,0 vanished; restarted", "rowI": "-14.3",
@@ -246,8 +254,8 @@ func TestPageInBrowser(t *testing.T) {
 	const badgeJS = `Object.fromEntries([...document.querySelectorAll('.ov-row')].map(r => [r.dataset.source,
 	     [...r.querySelectorAll('.badge'), ...document.querySelectorAll('.card[data-source="' + r.dataset.source + '"] .badge')].map(b => b.dataset.alarm)]))`
 	eval(badgeJS, &badges)
-	if fmt.Sprint(badges) != "map[archive:[] backup:[silence silence] film:[] line-in:[] studio-a:[] web-stream:[]]" {
-		t.Errorf("alarm badges: %v, want silence on backup's row and card only", badges)
+	if fmt.Sprint(badges) != "map[film:[] fm-backup:[silence silence] line-in:[] remote-ob:[] studio-a:[] web-stream:[]]" {
+		t.Errorf("alarm badges: %v, want silence on fm-backup's row and card only", badges)
 	}
 	s.SetAlarms("film", []Alarm{{Name: "channel_dead", Since: time.Now(), Value: 4}})
 	run("a new alarm's badge", chromedp.Poll[chromedp.Void](`document.querySelector('.ov-row[data-source="film"] .badge[data-alarm="channel_dead"]') !== null`))
@@ -286,7 +294,7 @@ func TestPageInBrowser(t *testing.T) {
 
 	// The history canvas has drawn the momentary and short-term curves, the target band, and the alarm strip.
 	var drawn map[string]int
-	eval(`(() => { const c = document.querySelector('.card[data-source="backup"] canvas');
+	eval(`(() => { const c = document.querySelector('.card[data-source="fm-backup"] canvas');
 	         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; const n = {cyan: 0, red: 0, band: 0};
 	         for (let i = 0; i < d.length; i += 4) {
 	           const [r, g, b, a] = [d[i], d[i+1], d[i+2], d[i+3]]; /* not premultiplied by alpha */
@@ -310,23 +318,39 @@ func TestPageInBrowser(t *testing.T) {
 		t.Errorf("after a reload: %+v; want the 10 min view and its 600 points back", hist)
 	}
 
-	if shot != "" {
-		time.Sleep(5 * time.Second)
-	} else {
-		time.Sleep(time.Second)
+	// The silent source's history is continuous: no second without its point and its alarm.
+	var holes []string
+	eval(`(() => { const h = window.levelmeter.sources['fm-backup'].hist, out = [];
+	     h.points.forEach((p, i) => { if (i > 0 && p.t !== h.points[i-1].t + h.step) out.push('gap before ' + p.t + ' after ' + h.points[i-1].t);
+	       if (p.t > h.points[h.points.length-1].t - 150 && !(p.alarms || []).includes('silence')) out.push('no alarm at ' + p.t + (p.live ? ' live' : '')); });
+	     return out; })()`, &holes)
+	if len(holes) > 0 {
+		t.Errorf("fm-backup's history has holes: %q", holes)
 	}
+
+	// A screenshot of the whole page, and for the documentation (LEVELMETER_SCREENSHOT=docs/web-meter.png) one of
+	// the overview and the first two cards, the 5.1 source's and the silent one's.
+	time.Sleep(time.Second)
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{filepath.Join(t.TempDir(), "levelmeter-web.png"), shot} {
-		if p == "" {
-			continue
-		}
-		if err := os.WriteFile(p, png, 0o644); err != nil {
+	p := filepath.Join(t.TempDir(), "levelmeter-web.png")
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", p)
+	if shot != "" {
+		run("size the page for the screenshot", chromedp.EmulateViewport(1280, 1336))
+		time.Sleep(3 * time.Second)
+		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("screenshot: %s", p)
+		if err := os.WriteFile(shot, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s", shot)
 	}
 
 	// The page reconnects after the connection drops.
@@ -338,6 +362,84 @@ func TestPageInBrowser(t *testing.T) {
 		t.Errorf("the page connected %d times, want a reconnection", st.Connected)
 	}
 
+	if e := errs(); len(e) > 0 {
+		t.Errorf("the page reported errors: %q", e)
+	}
+}
+
+// Sixteen sources fit one 1280×800 screen in the overview, under the server's Content-Security-Policy (the
+// style sheet and the script are loaded, nothing inline is needed).
+func TestOverviewFitsOneScreen(t *testing.T) {
+	ctx := browsertest.Start(t, 1280, 800)
+	errs := browsertest.Errors(t, ctx)
+	s := New(Options{})
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	defer s.Close()
+	report := func() {
+		for i := range 16 {
+			name := fmt.Sprintf("studio-%02d with a longer name", i)
+			var r *pipeline.Report
+			switch i % 4 {
+			case 0:
+				r = fiveOne(name, i, -23)
+			case 1:
+				r = mono(name, i, -20)
+			default:
+				r = synth(name, i, -24)
+			}
+			r.Time = time.Now()
+			s.Report(r)
+		}
+	}
+	s.SetAlarms("studio-03 with a longer name", []Alarm{{Name: "silence", Since: time.Now()}, {Name: "phase_inverted", Since: time.Now(), Value: -0.8}})
+	report()
+
+	c, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(c, chromedp.Steps(chromedp.Navigate(srv.URL),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('.ov-row').length === 16`))); err != nil {
+		t.Fatalf("open the page: %v (page errors: %q)", err, errs())
+	}
+	report()
+	raw, err := chromedp.Run(c, chromedp.Evaluate[[]byte](`(() => {
+	    const rows = [...document.querySelectorAll('.ov-row')];
+	    const last = rows[rows.length - 1].getBoundingClientRect();
+	    const badges = rows[3].querySelectorAll('.badge');
+	    return {bottom: last.bottom, height: innerHeight, scroll: document.documentElement.scrollWidth, width: innerWidth,
+	            background: getComputedStyle(document.body).backgroundColor,
+	            badges: badges.length, badgeInside: [...badges].every(b => b.getBoundingClientRect().right <= rows[3].getBoundingClientRect().right)};
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Bottom, Height, Scroll, Width float64
+		Background                    string
+		Badges                        int
+		BadgeInside                   bool
+	}
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Bottom > got.Height || got.Scroll > got.Width {
+		t.Errorf("16 rows end at %v px of a %v px screen, page %v px wide in %v: they do not fit", got.Bottom, got.Height, got.Scroll, got.Width)
+	}
+	if got.Background != "rgb(11, 13, 16)" {
+		t.Errorf("the page's background is %q: its style sheet did not load under the CSP", got.Background)
+	}
+	if p := os.Getenv("LEVELMETER_OVERVIEW_SCREENSHOT"); p != "" {
+		png, err := chromedp.Run(c, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got.Badges != 2 || !got.BadgeInside {
+		t.Errorf("studio-03's row shows %d badges (inside the row: %v), want 2", got.Badges, got.BadgeInside)
+	}
 	if e := errs(); len(e) > 0 {
 		t.Errorf("the page reported errors: %q", e)
 	}

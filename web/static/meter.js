@@ -465,25 +465,45 @@
       g.setLineDash([]);
     }
     // Alarms: a red strip along the top and a faint shade over the seconds they were active.
-    for (const p of hist.points) {
-      if (!p.alarms || !p.alarms.length) continue;
-      const x0 = x(p.t), x1 = Math.max(x0 + 1, x(p.t + step));
+    // Contiguous buckets make one span, drawn once, so that neither seams nor overlaps show.
+    const span_ = (t0, t1) => {
+      const x0 = Math.round(x(t0)), x1 = Math.max(x0 + 1, Math.round(x(t1)));
       g.fillStyle = "rgba(255, 61, 61, 0.10)";
       g.fillRect(x0, padT, x1 - x0, H - padT - padB);
       g.fillStyle = "#ff3d3d";
       g.fillRect(x0, padT - 2, x1 - x0, 4);
+    };
+    let runFrom = null, runTo = null;
+    for (const p of hist.points) {
+      const on = p.alarms && p.alarms.length;
+      if (on && runTo !== null && p.t === runTo) { runTo = p.t + step; continue; }
+      if (runFrom !== null) span_(runFrom, runTo);
+      runFrom = runTo = null;
+      if (on) { runFrom = p.t; runTo = p.t + step; }
     }
+    if (runFrom !== null) span_(runFrom, runTo);
     // Each loudness as a band from the bucket's smallest to its largest value and a line along the largest:
     // with one-second buckets the band is the line.
     const series = (key, color, band, width) => {
       const pts = hist.points;
+      // The band: one area per run of contiguous buckets, along the maxima and back along the minima.
       g.fillStyle = band;
+      const area = (run) => {
+        if (run.length < 2) return;
+        g.beginPath();
+        run.forEach((p, i) => (i ? g.lineTo : g.moveTo).call(g, x(p.t + step / 2), y(p[key][1])));
+        for (let i = run.length - 1; i >= 0; i--) g.lineTo(x(run[i].t + step / 2), y(run[i][key][0]));
+        g.closePath();
+        g.fill();
+      };
+      let run = [];
       for (const p of pts) {
         const [a, b] = p[key];
-        if (!(b > LU_BOTTOM - 20) || !(a > LU_BOTTOM - 20) || b - a < 0.05) continue;
-        const x0 = x(p.t), x1 = x(p.t + step);
-        g.fillRect(x0, y(b), Math.max(1, x1 - x0), y(a) - y(b));
+        const ok = a > LU_BOTTOM - 20 && b > LU_BOTTOM - 20;
+        if (!ok || (run.length && p.t - run[run.length - 1].t > step * 1.5)) { area(run); run = []; }
+        if (ok) run.push(p);
       }
+      area(run);
       g.strokeStyle = color;
       g.lineWidth = width;
       g.lineJoin = "round";
