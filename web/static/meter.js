@@ -197,11 +197,14 @@
     src.card.classList.toggle("stopped", u.final);
     src.row.classList.toggle("stopped", u.final);
     const alarms = u.alarms || [];
-    const status = u.final ? "stopped" : alarms.length ? "alarm" : u.lastError ? "error" : "running";
+    const status = u.final ? "stopped" : alarms.length ? "alarm" : "running";
     set(e.state, status);
     set(e.rowState, status);
     src.row.dataset.state = status;
     src.card.dataset.state = status;
+    // A source that failed and was restarted runs on: its last error marks the row, and its card says it.
+    src.row.classList.toggle("failed", !!u.lastError);
+    src.row.title = u.lastError ? `${u.source}: ${u.lastError}` : u.source;
     e.error.hidden = !u.lastError;
     if (u.lastError) { set(e.error, u.lastError); e.error.title = u.lastError; }
     const alarmKey = alarms.map((a) => a.name + "@" + a.since).join(",");
