@@ -121,7 +121,10 @@ func TestPageInBrowser(t *testing.T) {
 	// 200 s ago and has had a silence alarm since.
 	start := time.Now().Add(-600 * time.Second)
 	silentSince := start.Add(400 * time.Second)
-	for i := range 600 {
+	// The history reaches up to the live reports, however long writing it took.
+	n := 0
+	for ; !start.Add(time.Duration(n) * time.Second).After(time.Now()); n++ {
+		i := n
 		switch i {
 		case 200:
 			s.SetAlarms("studio-a", []Alarm{{Name: "clipping", Since: start.Add(200 * time.Second), Value: 12}})
@@ -142,7 +145,7 @@ func TestPageInBrowser(t *testing.T) {
 		defer wg.Done()
 		tick := time.NewTicker(50 * time.Millisecond)
 		defer tick.Stop()
-		for i := 600; ; i++ {
+		for i := n; ; i++ {
 			feed(s, i, time.Now(), false)
 			select {
 			case <-stop:
