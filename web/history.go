@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/levelmeter/levelmeter/pipeline"
@@ -247,10 +248,17 @@ func (s *Server) serveHistory(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no source "+strconv.Quote(name), http.StatusNotFound)
 		return
 	}
-	secs := h.ring.Snapshot(nil)
+	// A snapshot of a day is 2 MB: reuse them, so that page loads do not each leave one to the collector.
+	buf, _ := snapshots.Get().(*[]second)
+	if buf == nil {
+		buf = new([]second)
+	}
+	defer snapshots.Put(buf)
+	secs := h.ring.Snapshot(*buf)
 	if cur.t != 0 {
 		secs = append(secs, cur)
 	}
+	*buf = secs[:0]
 	end := s.now().Unix() + 1
 	if cur.t != 0 && int64(cur.t) >= end {
 		end = int64(cur.t) + 1 // the reports' clock runs ahead of ours
@@ -263,6 +271,9 @@ func (s *Server) serveHistory(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	json.NewEncoder(w).Encode(out)
 }
+
+// snapshots holds buffers for serveHistory's copies of a history.
+var snapshots sync.Pool
 
 // fmtDuration writes d as people write windows: 24h rather than 24h0m0s.
 func fmtDuration(d time.Duration) string {

@@ -74,8 +74,10 @@ type Options struct {
 	Heartbeat time.Duration
 	// StaleAfter is how long /healthz waits for a report before it answers 503; 0 selects 10 s.
 	StaleAfter time.Duration
-	// History is how long /api/history reaches back, in whole seconds; 0 selects DefaultHistory (24 h). Memory
-	// grows with it: 24 bytes per second per source.
+	// History is how long /api/history reaches back, in whole seconds; 0 selects DefaultHistory (24 h). Each
+	// source's history is one ring of 24-byte summaries, one per second, allocated at the source's first report:
+	// 24 h take 2 073 600 bytes (1.98 MiB) per source, so 16 sources 32 MiB and 64 sources 127 MiB. It is
+	// never more, however long the daemon runs.
 	History time.Duration
 	// Targets are the loudness targets drawn on the page, by source name; the target of "" applies to every
 	// source without one of its own. nil draws none.

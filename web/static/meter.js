@@ -240,7 +240,10 @@
     set(e.rowS, fmtLU(L.shortTerm));
     set(e.rowI, fmtLU(L.integrated));
     set(e.rowTP, fmt(u.truePeakMax));
-    e.rowTP.classList.toggle("hot", !!src.target && src.target.maxTruePeak !== null && num(u.truePeakMax) > src.target.maxTruePeak);
+    // True peak is hot above the target's ceiling, or above -1 dBTP (EBU R 128's) without one, as on the card.
+    const ceiling = src.target && src.target.maxTruePeak !== null ? src.target.maxTruePeak : -1;
+    e.rowTP.classList.toggle("hot", num(u.truePeakMax) > ceiling);
+    e.tpMax.classList.toggle("hot", num(u.truePeakMax) > ceiling);
     const dev = src.target && L.integrated !== null ? L.integrated - src.target.lufs : null;
     e.targetDev.hidden = dev === null;
     if (dev !== null) {
@@ -253,7 +256,6 @@
     set(e.shortTermMax, fmtLU(L.shortTermMax));
     set(e.range, fmt(L.range));
     set(e.tpMax, fmt(u.truePeakMax));
-    e.tpMax.classList.toggle("hot", num(u.truePeakMax) > -1);
     set(e.spMax, fmt(u.samplePeakMax));
     e.spMax.classList.toggle("hot", num(u.samplePeakMax) >= 0);
     if (u.correlation === null) {
