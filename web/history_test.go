@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/levelmeter/levelmeter/dsp"
 	"github.com/levelmeter/levelmeter/pipeline"
@@ -171,6 +172,18 @@ func TestHistoryAfterFinalReport(t *testing.T) {
 	}
 	if s.sources["file"].history.cur.t != 0 {
 		t.Error("the final report left a second open")
+	}
+}
+
+// A second's summary is as small as documented on Options.History: 24 bytes, so 24 h take 1.98 MiB a source.
+func TestHistorySize(t *testing.T) {
+	if n := unsafe.Sizeof(second{}); n != 24 {
+		t.Errorf("a second's summary takes %d bytes, documented as 24", n)
+	}
+	s := New(Options{})
+	s.Report(synth("a", 0, -23))
+	if c := s.sources["a"].history.ring.Cap(); c != 86400 {
+		t.Errorf("the default history holds %d seconds, want 86400", c)
 	}
 }
 
