@@ -62,8 +62,9 @@ func max32(a float32, b float64) float32 {
 // history is one source's second summaries. Report writes it (holding Server.mu); serveHistory reads the ring,
 // which has its own lock, and cur under Server.mu.
 type history struct {
-	ring *ring.Buffer[second]
-	cur  second // the second being summed; t == 0 before the first report
+	ring   *ring.Buffer[second] // nil before the first report, or if it could not be allocated
+	cur    second               // the second being summed; t == 0 before the first report
+	failed bool                 // the ring could not be allocated: the source has no history
 }
 
 // record adds r to h: O(1), no allocation.

@@ -27,8 +27,8 @@
 // counts.
 //
 // Report keeps each source's history in O(1) time per report without allocating, except once at a source's first
-// report, when the history's ring is allocated whole (see second for its size). SetAlarms may be called from any
-// goroutine and never waits.
+// report, when the history's ring is allocated whole (see Options.History for its size). SetAlarms may be called
+// from any goroutine and never waits.
 //
 // Report is meant to be called from one goroutine (the pipeline's reporter goroutine); it is safe, but not
 // useful, to call it from several. Handler may be served by any number of connections.
@@ -187,19 +187,24 @@ func (s *Server) Report(r *pipeline.Report) {
 		src = &source{}
 		s.sources[r.Source] = src
 	}
-	if src.history.ring == nil {
-		// The one allocation of the source's history; New bounded its length.
-		src.history.ring, _ = ring.NewBuffer[second](int(s.opts.History / time.Second))
+	if src.history.ring == nil && !src.history.failed {
+		// The one allocation of the source's history; New bounded its length. A length too large to allocate
+		// (Options.History of years) leaves the source without a history rather than failing its reports.
+		var err error
+		src.history.ring, err = ring.NewBuffer[second](int(s.opts.History / time.Second))
+		src.history.failed = err != nil
 	}
-	at := r.Time
-	if at.IsZero() {
-		at = now
-	}
-	src.history.record(r, at, alarms.mask)
-	if r.Final && src.history.cur.t != 0 {
-		// Nothing more follows: the last second is complete.
-		src.history.ring.Overwrite(src.history.cur)
-		src.history.cur = second{}
+	if src.history.ring != nil {
+		at := r.Time
+		if at.IsZero() {
+			at = now
+		}
+		src.history.record(r, at, alarms.mask)
+		if r.Final && src.history.cur.t != 0 {
+			// Nothing more follows: the last second is complete.
+			src.history.ring.Overwrite(src.history.cur)
+			src.history.cur = second{}
+		}
 	}
 	labels := s.labels(src, r)
 	s.mu.Unlock()
