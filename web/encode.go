@@ -51,6 +51,8 @@ func appendUpdate(b []byte, u *Update) []byte {
 		}
 		b = append(b, ']')
 	}
+	b = append(b, `,"labels":`...)
+	b = appendStrings(b, u.Labels)
 	b = appendFloat(append(b, `,"correlation":`...), u.Correlation)
 	l := &u.Loudness
 	b = appendFloat(append(b, `,"loudness":{"momentary":`...), l.Momentary)
@@ -71,7 +73,47 @@ func appendUpdate(b []byte, u *Update) []byte {
 	b = strconv.AppendInt(append(b, `,"lost":`...), k.Lost, 10)
 	b = strconv.AppendInt(append(b, `,"ringFill":`...), int64(k.RingFill), 10)
 	b = strconv.AppendInt(append(b, `,"ringCap":`...), int64(k.RingCap), 10)
-	return append(b, "}}"...)
+	b = append(b, '}')
+	if len(u.Alarms) > 0 {
+		b = append(b, `,"alarms":[`...)
+		for i := range u.Alarms {
+			a := &u.Alarms[i]
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(append(b, `{"name":`...), a.Name)
+			b = appendTime(append(b, `,"since":`...), a.Since)
+			b = appendFloat(append(b, `,"value":`...), a.Value)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	if t := u.Target; t != nil {
+		b = append(b, `,"target":{`...)
+		if t.Name != "" {
+			b = appendString(append(b, `"name":`...), t.Name)
+			b = append(b, ',')
+		}
+		b = appendFloat(append(b, `"lufs":`...), t.LUFS)
+		b = appendFloat(append(b, `,"tolerance":`...), t.Tolerance)
+		b = appendFloat(append(b, `,"maxTruePeak":`...), t.MaxTruePeak)
+		b = append(b, '}')
+	}
+	return append(b, '}')
+}
+
+func appendStrings(b []byte, s []string) []byte {
+	if s == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, v := range s {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, v)
+	}
+	return append(b, ']')
 }
 
 func appendFloat(b []byte, f Float) []byte {

@@ -6,7 +6,10 @@ import (
 	"errors"
 	"io"
 	"math"
+	"net/http/httptest"
+	"net/url"
 	"testing"
+	"time"
 )
 
 // FuzzEventReader feeds arbitrary streams to the reader of /events: it must not panic, must end with io.EOF or
@@ -78,6 +81,38 @@ func FuzzAppendUpdate(f *testing.F) {
 		}
 		if got := appendUpdate(nil, &u); !bytes.Equal(got, want) {
 			t.Fatalf("appendUpdate: %s\njson.Marshal: %s", got, want)
+		}
+	})
+}
+
+// FuzzHistoryQuery sends /api/history any source and window: the answer is the history, 400 or 404, never a
+// panic, and a 200 has at most MaxHistoryPoints points.
+func FuzzHistoryQuery(f *testing.F) {
+	for _, w := range []string{"1m", "10m", "1h", "24h", "", "0", "1s", "-1m", "1h0m0s", "9999999h", "1.5s", "1e9ns", "%zz"} {
+		f.Add("studio", w)
+	}
+	f.Add("", "1m")
+	f.Add("stu\x00dio", "1m")
+	s := New(Options{History: time.Hour})
+	for i := range 50 {
+		r := synth("studio", i, -23)
+		r.Time = time.Now().Add(time.Duration(i-50) * time.Second)
+		s.Report(r)
+	}
+	h := s.Handler()
+	f.Fuzz(func(t *testing.T, source, window string) {
+		q := url.Values{"source": {source}, "window": {window}}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/history?"+q.Encode(), nil))
+		switch rec.Code {
+		case 200:
+			var out History
+			if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || len(out.Points) > MaxHistoryPoints || out.Source != source {
+				t.Fatalf("source %q window %q: %v, %d points\n%.500s", source, window, err, len(out.Points), rec.Body)
+			}
+		case 400, 404:
+		default:
+			t.Fatalf("source %q window %q: %d", source, window, rec.Code)
 		}
 	})
 }

@@ -23,6 +23,9 @@ type Update struct {
 	Latency Float `json:"latency"`
 
 	Channels []Channel `json:"channels"`
+	// Labels name the channels, one per channel, from the source's layout (dsp.Layout.Labels): L R C LFE Ls Rs
+	// for 5.1.
+	Labels []string `json:"labels"`
 	// Correlation of channels 0 and 1 over the report interval, -1 to +1; null for mono or silent input.
 	Correlation Float    `json:"correlation"`
 	Loudness    Loudness `json:"loudness"`
@@ -30,6 +33,11 @@ type Update struct {
 	TruePeakMax   Float    `json:"truePeakMax"`
 	SamplePeakMax Float    `json:"samplePeakMax"`
 	Counters      Counters `json:"counters"`
+
+	// Alarms are the alarms active on the source (Server.SetAlarms); omitted when none is.
+	Alarms []Alarm `json:"alarms,omitempty"`
+	// Target is the source's loudness target (Options.Targets); omitted when it has none.
+	Target *Target `json:"target,omitempty"`
 }
 
 // A Channel holds one channel's levels: the report interval's statistics, the display ballistics, and totals
@@ -72,11 +80,21 @@ type Counters struct {
 	RingCap   int   `json:"ringCap"`
 }
 
-// NewUpdate converts a report to its JSON form.
+// NewUpdate converts a report to its JSON form, labelling the channels by dsp.DefaultLayout. It sets no alarms
+// and no target: a Server adds those, and its source's layout.
 func NewUpdate(r *pipeline.Report) Update {
+	return newUpdate(r, dsp.DefaultLayout(reportChannels(r)).Labels())
+}
+
+// reportChannels is the number of channels r's update shows.
+func reportChannels(r *pipeline.Report) int { return min(max(r.Interval.Channels, 0), dsp.MaxChannels) }
+
+// newUpdate converts r, whose channels have the given labels.
+func newUpdate(r *pipeline.Report, labels []string) Update {
 	iv, tot := &r.Interval, &r.Total
-	n := min(max(iv.Channels, 0), dsp.MaxChannels)
+	n := reportChannels(r)
 	u := Update{
+		Labels:        labels,
 		Source:        r.Source,
 		Time:          r.Time,
 		Final:         r.Final,

@@ -7,7 +7,16 @@
 //	/events    the reports as Server-Sent Events: "hello" once (a Hello as JSON), then a "report" event per
 //	           report, whose data is an Update as JSON; a new client first gets the latest report of every source
 //	/healthz   a JSON status for supervisors: 200 while reports arrive, 503 when they have stopped
+//	/api/history?source=NAME&window=10m
+//	           a source's loudness and peak history as JSON (a History): the server keeps one summary per second
+//	           for Options.History (24 h), and returns at most MaxHistoryPoints buckets of any window
 //	/metrics   the Handler given in Options.Metrics, if any
+//	/static/meter.js, /static/meter.css
+//	           the page's script and style sheet; /static/ and anything else under it redirect to /
+//
+// Every response carries the same security headers as internal/httpserver's (a Content-Security-Policy of
+// default-src 'self', nosniff, no framing, no referrer), and the page runs under that policy: no inline script
+// or style.
 //
 // # Guarantees
 //
@@ -16,6 +25,10 @@
 // room. A client that has stopped reading is disconnected (and counted): one whose queue has stayed full for
 // Options.WriteTimeout, or whose connection did not take a single write within WriteTimeout. Stats reports the
 // counts.
+//
+// Report keeps each source's history in O(1) time per report without allocating, except once at a source's first
+// report, when the history's ring is allocated whole (see Options.History for its size). SetAlarms may be called
+// from any goroutine and never waits.
 //
 // Report is meant to be called from one goroutine (the pipeline's reporter goroutine); it is safe, but not
 // useful, to call it from several. Handler may be served by any number of connections.
@@ -34,7 +47,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/levelmeter/levelmeter/dsp"
 	"github.com/levelmeter/levelmeter/pipeline"
+	"github.com/levelmeter/levelmeter/ring"
 )
 
 //go:embed static
@@ -59,6 +74,18 @@ type Options struct {
 	Heartbeat time.Duration
 	// StaleAfter is how long /healthz waits for a report before it answers 503; 0 selects 10 s.
 	StaleAfter time.Duration
+	// History is how long /api/history reaches back, in whole seconds; 0 selects DefaultHistory (24 h). Each
+	// source's history is one ring of 24-byte summaries, one per second, allocated at the source's first report:
+	// 24 h take 2 073 600 bytes (1.98 MiB) per source, so 16 sources 32 MiB and 64 sources 127 MiB. It is
+	// never more, however long the daemon runs.
+	History time.Duration
+	// Targets are the loudness targets drawn on the page, by source name; the target of "" applies to every
+	// source without one of its own. nil draws none.
+	Targets map[string]Target
+	// Layouts give the channel layout of sources whose layout is not the default for their channel count (a
+	// source's layout: setting), by source name; the page labels channels by it. A layout whose channel count
+	// differs from a report's is ignored for that report, which is labelled by dsp.DefaultLayout.
+	Layouts map[string]dsp.Layout
 }
 
 // Stats count the Server's clients and what happened to the reports offered to them.
@@ -76,13 +103,28 @@ type Server struct {
 	opts    Options
 	started time.Time
 
+	targets map[string]*Target
+	now     func() time.Time // time.Now, but for tests
+
 	mu      sync.Mutex
 	clients map[*client]struct{}
-	latest  map[string]*latest // per source
+	sources map[string]*source
 	closed  bool
 	done    chan struct{} // closed by Close
 
+	alarmMu       sync.Mutex // guards the alarm fields; never held with mu
+	alarms        map[string]alarmState
+	alarmBit      map[string]int // alarm name -> its bit in a second's summary
+	alarmNameList []string       // by bit
+
 	reports, connected, sent, dropped, disconnected atomic.Int64
+}
+
+// A source is what the Server keeps of one source. Its fields are guarded by Server.mu.
+type source struct {
+	latest  *latest // nil until the first report
+	history history
+	labels  []string // the channel labels of the latest report, reused while the channel count stays
 }
 
 type latest struct {
@@ -113,11 +155,22 @@ func New(opts Options) *Server {
 	if opts.StaleAfter <= 0 {
 		opts.StaleAfter = 10 * time.Second
 	}
+	if opts.History <= 0 {
+		opts.History = DefaultHistory
+	}
+	opts.History = max(opts.History.Truncate(time.Second), time.Second)
+	targets := make(map[string]*Target, len(opts.Targets))
+	for name, t := range opts.Targets {
+		targets[name] = &t
+	}
 	return &Server{
 		opts:    opts,
 		started: time.Now(),
+		targets: targets,
+		now:     time.Now,
 		clients: make(map[*client]struct{}),
-		latest:  make(map[string]*latest),
+		sources: make(map[string]*source),
+		alarms:  make(map[string]alarmState),
 		done:    make(chan struct{}),
 	}
 }
@@ -125,19 +178,67 @@ func New(opts Options) *Server {
 // Report sends r to every connected client without waiting for any of them.
 func (s *Server) Report(r *pipeline.Report) {
 	s.reports.Add(1)
-	u := NewUpdate(r)
+	alarms := s.activeAlarms(r.Source)
+	now := s.now()
+
+	s.mu.Lock()
+	src := s.sources[r.Source]
+	if src == nil {
+		src = &source{}
+		s.sources[r.Source] = src
+	}
+	if src.history.ring == nil && !src.history.failed {
+		// The one allocation of the source's history; New bounded its length. A length too large to allocate
+		// (Options.History of years) leaves the source without a history rather than failing its reports.
+		var err error
+		src.history.ring, err = ring.NewBuffer[second](int(s.opts.History / time.Second))
+		src.history.failed = err != nil
+	}
+	if src.history.ring != nil {
+		at := r.Time
+		if at.IsZero() {
+			at = now
+		}
+		src.history.record(r, at, alarms.mask)
+		if r.Final && src.history.cur.t != 0 {
+			// Nothing more follows: the last second is complete.
+			src.history.ring.Overwrite(src.history.cur)
+			src.history.cur = second{}
+		}
+	}
+	labels := s.labels(src, r)
+	s.mu.Unlock()
+
+	// Encode without the lock: clients' handlers and /api/history need it meanwhile.
+	u := newUpdate(r, labels)
+	u.Alarms = alarms.list
+	u.Target = s.target(r.Source)
 	frame := make([]byte, 0, 1024+512*len(u.Channels))
 	frame = append(frame, "event: report\ndata: "...)
 	frame = appendUpdate(frame, &u)
 	frame = append(frame, "\n\n"...)
-	now := time.Now()
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.latest[r.Source] = &latest{frame: frame, at: now, final: r.Final}
+	src.latest = &latest{frame: frame, at: now, final: r.Final}
 	for c := range s.clients {
 		s.offer(c, frame, now)
 	}
+}
+
+// labels returns the channel labels of r: its source's layout from Options.Layouts if it fits, else the default
+// layout's. They are computed once per source and channel count. s.mu is held.
+func (s *Server) labels(src *source, r *pipeline.Report) []string {
+	n := reportChannels(r)
+	if src.labels != nil && len(src.labels) == n {
+		return src.labels
+	}
+	l := s.opts.Layouts[r.Source]
+	if len(l) != n {
+		l = dsp.DefaultLayout(n)
+	}
+	src.labels = l.Labels()
+	return src.labels
 }
 
 // offer queues frame for c, dropping the oldest queued report if the queue is full. s.mu is held.
@@ -206,9 +307,17 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Cache-Control", "no-cache")
 		http.ServeFileFS(w, r, files, "index.html")
 	})
-	mux.Handle("GET /static/", http.StripPrefix("/static/", noCache(assets)))
+	// Only the page's own assets, at the paths it links: anything else under /static/ (the directory, the page
+	// itself, whose relative links would break there) is sent to the page.
+	for _, name := range []string{"meter.js", "meter.css"} {
+		mux.Handle("GET /static/"+name, http.StripPrefix("/static/", noCache(assets)))
+	}
+	toPage := func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/", http.StatusMovedPermanently) }
+	mux.HandleFunc("/static/", toPage)
+	mux.HandleFunc("/static", toPage)
 	mux.HandleFunc("GET /events", s.serveEvents)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
+	mux.HandleFunc("GET /api/history", s.serveHistory)
 	if s.opts.Metrics != nil {
 		mux.Handle("GET /metrics", s.opts.Metrics)
 	}
@@ -222,13 +331,23 @@ func noCache(h http.Handler) http.Handler {
 	})
 }
 
-// securityHeaders keeps the page from loading anything but its own assets, and from being framed.
+// securityHeaderValues keep the page from loading anything but its own assets and from being framed, every
+// response from being sniffed as another type, and links from sending a referrer. They are the values
+// internal/httpserver sets on every response of the daemon, so a Handler served without it sends the same.
+var securityHeaderValues = [...][2]string{
+	{"Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"},
+	{"X-Content-Type-Options", "nosniff"},
+	{"X-Frame-Options", "DENY"},
+	{"Referrer-Policy", "no-referrer"},
+	{"Cross-Origin-Resource-Policy", "same-origin"},
+}
+
 func securityHeaders(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
-		hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
-		hd.Set("X-Content-Type-Options", "nosniff")
-		hd.Set("Referrer-Policy", "no-referrer")
+		for _, kv := range securityHeaderValues {
+			hd.Set(kv[0], kv[1])
+		}
 		h.ServeHTTP(w, r)
 	})
 }
@@ -250,16 +369,18 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "levelmeter is shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	sources := make([]string, 0, len(s.latest))
-	for src := range s.latest {
-		sources = append(sources, src)
+	sources := make([]string, 0, len(s.sources))
+	for name, src := range s.sources {
+		if src.latest != nil {
+			sources = append(sources, name)
+		}
 	}
 	sort.Strings(sources)
 	var first bytes.Buffer
 	first.WriteString("retry: 2000\n\n")
 	first.Write(encodeEvent("hello", Hello{Version: s.opts.Version, Time: time.Now(), Sources: sources}))
-	for _, src := range sources {
-		first.Write(s.latest[src].frame)
+	for _, name := range sources {
+		first.Write(s.sources[name].latest.frame)
 	}
 	s.clients[c] = struct{}{}
 	s.mu.Unlock()
@@ -378,9 +499,14 @@ type Health struct {
 func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	s.mu.Lock()
-	h := Health{OK: true, Version: s.opts.Version, Sources: len(s.latest), Clients: len(s.clients)}
+	h := Health{OK: true, Version: s.opts.Version, Clients: len(s.clients)}
 	var last time.Time
-	for _, l := range s.latest {
+	for _, src := range s.sources {
+		l := src.latest
+		if l == nil {
+			continue
+		}
+		h.Sources++
 		if !l.final {
 			h.Running++
 		}

@@ -503,8 +503,18 @@ func TestAppendUpdateIsJSON(t *testing.T) {
 	final.Final = true
 	final.Started, final.Newest = time.Time{}, time.Time{}
 	reports := []*pipeline.Report{synth("studio", 0, -23.4), silentReport("quiet"), withError, eight, final, {}}
-	for _, r := range reports {
+	for i, r := range reports {
 		u := NewUpdate(r)
+		switch i {
+		case 2:
+			u.Alarms = []Alarm{{Name: "silence \"<1>\"", Since: time.Unix(1700000000, 5), Value: Float(math.Inf(-1))}, {Name: "clipping", Value: 12}}
+			u.Target = &Target{Name: "ebu-r128", LUFS: -23, Tolerance: 1, MaxTruePeak: -1}
+		case 3:
+			u.Target = &Target{LUFS: -14, Tolerance: Float(math.NaN()), MaxTruePeak: Float(math.NaN())}
+			u.Labels = []string{"L", "R", "C", "LFE", "Lb", "Rb", "Ls", "R\u00e9"}
+		case 5:
+			u.Labels = nil
+		}
 		want, err := json.Marshal(u)
 		if err != nil {
 			t.Fatal(err)

@@ -1,0 +1,83 @@
+package web
+
+import (
+	"time"
+)
+
+// An Alarm is one alarm active on a source, as the page shows it in the source's badges.
+type Alarm struct {
+	Name  string    `json:"name"`  // the detector's name, such as "silence" or "true_peak_over"
+	Since time.Time `json:"since"` // when it became active
+	Value Float     `json:"value"` // the value that raised it (its unit is the detector's), null if none
+}
+
+// A Target is a loudness target, drawn on a source's loudness history as a band.
+type Target struct {
+	Name        string `json:"name,omitempty"` // the profile's name, such as "ebu-r128"
+	LUFS        Float  `json:"lufs"`           // the target loudness
+	Tolerance   Float  `json:"tolerance"`      // LU either side of LUFS; null or 0 draws only the line
+	MaxTruePeak Float  `json:"maxTruePeak"`    // dBTP ceiling; null if the profile has none
+}
+
+// maxAlarmNames is how many distinct alarm names the history can tell apart (one bit each in a second's
+// summary). Names beyond it are still sent in updates but not kept in the history.
+const maxAlarmNames = 32
+
+// alarmState is what SetAlarms left for a source: the list the next updates carry and its bits for the history.
+type alarmState struct {
+	list []Alarm // never modified after SetAlarms stored it, so an Update may share it
+	mask uint32
+}
+
+// SetAlarms sets the alarms active on source now (nil or empty: none); the source's following updates carry them
+// and its history marks them. It may be called from any goroutine at any time, before or after the source's
+// first report; it copies alarms, holds a lock for a few instructions and never waits for Report or a client.
+func (s *Server) SetAlarms(source string, alarms []Alarm) {
+	var st alarmState
+	if len(alarms) > 0 {
+		st.list = append([]Alarm(nil), alarms...)
+	}
+	s.alarmMu.Lock()
+	defer s.alarmMu.Unlock()
+	for _, a := range st.list {
+		i, ok := s.alarmBit[a.Name]
+		if !ok && len(s.alarmNameList) < maxAlarmNames {
+			i, ok = len(s.alarmNameList), true
+			if s.alarmBit == nil {
+				s.alarmBit = make(map[string]int)
+			}
+			s.alarmBit[a.Name] = i
+			s.alarmNameList = append(s.alarmNameList, a.Name)
+		}
+		if ok {
+			st.mask |= 1 << i
+		}
+	}
+	if st.list == nil {
+		delete(s.alarms, source)
+		return
+	}
+	s.alarms[source] = st
+}
+
+// activeAlarms returns what SetAlarms last set for source.
+func (s *Server) activeAlarms(source string) alarmState {
+	s.alarmMu.Lock()
+	defer s.alarmMu.Unlock()
+	return s.alarms[source]
+}
+
+// alarmNames returns the names of the history's alarm bits, in bit order.
+func (s *Server) alarmNames() []string {
+	s.alarmMu.Lock()
+	defer s.alarmMu.Unlock()
+	return s.alarmNameList[:len(s.alarmNameList):len(s.alarmNameList)]
+}
+
+// target returns the target of source: Options.Targets[source], or else Options.Targets[""].
+func (s *Server) target(source string) *Target {
+	if t, ok := s.targets[source]; ok {
+		return t
+	}
+	return s.targets[""]
+}
