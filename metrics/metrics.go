@@ -57,10 +57,12 @@
 // Digital silence is -Inf in dsp.Levels. Prometheus can carry -Inf, but Grafana cannot scale a graph around it
 // and avg_over_time, deriv and friends turn into -Inf or NaN over any range that touches it; an absent series
 // is worse, because "the input has gone silent" is exactly what an alert wants to see. So levels below a
-// floor, digital silence included, are exported at the floor: Floor (-120) for dBFS and dBTP levels, and
-// LoudnessFloor (-70, the absolute gate of BS.1770) for LUFS values. A meter reading exactly the floor means
-// "at or below the floor". An alert for silence is then `levelmeter_rms_dbfs <= -90` or
-// `levelmeter_short_term_lufs <= -70`, and max_over_time, avg_over_time and graphs stay finite.
+// floor, digital silence included, are exported at the floor: Floor (-120) for dBFS and dBTP levels,
+// dsp.LoudnessFloor (-120, below which the meter reports a window as silence) for momentary and short-term
+// loudness, and LoudnessFloor (-70, the absolute gate of BS.1770) for integrated loudness, which no gated block
+// can put lower. A meter reading exactly the floor means "at or below the floor". An alert for silence is then
+// `levelmeter_rms_dbfs <= -90` or `levelmeter_short_term_lufs <= -70`, and max_over_time, avg_over_time and
+// graphs stay finite.
 //
 // Values that are undefined (NaN: the correlation of a mono or silent input, the crest factor of silence) have
 // no number that would not lie, so their series is left out of the scrape while they are undefined.
@@ -89,7 +91,7 @@ import (
 // The floors below which levels are exported as the floor itself; see the package documentation.
 const (
 	Floor         = -120.0 // dBFS and dBTP
-	LoudnessFloor = -70.0  // LUFS
+	LoudnessFloor = -70.0  // LUFS: integrated loudness and the windows, whose blocks are gated at -70
 )
 
 // Options configure a Reporter. The zero value selects the defaults.
@@ -228,8 +230,8 @@ var (
 	descClipped       = newDesc("levelmeter_clipped_samples_total", "Samples at or beyond full scale since the source started.", prometheus.CounterValue, ch...)
 	descNonFinite     = newDesc("levelmeter_nonfinite_samples_total", "NaN and infinite samples since the source started (measured as zero).", prometheus.CounterValue, ch...)
 
-	descMomentary    = newDesc("levelmeter_momentary_lufs", "Momentary loudness (400 ms window, EBU R 128), in LUFS; -70 means at or below -70.", prometheus.GaugeValue, src...)
-	descShortTerm    = newDesc("levelmeter_short_term_lufs", "Short-term loudness (3 s window, EBU R 128), in LUFS; -70 means at or below -70.", prometheus.GaugeValue, src...)
+	descMomentary    = newDesc("levelmeter_momentary_lufs", "Momentary loudness (400 ms window, EBU R 128), in LUFS; -120 means at or below -120 (the meter's floor, digital silence included).", prometheus.GaugeValue, src...)
+	descShortTerm    = newDesc("levelmeter_short_term_lufs", "Short-term loudness (3 s window, EBU R 128), in LUFS; -120 means at or below -120 (the meter's floor, digital silence included).", prometheus.GaugeValue, src...)
 	descMomentaryMax = newDesc("levelmeter_momentary_max_lufs", "Largest momentary loudness since the source started, in LUFS.", prometheus.GaugeValue, src...)
 	descShortTermMax = newDesc("levelmeter_short_term_max_lufs", "Largest short-term loudness since the source started, in LUFS.", prometheus.GaugeValue, src...)
 	descIntegrated   = newDesc("levelmeter_integrated_lufs", "Gated integrated loudness (ITU-R BS.1770-4) since the source started, in LUFS; -70 until a block passes the gate.", prometheus.GaugeValue, src...)
@@ -372,10 +374,10 @@ func collect(out chan<- prometheus.Metric, snap *snapshot) {
 		}
 	}
 	ld := &lv.Loudness
-	emit(descMomentary, floor(ld.Momentary, LoudnessFloor), s)
-	emit(descShortTerm, floor(ld.ShortTerm, LoudnessFloor), s)
-	emit(descMomentaryMax, floor(ld.MomentaryMax, LoudnessFloor), s)
-	emit(descShortTermMax, floor(ld.ShortTermMax, LoudnessFloor), s)
+	emit(descMomentary, floor(ld.Momentary, dsp.LoudnessFloor), s)
+	emit(descShortTerm, floor(ld.ShortTerm, dsp.LoudnessFloor), s)
+	emit(descMomentaryMax, floor(ld.MomentaryMax, dsp.LoudnessFloor), s)
+	emit(descShortTermMax, floor(ld.ShortTermMax, dsp.LoudnessFloor), s)
 	emit(descIntegrated, floor(ld.Integrated, LoudnessFloor), s)
 	emit(descRange, ld.Range, s)
 	emit(descCorrelation, lv.Correlation, s)

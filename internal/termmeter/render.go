@@ -230,13 +230,9 @@ func ruler(width int) string {
 	return strings.TrimRight(string(r), " ")
 }
 
-// lu formats a loudness in w columns; below the absolute gate (-70 LUFS) it reads "<-70".
-func lu(f web.Float, w int) string {
-	if f.Valid() && float64(f) < -70 {
-		return fmt.Sprintf("%*s", w, "<-70")
-	}
-	return num(f, w)
-}
+// lu formats a loudness in w columns. The daemon sends null (drawn "-inf") for a window below the meter's floor,
+// as it does for digital silence, so the terminal shows what the page, the logs and the JSON show.
+func lu(f web.Float, w int) string { return num(f, w) }
 
 func num(f web.Float, w int) string {
 	if !f.Valid() {
