@@ -20,11 +20,11 @@ type Encoding int
 const (
 	// WAV: a WAV header, then its data, as `ffmpeg -f wav -` writes to a pipe (sizes 0 or 0xFFFFFFFF mean "to
 	// the end"). The sample rate and channel count are the header's.
-	WAV Encoding = iota
-	S16LE // raw 16-bit signed little-endian integers (ffmpeg -f s16le, arecord -f S16_LE -t raw)
-	S24LE // raw 24-bit signed little-endian integers, packed in 3 bytes (ffmpeg -f s24le)
-	S32LE // raw 32-bit signed little-endian integers (ffmpeg -f s32le)
-	F32LE // raw 32-bit little-endian IEEE floats (ffmpeg -f f32le, pw-record --format f32)
+	WAV   Encoding = iota
+	S16LE          // raw 16-bit signed little-endian integers (ffmpeg -f s16le, arecord -f S16_LE -t raw)
+	S24LE          // raw 24-bit signed little-endian integers, packed in 3 bytes (ffmpeg -f s24le)
+	S32LE          // raw 32-bit signed little-endian integers (ffmpeg -f s32le)
+	F32LE          // raw 32-bit little-endian IEEE floats (ffmpeg -f f32le, pw-record --format f32)
 )
 
 var encodingNames = [...]string{WAV: "wav", S16LE: "s16le", S24LE: "s24le", S32LE: "s32le", F32LE: "f32le"}
