@@ -42,7 +42,7 @@ test: deps-test vet
 	@$(MAKE) --no-print-directory fuzz-short
 
 # Every parser of outside input is fuzzed: a few seconds each in `make test`, longer with `make fuzz`.
-FUZZ_PKGS := ./audio/wavfile ./config ./web ./internal/termmeter ./internal/httpserver
+FUZZ_PKGS := ./audio ./audio/wavfile ./config ./web ./internal/termmeter ./internal/httpserver
 fuzz-short:
 	./scripts/fuzz.sh 5 $(FUZZ_PKGS)
 

@@ -86,10 +86,7 @@ type Command struct {
 func (c *Command) Format() Format { return Format{SampleRate: c.SampleRate, Channels: c.Channels} }
 
 // Stats returns the command's counters.
-func (c *Command) Stats() StreamStats {
-	c.stats.rate = int64(c.SampleRate)
-	return c.stats.read(time.Now())
-}
+func (c *Command) Stats() StreamStats { return c.stats.read(time.Now()) }
 
 // String returns the command line as a person would type it, for messages.
 func (c *Command) String() string {
@@ -151,7 +148,7 @@ func (c *Command) Run(ctx context.Context, w Writer) error {
 	if ctx.Err() != nil {
 		return nil
 	}
-	c.stats.rate = int64(c.SampleRate)
+	c.stats.rate.Store(int64(c.SampleRate))
 	p, err := c.start()
 	if err != nil {
 		return err

@@ -357,7 +357,8 @@ func TestStreamStepAllocatesNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st := &streamStats{rate: 48000}
+		st := &streamStats{}
+		st.rate.Store(48000)
 		sr := &streamReader{r: r, buf: make([]float32, 1024*2), ch: 2, stats: st}
 		var frames int
 		w := WriterFunc(func(p []float32, s Status) int { frames += len(p) / 2; return len(p) / 2 })

@@ -166,7 +166,7 @@ type StreamStats struct {
 type streamStats struct {
 	frames, runs, stalls, exits atomic.Int64
 	t0, base                    atomic.Int64 // t0: unix ns, 0 when no block has arrived in this run
-	rate                        int64
+	rate                        atomic.Int64 // frames per second
 }
 
 func (s *streamStats) startRun() {
@@ -187,8 +187,8 @@ func (s *streamStats) add(frames int64, now time.Time) {
 
 func (s *streamStats) read(now time.Time) StreamStats {
 	st := StreamStats{Frames: s.frames.Load(), Runs: s.runs.Load(), Stalls: s.stalls.Load(), Exits: s.exits.Load()}
-	if t0 := s.t0.Load(); t0 != 0 && s.rate > 0 {
-		stream := framesDuration(st.Frames-s.base.Load(), int(s.rate))
+	if t0, rate := s.t0.Load(), s.rate.Load(); t0 != 0 && rate > 0 {
+		stream := framesDuration(st.Frames-s.base.Load(), int(rate))
 		st.Lag = time.Duration(now.UnixNano()-t0) - stream
 	}
 	return st
@@ -317,7 +317,7 @@ func NewStream(in io.Reader, e Encoding, declared Format) (*Stream, error) {
 	}
 	s.r = r
 	s.format = Format{SampleRate: r.Info().SampleRate, Channels: r.Info().Channels}
-	s.stats.rate = int64(s.format.SampleRate)
+	s.stats.rate.Store(int64(s.format.SampleRate))
 	return s, nil
 }
 
