@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -237,5 +238,30 @@ func TestCommandHTTPFeed(t *testing.T) {
 	want := StreamStats{Frames: int64(w1.frames() + w2.frames() + w3.frames()), Runs: 3, Stalls: 1, Exits: 1}
 	if st != want {
 		t.Errorf("Stats() = %+v, want %+v", st, want)
+	}
+}
+
+// TestCommandShellPipeline: a shell pipeline of two tools (ffmpeg into SoX, which writes its own streamed WAV
+// header) is one command source.
+func TestCommandShellPipeline(t *testing.T) {
+	needTool(t, "ffmpeg")
+	needTool(t, "sox")
+	c := &Command{
+		Args: []string{"ffmpeg -nostdin -v error -f lavfi -i 'aevalsrc=0.5*sin(2*PI*997*t):s=48000:d=1' -f wav - " +
+			"| sox -q -t wav - -t wav - vol 0.5"},
+		Shell: true, SampleRate: 48000, Channels: 1,
+		Stderr: func(s string) { t.Log("stderr:", s) },
+	}
+	w := &collector{ch: 1}
+	err := c.Run(context.Background(), w)
+	if !errors.Is(err, ErrExited) || !strings.Contains(err.Error(), "exited with status 0") || w.frames() != 48000 {
+		t.Fatalf("Run: %v after %d frames, want ErrExited with status 0 after 48000", err, w.frames())
+	}
+	var peak float64
+	for _, v := range w.got {
+		peak = max(peak, math.Abs(float64(v)))
+	}
+	if p := dsp.DB(peak); math.Abs(p+12.04) > 0.1 {
+		t.Errorf("peak %.3f dBFS, want -12.04", p)
 	}
 }
