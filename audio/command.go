@@ -158,17 +158,18 @@ func (c *Command) Run(ctx context.Context, w Writer) error {
 	stop := context.AfterFunc(ctx, p.in.stop)
 	defer stop()
 
-	err = c.read(p, w)
+	err = c.read(ctx, p, w)
 	var cause error
+	stopped := func() bool { return err == errStopped || ctx.Err() != nil || p.in.stopped.Load() }
 	switch {
-	case p.in.stopped.Load():
+	case stopped():
 	case p.in.stalled.Load():
 		c.stats.stalls.Add(1)
 		cause = fmt.Errorf("audio: command %s: no bytes for %v: %w", c, c.stallTimeout(), ErrStalled)
 	}
 	exited := p.finish(p.in.eof, c.killGrace())
 	switch {
-	case p.in.stopped.Load():
+	case stopped():
 		return nil
 	case cause != nil:
 		return cause
@@ -192,14 +193,12 @@ func (c *Command) Run(ctx context.Context, w Writer) error {
 const minWAVHeader = 44
 
 // read reads the header and delivers the frames.
-func (c *Command) read(p *process, w Writer) error {
+func (c *Command) read(ctx context.Context, p *process, w Writer) error {
 	r, err := openStream(p.in, c.Encoding, c.Format())
 	if err != nil {
 		return err
 	}
-	sr := &streamReader{r: r, buf: make([]float32, framesPerBuffer(c.FramesPerBuffer)*c.Channels), ch: c.Channels,
-		stats: &c.stats}
-	return sr.run(w)
+	return newStreamReader(r, w, c.FramesPerBuffer, c.Channels, &c.stats).run(ctx)
 }
 
 // Probe runs the command until its WAV header has arrived, stops it, and returns the header's format: for a

@@ -359,11 +359,15 @@ func TestStreamStepAllocatesNothing(t *testing.T) {
 		}
 		st := &streamStats{}
 		st.rate.Store(48000)
-		sr := &streamReader{r: r, buf: make([]float32, 1024*2), ch: 2, stats: st}
 		var frames int
-		w := WriterFunc(func(p []float32, s Status) int { frames += len(p) / 2; return len(p) / 2 })
+		var w Writer = WriterFunc(func(p []float32, s Status) int { frames += len(p) / 2; return len(p) / 2 })
+		if enc == S32LE {
+			w = &countWaiter{frames: &frames} // and waiting for room
+		}
+		sr := newStreamReader(r, w, 1024, 2, st)
+		ctx := context.Background()
 		if allocs := testing.AllocsPerRun(500, func() {
-			if err := sr.step(w); err != nil {
+			if err := sr.step(ctx); err != nil {
 				t.Fatal(err)
 			}
 		}); allocs != 0 {
@@ -395,3 +399,8 @@ func TestCommandProbe(t *testing.T) {
 	}
 	var _ io.Reader
 }
+
+type countWaiter struct{ frames *int }
+
+func (w *countWaiter) Write(p []float32, s Status) int           { *w.frames += len(p) / 2; return len(p) / 2 }
+func (w *countWaiter) WaitFree(ctx context.Context, n int) error { return nil }

@@ -239,28 +239,48 @@ func (in *liveInput) stop() {
 }
 
 // streamReader delivers a stream's frames to a Writer as they arrive, in blocks of at most len(buf) samples.
+// When the Writer is a SpaceWaiter it waits for room for each block first, so that a stream that comes faster
+// than the meter takes it (a file decoded into a pipe) is held back in the pipe instead of losing frames; a
+// live feed then falls behind, which its lag shows.
 type streamReader struct {
-	r     *wavfile.Reader
-	buf   []float32
-	ch    int
-	stats *streamStats
+	r      *wavfile.Reader
+	w      Writer
+	waiter SpaceWaiter
+	buf    []float32
+	ch     int
+	stats  *streamStats
 }
 
-// run delivers blocks until the stream ends (io.EOF) or fails. Each block allocates nothing.
-func (s *streamReader) run(w Writer) error {
+func newStreamReader(r *wavfile.Reader, w Writer, framesPerBuf, ch int, stats *streamStats) *streamReader {
+	waiter, _ := w.(SpaceWaiter)
+	return &streamReader{r: r, w: w, waiter: waiter, buf: make([]float32, framesPerBuffer(framesPerBuf)*ch), ch: ch,
+		stats: stats}
+}
+
+// run delivers blocks until the stream ends (io.EOF), ctx ends a wait for room (errStopped) or it fails.
+func (s *streamReader) run(ctx context.Context) error {
 	for {
-		if err := s.step(w); err != nil {
+		if err := s.step(ctx); err != nil {
 			return err
 		}
 	}
 }
 
-func (s *streamReader) step(w Writer) error {
+// step delivers one block. It allocates nothing.
+func (s *streamReader) step(ctx context.Context) error {
 	n, err := s.r.Read(s.buf)
 	if err != nil {
 		return err
 	}
-	w.Write(s.buf[:n], 0)
+	if s.waiter != nil {
+		if err := s.waiter.WaitFree(ctx, n/s.ch); err != nil {
+			if ctx.Err() != nil {
+				return errStopped
+			}
+			return err
+		}
+	}
+	s.w.Write(s.buf[:n], 0)
 	s.stats.add(int64(n/s.ch), time.Now())
 	return nil
 }
@@ -354,14 +374,12 @@ func (s *Stream) Run(ctx context.Context, w Writer) error {
 		stop := context.AfterFunc(ctx, s.live.stop)
 		defer stop()
 	}
-	sr := &streamReader{r: s.r, buf: make([]float32, framesPerBuffer(s.FramesPerBuffer)*s.format.Channels),
-		ch: s.format.Channels, stats: &s.stats}
-	err := sr.run(w)
+	err := newStreamReader(s.r, w, s.FramesPerBuffer, s.format.Channels, &s.stats).run(ctx)
 	switch {
 	case err == io.EOF:
 		s.stats.exits.Add(1)
 		return io.EOF
-	case ctx.Err() != nil || (s.live != nil && s.live.stopped.Load()):
+	case err == errStopped || ctx.Err() != nil || (s.live != nil && s.live.stopped.Load()):
 		return nil
 	case s.live != nil && s.live.stalled.Load():
 		s.stats.stalls.Add(1)

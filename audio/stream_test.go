@@ -248,3 +248,37 @@ func needTool(t *testing.T, name string) string {
 	}
 	return p
 }
+
+// TestStreamWaitsForRoom: a stream that comes faster than the Writer takes it (a file decoded into a pipe)
+// waits for room in a SpaceWaiter and loses nothing.
+func TestStreamWaitsForRoom(t *testing.T) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	go func() {
+		pw.Write(wavStreamHeader(8000, 2, 16, false))
+		pw.Write(encodeFrames(0, 20000, 2, 16, false))
+		pw.Close()
+	}()
+	s, err := NewStream(pr, WAV, Format{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rg := newRing(2, 1500) // a block and a half: blocks wait for the ring to drain
+	done := make(chan error, 1)
+	go func() { done <- s.Run(context.Background(), rg) }()
+	var got []float32
+	for deadline := time.Now().Add(20 * time.Second); len(got) < 40000 && time.Now().Before(deadline); {
+		got = append(got, rg.take(make([]float32, 128))...)
+		time.Sleep(100 * time.Microsecond)
+	}
+	if err := <-done; err != io.EOF {
+		t.Fatalf("Run: %v, want io.EOF", err)
+	}
+	if rg.dropped != 0 {
+		t.Errorf("%d frames dropped", rg.dropped)
+	}
+	checkStream(t, got, 2, 1e-9)
+}
