@@ -45,20 +45,25 @@ var ErrExited = errors.New("audio: command exited")
 //
 // Guarantees:
 //   - The stream paces itself: frames are delivered as they arrive, in blocks of what has arrived (at most
-//     FramesPerBuffer frames). How far the stream's clock is behind real time is measured (Stats().Lag).
+//     FramesPerBuffer frames). How far the stream's clock is behind real time is measured (Stats().Lag). A
+//     Writer that is a SpaceWaiter is waited for before each block, so frames are held back in the pipe
+//     rather than lost; a feed behind a meter that cannot keep up shows as lag.
 //   - The command is a live feed, so its end is a failure: when it exits or closes its standard output, Run
 //     returns an error wrapping ErrExited with its exit status and last line on standard error, and the
 //     caller retries by calling Run again, which starts it again. No bytes for StallTimeout make Run return
 //     an error wrapping ErrStalled. When ctx ends, Run returns nil.
-//   - No process outlives Run: the command runs in a process group of its own, and before Run returns the
-//     group gets SIGTERM, then, after KillGrace, SIGKILL, and the command is waited for (no zombie). On Linux
-//     the command also gets SIGKILL if levelmeter dies (Pdeathsig); its own children, if it leaves any, get
-//     the group's signals only when levelmeter shuts down normally. A command that puts children in a group
-//     of their own (setsid) is beyond reach.
+//   - No process outlives Run: the command runs in a process group of its own, with standard input from
+//     /dev/null, and before Run returns the group gets SIGTERM, then, after KillGrace, SIGKILL, and the
+//     command is waited for (no zombie). When the command exits on its own, the group gets SIGTERM at once,
+//     so that what it started cannot hold its output open. On Linux the command also gets SIGKILL if
+//     levelmeter dies (Pdeathsig; Run must not be called from a goroutine locked to its thread, whose end
+//     would count as levelmeter's); its own children get the group's signals only when levelmeter stops it.
+//     A command that puts children in a group of their own (setsid) is beyond reach.
 //   - Its standard error goes to Stderr one line per call (a carriage return ends a line too, as in progress
 //     output), each at most StderrLineLimit bytes (the rest cut, marked "… [N bytes cut]"), invalid UTF-8
 //     and control characters escaped as \xNN, at most StderrBurst lines at once and StderrPerMinute after
-//     that (a line then says how many were suppressed).
+//     that (a line then says how many were suppressed). Stderr is called from a goroutine of its own, one
+//     call at a time; while it blocks, the command's writes to standard error do too.
 //   - The read loop allocates nothing per block.
 //
 // Format must be known before Run (a pipeline sizes its meter from it), so SampleRate and Channels must be
