@@ -43,7 +43,7 @@ test: deps-test vet
 	@$(MAKE) --no-print-directory fuzz-short
 
 # Every parser of outside input is fuzzed: a few seconds each in `make test`, longer with `make fuzz`.
-FUZZ_PKGS := ./audio/wavfile ./config ./web ./internal/termmeter ./internal/httpserver ./alarm ./audio/decode
+FUZZ_PKGS := ./audio/wavfile ./config ./web ./internal/termmeter ./internal/httpserver ./alarm ./audio/decode ./audio
 fuzz-short:
 	./scripts/fuzz.sh 5 $(FUZZ_PKGS)
 

@@ -8,6 +8,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"time"
 
 	"github.com/levelmeter/levelmeter/audio"
 )
@@ -72,4 +73,48 @@ func ExampleDevices() {
 	for _, d := range list {
 		fmt.Printf("%d %q (%s, %d channels, %g Hz) default=%v\n", d.Index, d.Name, d.HostAPI, d.MaxInputChannels, d.DefaultSampleRate, d.Default)
 	}
+}
+
+// Metering an Icecast stream through ffmpeg: the command writes WAV to its standard output, and its end or a
+// stall is an error after which the caller runs it again.
+func ExampleCommand() {
+	c := &audio.Command{
+		Args: []string{"ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "warning",
+			"-i", "http://radio.example.com:8000/live", "-ac", "2", "-ar", "48000", "-f", "wav", "-"},
+		SampleRate: 48000, // what -ar and -ac make it; Run checks them against the WAV header
+		Channels:   2,
+		Stderr:     func(line string) { log.Print("ffmpeg: ", line) },
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	for ctx.Err() == nil {
+		err := c.Run(ctx, audio.WriterFunc(func(p []float32, s audio.Status) int { return len(p) / 2 }))
+		if err != nil {
+			log.Print(err) // e.g. audio: command ffmpeg ... exited with status 1 after 2s (its last message: ...)
+			time.Sleep(time.Second)
+		}
+	}
+	fmt.Printf("%d frames, lag %v\n", c.Stats().Frames, c.Stats().Lag)
+}
+
+// Reading `ffmpeg … -f wav - | levelmeter run --source stdin`: the format is the WAV header's.
+func ExampleNewStream() {
+	s, err := audio.NewStream(os.Stdin, audio.WAV, audio.Format{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = s.Run(context.Background(), audio.WriterFunc(func(p []float32, st audio.Status) int {
+		return len(p) / s.Format().Channels
+	}))
+	fmt.Println(errors.Is(err, io.EOF), s.Stats().Frames)
+}
+
+func ExampleParseEncoding() {
+	_, err := audio.ParseEncoding("s16")
+	fmt.Println(err)
+	e, _ := audio.ParseEncoding("F32LE")
+	fmt.Println(e)
+	// Output:
+	// audio: unknown stream encoding "s16" (did you mean "s16le"?): use wav, s16le, s24le, s32le or f32le
+	// f32le
 }

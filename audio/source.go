@@ -1,5 +1,7 @@
-// Package audio provides sources of sound behind one small interface: a PortAudio input device and a WAV file
-// replayed like a device, paced in real time or as fast as the reader takes it.
+// Package audio provides sources of sound behind one small interface: a PortAudio input device, a WAV file
+// replayed like a device (paced in real time or as fast as the reader takes it), a command whose standard
+// output is audio (ffmpeg reading an Icecast, HLS, SRT or RTP feed; arecord; pw-record) and a stream read once
+// from standard input.
 //
 // Guarantees:
 //   - A Source delivers whole interleaved float32 frames in its Format to one Writer, one block at a time, and
@@ -12,6 +14,15 @@
 //   - A paced File keeps real time on absolute deadlines, so it does not drift, and never waits for the Writer.
 //     A File that is not paced waits for a SpaceWaiter's room before each block and loses nothing, so its
 //     results do not depend on timing. Neither allocates per block.
+//   - A Command or a Stream delivers frames as they arrive (WAV or raw s16le, s24le, s32le, f32le): the stream
+//     paces itself, and Stats().Lag says how far its clock is behind the wall clock. Neither allocates per
+//     block. A Stream returns io.EOF at the end of its input; a Command is a live feed, and its end is an error
+//     (ErrExited, with the exit status and the last line of its standard error) for the caller to retry.
+//     No bytes for StallTimeout end either with ErrStalled.
+//   - A Command leaves no process behind: it runs in a process group of its own, which gets SIGTERM, then
+//     SIGKILL after KillGrace, before Run returns, and it is always waited for. On Linux it is killed with a
+//     levelmeter that dies. Its standard error reaches the caller one line at a time, capped, escaped and
+//     rate limited.
 //
 // PortAudio is initialised while a Device runs or the devices are listed, once for all of them, and terminated
 // when the last is done; it scans the devices when it is initialised. On first use the package silences ALSA's

@@ -12,7 +12,8 @@ import (
 // are skipped by reading them, so a chunk that claims 4 GB costs the time to read to the end of the input but no
 // memory; its length is not known, so a data size that was never written runs to the end of the input, a data
 // chunk cut short is found when the input ends (and reported then, in Warnings), a size that wrapped past 4 GiB
-// cannot be told from a right one, and a data chunk before the `fmt ` chunk cannot be read.
+// cannot be told from a right one, and a data chunk before the `fmt ` chunk cannot be read. Read returns the
+// whole frames that have arrived (at least one, waiting for it), so that a live stream is decoded as it comes.
 
 // peekSize is the stream reader's look-ahead: enough for the chunk after a pad byte that may be missing.
 const peekSize = 16
@@ -179,12 +180,53 @@ func newStreamReader(in io.Reader, name string) (*Reader, error) {
 	return r, nil
 }
 
+// fillStream refills the buffer from a stream with what the input has ready, at least one whole frame: a live
+// stream's frames are decoded as they arrive, not when a buffer's worth has (seconds of a low-rate stream). A
+// partial frame read is kept for the next fill. r.left counts the data's bytes not yet read from the input.
+func (r *Reader) fillStream() error {
+	carry := copy(r.buf, r.buf[r.w:r.w+r.carry])
+	r.r, r.w, r.carry = 0, 0, 0
+	if r.left == 0 {
+		return io.EOF
+	}
+	want := int(min(int64(len(r.buf)-carry), r.left))
+	// A data chunk of a known size holds whole frames, so want >= r.frame-carry whenever r.left > 0.
+	got, err := io.ReadAtLeast(r.in, r.buf[carry:carry+want], r.frame-carry)
+	r.left -= int64(got)
+	total := carry + got
+	r.w = total - total%r.frame
+	r.carry = total % r.frame
+	if err == nil {
+		return nil
+	}
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		r.endStream(r.carry)
+		r.carry = 0
+		if r.w == 0 {
+			return io.EOF
+		}
+		return nil
+	}
+	r.err = r.fail("read failed: %v", err)
+	if r.w == 0 {
+		return r.err
+	}
+	return nil // hand out the whole frames that did arrive; the error follows on the next Read
+}
+
 // endStream settles a stream that ended (got whole frames short of the data chunk's end, and partial bytes of
 // one more): to the end of the input is the data's end when its size was never written, and its warning now says
 // how much was read; otherwise the stream was cut short.
 func (r *Reader) endStream(partial int) {
-	delivered := r.info.Frames - r.left/int64(r.frame)
-	if r.unknown {
+	delivered := (r.info.Frames*int64(r.frame) - r.left) / int64(r.frame)
+	switch {
+	case r.raw:
+		delivered = (maxSize - maxSize%int64(r.frame) - r.left) / int64(r.frame)
+		if partial > 0 {
+			r.warnings = append(r.warnings, &FormatError{File: r.name, Err: ErrTruncated, Msg: fmt.Sprintf(
+				"ended within a frame after %d frames: %d bytes of a partial frame not read", delivered, partial)})
+		}
+	case r.unknown:
 		delivered = (maxSize - maxSize%int64(r.frame) - r.left) / int64(r.frame)
 		w := r.warnings[r.sizeNote].(*FormatError)
 		msg := fmt.Sprintf("%s: read to the end of the input, %d frames (%.3f s)", strings.TrimSuffix(w.Msg,
@@ -193,7 +235,7 @@ func (r *Reader) endStream(partial int) {
 			msg += fmt.Sprintf(" (and %d bytes of a partial frame, not read)", partial)
 		}
 		r.warnings[r.sizeNote] = &FormatError{File: w.File, Msg: msg, Err: w.Err}
-	} else {
+	default:
 		missing := r.info.Frames - delivered
 		r.warnings = append(r.warnings, &TruncatedError{
 			FormatError: FormatError{File: r.name, Err: ErrTruncated, Msg: fmt.Sprintf(
@@ -231,4 +273,43 @@ func plausibleAt(b []byte, k int) bool {
 		}
 	}
 	return true
+}
+
+// NewRawReader returns a Reader of headerless PCM from in, in the format info describes (SampleRate, Channels,
+// BitsPerSample and Encoding; the other fields are ignored): the output of `ffmpeg -f s16le` or `arecord -t raw`.
+// It reads in once, as a stream, to its end: Info().Frames is -1 until Read returns io.EOF, and then the frames
+// read; input that ends within a frame gains an ErrTruncated warning. The formats are a WAV file's: 8-bit
+// unsigned, 16-, 24- or 32-bit signed integers, 32- or 64-bit floats, all little-endian; an unsupported one is
+// refused with the error a WAV file of that format would get.
+func NewRawReader(in io.Reader, info Info) (*Reader, error) {
+	r := &Reader{in: in, stream: true, unknown: true, raw: true}
+	var b [16]byte
+	le := binary.LittleEndian
+	tag := uint16(tagPCM)
+	if info.Encoding == Float {
+		tag = tagFloat
+	} else if info.Encoding != PCM {
+		return nil, &FormatError{Msg: fmt.Sprintf("raw input has an unknown encoding %v", info.Encoding), Err: ErrEncoding}
+	}
+	if info.Channels < 0 || info.Channels > 0xFFFF || info.SampleRate < 0 || int64(info.SampleRate) > 0xFFFFFFFF ||
+		info.BitsPerSample < 0 || info.BitsPerSample > 0xFFFF || info.Channels*info.BitsPerSample/8 > 0xFFFF {
+		return nil, &FormatError{Msg: fmt.Sprintf("raw input format %v is out of range", info), Err: ErrUnsupported}
+	}
+	align := info.Channels * info.BitsPerSample / 8
+	le.PutUint16(b[0:], tag)
+	le.PutUint16(b[2:], uint16(info.Channels))
+	le.PutUint32(b[4:], uint32(info.SampleRate))
+	le.PutUint32(b[8:], uint32(info.SampleRate*align))
+	le.PutUint16(b[12:], uint16(align))
+	le.PutUint16(b[14:], uint16(info.BitsPerSample))
+	bad := func(cause error, format string, args ...any) error {
+		return &FormatError{Msg: "raw input " + fmt.Sprintf(format, args...), Err: cause}
+	}
+	if err := r.parseFormat(b[:], bad); err != nil {
+		return nil, err
+	}
+	r.buf = make([]byte, max(bufSize/r.frame, 1)*r.frame)
+	r.left = maxSize - maxSize%int64(r.frame)
+	r.info.Frames = -1
+	return r, nil
 }

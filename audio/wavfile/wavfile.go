@@ -168,6 +168,8 @@ type Reader struct {
 	stream   bool          // the input cannot seek: see stream.go
 	unknown  bool          // a stream whose data size was never written: read to the end of the input
 	sizeNote int           // the index in warnings of an unknown stream's ErrSizeUnknown, completed at its end
+	raw      bool          // headerless PCM (NewRawReader): a stream to the end of the input
+	carry    int           // a stream's bytes of a partial frame, kept at buf[w:w+carry] for the next fill
 	file     *os.File      // set when Open opened it
 	name     string
 	info     Info
@@ -264,6 +266,9 @@ func (r *Reader) Read(dst []float32) (n int, err error) {
 // fill refills the buffer with whole frames. It returns io.EOF at the end of the data.
 func (r *Reader) fill() error {
 	// A frame never straddles a fill: the buffer holds whole frames only, so r == w here.
+	if r.stream {
+		return r.fillStream()
+	}
 	r.r, r.w = 0, 0
 	if r.left == 0 {
 		return io.EOF
@@ -278,13 +283,6 @@ func (r *Reader) fill() error {
 	r.w = got
 	r.left -= int64(got)
 	if err != nil {
-		if r.stream && (err == io.EOF || err == io.ErrUnexpectedEOF) {
-			r.endStream(partial)
-			if got == 0 {
-				return io.EOF
-			}
-			return nil
-		}
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
 			missing := (r.left + int64(r.frame) - 1) / int64(r.frame)
 			r.err = &TruncatedError{
