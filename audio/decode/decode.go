@@ -246,7 +246,7 @@ func newReader(in io.Reader, name string, regular, byPath bool) (*Reader, error)
 				src, r.info, err = newFFmpeg(WAV, name, nil)
 			}
 		} else {
-			src, r.info, err = newWAV(newForwardSeeker(br), name)
+			src, r.info, err = newWAV(stream{br}, name)
 		}
 	case FLAC:
 		src, r.info, err = newFLAC(br, name)

@@ -85,7 +85,7 @@ func newFFmpeg(format Format, name string, in io.Reader) (source, Info, error) {
 		s.werr = cmd.Wait()
 		close(s.exited)
 	}()
-	wav, info, err := newWAV(newForwardSeeker(bufio.NewReaderSize(out, peekSize)), name)
+	wav, info, err := newWAV(stream{bufio.NewReaderSize(out, peekSize)}, name)
 	if err != nil {
 		// Most likely ffmpeg could not read the input and wrote no header, and is exiting; its own words say
 		// why. If it is still running, what it wrote is of no use.
