@@ -6,6 +6,11 @@
 //     block size. They allocate nothing, except a 48 KiB chunk per 6.8 minutes of audio above the loudness gate
 //     during the first 24 hours, where integrated loudness keeps its blocks to be exact: memory is bounded
 //     (10 MiB per meter at most) whatever the programme's length, and nothing is allocated per report.
+//   - Sliding windows (Config.Windows: up to 4, of 1 s to 24 h) measure integrated loudness and loudness range
+//     over the last minute, hour or day by the same gating rules, exactly (to 1e-6 LU of a brute-force gating of
+//     the window's blocks; the range within the since-start range's 0.02 LU). Their memory is allocated by
+//     NewMeter and fixed: 8 bytes per 100 ms of the longest window (24 h: 6.9 MB) plus 283 KB per window.
+//     Meter.ResetIntegrated starts the since-start loudness values over and leaves the windows alone.
 //   - Results do not depend on how the input is cut into blocks: one frame at a time or one block, the Levels
 //     are identical to the last bit.
 //   - Snapshots (Levels) are plain values, safe to hand to other goroutines. A meter itself is used by one

@@ -41,7 +41,8 @@ type Levels struct {
 	Correlation float64
 
 	// Loudness is the meter's loudness state when the snapshot was taken. It is not scoped to the span: the
-	// momentary and short-term values are the current windows, the rest cover everything since the last reset.
+	// momentary and short-term values are the current windows, Windows the sliding windows, the rest cover
+	// everything since the last reset (Reset or ResetIntegrated).
 	Loudness Loudness
 
 	// Display is the state of the peak-meter ballistics per channel, for live display.

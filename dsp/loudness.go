@@ -49,7 +49,8 @@ func lufs(energy float64) float64 { return -0.691 + 10*math.Log10(energy) }
 // Guarantees: Process costs the same per sample whatever the block size, and allocates nothing but, once per
 // 6.8 minutes of programme above the absolute gate, a 48 KiB chunk of the store that makes integrated loudness
 // exact (see gating.go): memory grows to at most 10 MiB over the first 24 hours and stays fixed after (the
-// histograms take a few hundred kilobytes from the start); the result does not depend on how the input is split
+// histograms take a few hundred kilobytes from the start; sliding windows, SetWindows, take what windows.go
+// says, all at once); the result does not depend on how the input is split
 // into blocks, to the last bit.
 //
 // How it measures, exactly:

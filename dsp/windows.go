@@ -172,10 +172,12 @@ func (h *whist) from(first int) (n int64, sum float64) {
 		return 0, 0
 	}
 	g := first / histGroup
+	var m int64 // the bins of a group share its base: sum their m, convert once
 	for k := first; k < (g+1)*histGroup; k++ {
 		n += int64(h.n[k])
-		sum += h.binEnergy(k)
+		m += h.m[k]
 	}
+	sum = qenergy(float64(m), g)
 	for g++; g < histGroups; g++ {
 		n += h.gn[g]
 		sum += qenergy(float64(h.gm[g]), g)
