@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -61,6 +62,19 @@ type WindowLoudness struct {
 	Span       time.Duration
 	Integrated float64
 	Range      float64
+}
+
+// SpanLabel returns a window span as people write it and as a metric label carries it: "1m", "10m", "1h", "24h",
+// "1h30m", "2.5s" (time.Duration's String without its trailing zero units).
+func SpanLabel(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2] // "24h0m0s" -> "24h0m"
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2] // "24h0m" -> "24h"
+	}
+	return s
 }
 
 // checkWindows returns an error naming the first unsupported span.

@@ -39,7 +39,7 @@ func ExampleConfig_windows() {
 		fmt.Printf("since start: %.1f LUFS, %.1f LU\n", v.Integrated, v.Range)
 		for _, w := range v.Windows {
 			if w.Span > 0 {
-				fmt.Printf("last %v: %.1f LUFS, %.1f LU\n", w.Span, w.Integrated, w.Range)
+				fmt.Printf("last %s: %.1f LUFS, %.1f LU\n", dsp.SpanLabel(w.Span), w.Integrated, w.Range)
 			}
 		}
 	}
@@ -49,8 +49,8 @@ func ExampleConfig_windows() {
 	// Output:
 	// since start: -27.9 LUFS, 10.0 LU
 	// last 10s: -23.0 LUFS, 0.0 LU
-	// last 1m0s: -27.0 LUFS, 10.0 LU
+	// last 1m: -27.0 LUFS, 10.0 LU
 	// since start: -Inf LUFS, 0.0 LU
 	// last 10s: -23.0 LUFS, 0.0 LU
-	// last 1m0s: -27.0 LUFS, 10.0 LU
+	// last 1m: -27.0 LUFS, 10.0 LU
 }

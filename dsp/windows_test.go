@@ -308,6 +308,21 @@ func TestResetIntegrated(t *testing.T) {
 	}
 }
 
+func TestSpanLabel(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{time.Second, "1s"}, {2500 * time.Millisecond, "2.5s"}, {time.Minute, "1m"}, {90 * time.Second, "1m30s"},
+		{10 * time.Minute, "10m"}, {time.Hour, "1h"}, {90 * time.Minute, "1h30m"}, {24 * time.Hour, "24h"},
+		{time.Hour + time.Second, "1h0m1s"}, {100 * time.Millisecond, "100ms"},
+	} {
+		if got := SpanLabel(c.d); got != c.want {
+			t.Errorf("SpanLabel(%v) = %q, want %q", c.d, got, c.want)
+		}
+	}
+}
+
 // Config.Windows is checked: each span a multiple of 100 ms from 1 s to 24 h, at most MaxWindows, no two alike.
 func TestWindowsConfigErrors(t *testing.T) {
 	for _, c := range []struct {
@@ -471,4 +486,60 @@ func BenchmarkWindowsReport(b *testing.B) {
 			_ = l.rng.spread(rangeGate, rangeLow, rangeHigh)
 		}
 	})
+}
+
+// FuzzWindows pushes arbitrary sub-block energies (silence, NaN, +Inf, levels from -100 to +29.9 LUFS, repeated
+// values that crowd one bin) through two windows of arbitrary length and checks, after every sub-block, each
+// window against a brute-force gating of its own blocks: the same count of gated blocks, integrated loudness to
+// 1e-6 LU, a range that is a number from 0 to the spread of the values.
+func FuzzWindows(f *testing.F) {
+	f.Add(uint8(10), uint8(37), []byte{0x80, 0, 0x80, 0, 0x90, 0, 0, 0, 1, 0, 2, 0, 0xff, 0xff, 0x40, 0x40})
+	f.Add(uint8(0), uint8(255), make([]byte, 300))
+	f.Fuzz(runWindowsCase)
+}
+
+func runWindowsCase(t *testing.T, s1, s2 uint8, data []byte) {
+	{
+		const sub = 800
+		spans := []time.Duration{time.Duration(1+int(s1)%40) * WindowStep, time.Duration(1+int(s2)%90) * WindowStep}
+		if spans[0] == spans[1] {
+			spans = spans[:1]
+		}
+		b := newWindowBank(sub, spans)
+		var subs []float64
+		for i := 0; i+1 < len(data) && i < 2*400; i += 2 {
+			v := int(data[i])<<8 | int(data[i+1])
+			var e float64
+			switch v {
+			case 0:
+			case 1:
+				e = math.NaN()
+			case 2:
+				e = math.Inf(1)
+			default:
+				e = math.Pow(10, (-100+129.9*float64(v)/65535+0.691)/10) * sub // below +30 LUFS, where windows clamp
+			}
+			b.push(e)
+			subs = append(subs, float64(float32(e)))
+			out := b.values()
+			for w, span := range spans {
+				n := int(span / WindowStep)
+				wantI, _ := bruteWindow(subs, sub, n)
+				var gated int64
+				for j := max(momentaryBlocks-1, len(subs)-n); j < len(subs); j++ {
+					if encode(b.energy(int(int64(j)%int64(len(b.ring))), momentaryBlocks)) != wqNone {
+						gated++
+					}
+				}
+				var count int64
+				for g := range histGroups {
+					count += b.win[w].mom.gn[g]
+				}
+				got := out[w]
+				if count != gated || !nearLU(got.Integrated, wantI, 1e-6) || !(got.Range >= 0 && got.Range <= 140) {
+					t.Fatalf("after %d sub-blocks, window of %d: %+v with %d blocks; brute force %.7f with %d", len(subs), n, got, count, wantI, gated)
+				}
+			}
+		}
+	}
 }
