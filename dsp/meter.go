@@ -33,8 +33,8 @@ type Config struct {
 
 	// Windows are the spans of the sliding windows that integrated loudness and loudness range are also measured
 	// over (Loudness.Windows), besides since the start: each a multiple of WindowStep (100 ms) from MinWindowSpan
-	// (1 s) to MaxWindowSpan (24 h), at most MaxWindows (4), no two alike; nil for none. Memory: 8 bytes per
-	// 100 ms of the longest (24 h: 6.9 MB) plus 283 KB per window, allocated by NewMeter.
+	// (1 s) to MaxWindowSpan (24 h), at most MaxWindows (4), no two alike; nil for none. Memory, allocated by
+	// NewMeter: 1 min, 10 min, 1 h and 24 h take 4.9 MB, without the day 1.3 MB (see LoudnessMeter.SetWindows).
 	Windows []time.Duration
 }
 

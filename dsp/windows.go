@@ -27,22 +27,28 @@ import (
 //     m = round(energy/edge · 2^26), so bins and groups keep integer sums that add and subtract exactly, forever:
 //     nothing drifts however long the meter runs. The quantisation moves an energy by at most 2^-27 of itself
 //     (3.3e-8 dB).
-//   - Integrated loudness is exact in the relative gate's bin too, as in gating.go: the gating blocks are linked
-//     per bin, oldest to newest (a second int32 per 100 ms in the shared ring; per window, the oldest block of each
-//     bin), and a query walks the gate bin's blocks. So a window's Integrated equals a brute-force gating of its
-//     blocks to within 1e-6 LU (tested), and equals the since-start value while the window covers the whole
-//     programme.
+//   - Integrated loudness is exact in the relative gate's bin too, as in gating.go, for windows up to 1 hour: the
+//     gating blocks of the last hour are linked per bin, oldest to newest (an int32 per 100 ms, for the last hour
+//     at most; per window, the oldest block of each bin), and a query walks the gate bin's blocks. So such a
+//     window's Integrated equals a brute-force gating of its blocks to within 1e-6 LU (tested, largest seen
+//     2e-7), and equals the since-start value while the window covers the whole programme. A longer window walks
+//     the gate bin's blocks of the last hour and takes its older ones whole if their mean reaches the gate, and
+//     leaves them out otherwise, as the since-start value does after 24 hours: being n of the N blocks that pass,
+//     each within a bin's width of the gate, they move the result by at most 3.9·n/N dB (see gating.go); on real
+//     programme n is a handful of N in the hundreds of thousands, so within 0.001 LU. That halves a 24 h window's
+//     memory, which matters with tens of sources.
 //   - Range takes the bin of the relative gate whole or not at all and reads each percentile as the mean of its
 //     bin, as the since-start range does: within 0.02 LU of the exact value, typically 0.001 LU.
 //   - Energies above +30 LUFS (only float input far beyond full scale) count as +30 LUFS in windows; a sub-block
 //     whose energy exceeds float32 (samples beyond 1e17) keeps its blocks out of the windows.
 //
-// Memory per meter: 8 bytes per 100 ms of the longest window (24 h: 6.9 MB; 1 h: 288 KB; 10 min: 48 KB), 80 KB
-// for the bins' newest blocks, and 283 KB per window (two histograms and the oldest block per bin), all allocated
-// when the windows are set: Process allocates nothing for them. Work: per 100 ms, per window, two histogram adds
-// and two removes with a log10 each; per query, a few hundred bin and group steps per window, plus the blocks in
-// the gate's 0.01 LU bin (a handful on real programmes; a contrived programme with half its blocks in that one bin
-// makes a query walk them all).
+// Memory per meter, all allocated when the windows are set (Process allocates nothing for them): 4 bytes per
+// 100 ms of the longest window plus 4 bytes per 100 ms of it up to an hour (24 h: 3.6 MB; 1 h: 288 KB; 10 min:
+// 48 KB), 120 KB for the bins' newest and oldest linked blocks, and 283 KB per window (two histograms and the
+// oldest block per bin). So 1 min, 10 min, 1 h and 24 h take 4.9 MB per source; without the day, 1.3 MB.
+// Work: per 100 ms, per window, two histogram adds and two removes with a log10 each; per query, a few hundred
+// bin and group steps per window, plus the blocks in the gate's 0.01 LU bin (a handful on real programmes; a
+// contrived programme with half its blocks in that one bin makes a query walk them all, up to an hour's).
 
 // Window limits.
 const (
@@ -273,28 +279,42 @@ func (h *whist) rank(first int, r int64) float64 {
 type window struct {
 	span   time.Duration
 	blocks int64 // the span in 100 ms steps
+	linked bool  // its blocks are all in the link zone: it keeps heads and its integrated loudness is exact
 	mom    whist // the gating blocks in the window
 	st     whist // the short-term values in the window
-	head   [histBins]int32
-	// head holds, per bin, 1 + the ring slot of the oldest gating block of the bin in the window, 0 for none.
+	head   [histBins]uint32
+	// head holds, per bin, the tag of the oldest gating block of the bin in the window, 0 for none (linked only).
 }
+
+// exactBlocks is the longest window, in blocks, whose integrated loudness is exact in the gate's bin too: 1 hour.
+// Longer windows walk the blocks of the last hour in that bin and take the older ones whole or not at all.
+const exactBlocks = 36000
+
+// Blocks are named by tags, their sequence numbers (from 1) modulo tagMod, plus 1, so that 0 means none: a tag
+// finds a block both in the ring and in the links, which have different lengths.
+const tagMod = 1<<32 - 1
+
+func tag(j int64) uint32 { return uint32((j-1)%tagMod) + 1 }
 
 // A windowBank holds a meter's sliding windows and the ring they share.
 type windowBank struct {
 	sub  int       // frames per sub-block
 	ring []float32 // the weighted sums of squares of the last len(ring) sub-blocks
-	next []int32   // per slot: 1 + the slot of the next newer gating block in the same bin, 0 for none
+	next []uint32  // per block of the link zone (the last len(next)-1): the tag of the next newer in its bin
 	last [histBins]int64
 	// last holds, per bin, the sequence number (from 1) of the newest gating block of the bin, 0 for none.
-	n     int64 // sub-blocks pushed
+	zone  [histBins]uint32 // per bin, the tag of the oldest gating block in the link zone, for unlinked windows
+	zoned bool             // some window is longer than the link zone
+	n     int64            // sub-blocks pushed
 	win   [MaxWindows]*window
 	nwin  int
 	dirty bool
 	out   [MaxWindows]WindowLoudness
 }
 
-// newWindowBank returns the bank for checked spans, with everything allocated.
-func newWindowBank(sub int, spans []time.Duration) *windowBank {
+// newWindowBank returns the bank for checked spans, with everything allocated: windows of up to linkLimit blocks
+// are exact.
+func newWindowBank(sub int, spans []time.Duration, linkLimit int64) *windowBank {
 	b := &windowBank{sub: sub, nwin: len(spans)}
 	var longest int64
 	for i, s := range spans {
@@ -302,9 +322,13 @@ func newWindowBank(sub int, spans []time.Duration) *windowBank {
 		longest = max(longest, w.blocks)
 		b.win[i] = w
 	}
-	r := longest + shortTermBlocks
-	b.ring = make([]float32, r)
-	b.next = make([]int32, r)
+	links := min(longest, linkLimit) + 1
+	for _, w := range b.win[:b.nwin] {
+		w.linked = w.blocks < links
+		b.zoned = b.zoned || !w.linked
+	}
+	b.ring = make([]float32, longest+shortTermBlocks)
+	b.next = make([]uint32, links)
 	b.reset()
 	return b
 }
@@ -313,13 +337,29 @@ func newWindowBank(sub int, spans []time.Duration) *windowBank {
 func (b *windowBank) reset() {
 	b.n = 0
 	b.last = [histBins]int64{}
+	b.zone = [histBins]uint32{}
 	for i := range b.nwin {
 		w := b.win[i]
 		w.mom, w.st = whist{}, whist{}
-		w.head = [histBins]int32{}
+		w.head = [histBins]uint32{}
 	}
 	b.dirty = true
 }
+
+// seq returns the sequence number of the block tagged t, one of the last 2^32-1.
+func (b *windowBank) seq(t uint32) int64 {
+	d := (int64(tag(b.n)) - int64(t)) % tagMod
+	if d < 0 {
+		d += tagMod
+	}
+	return b.n - d
+}
+
+// slot returns the ring slot of block j.
+func (b *windowBank) slot(j int64) int { return int((j - 1) % int64(len(b.ring))) }
+
+// link returns the link slot of block j.
+func (b *windowBank) link(j int64) int { return int((j - 1) % int64(len(b.next))) }
 
 // energy returns the mean square of the n sub-blocks ending in slot s, always summed in the same order, so that a
 // block leaving a window has the energy it entered with.
@@ -337,12 +377,11 @@ func (b *windowBank) energy(s, n int) float64 {
 // push adds a sub-block of weighted sum of squares e: the gating block and short-term value ending with it enter
 // every window, and those that fall out of a window leave it.
 func (b *windowBank) push(e float64) {
-	r := int64(len(b.ring))
-	s := int(b.n % r)
-	b.ring[s] = float32(e)
-	b.next[s] = 0
 	b.n++
 	j := b.n
+	s := b.slot(j)
+	b.ring[s] = float32(e)
+	b.next[b.link(j)] = 0
 	mc, sc := wqNone, wqNone
 	if j >= momentaryBlocks {
 		mc = b.code(s, momentaryBlocks)
@@ -353,28 +392,41 @@ func (b *windowBank) push(e float64) {
 	k := -1
 	if mc != wqNone {
 		k, _ = decode(mc)
-		if l := b.last[k]; l != 0 && j-l < r {
-			b.next[(l-1)%r] = int32(s + 1)
+		if l := b.last[k]; l != 0 && j-l < int64(len(b.next)) {
+			b.next[b.link(l)] = tag(j)
 		}
 		b.last[k] = j
+	}
+	if b.zoned {
+		if k >= 0 && b.zone[k] == 0 {
+			b.zone[k] = tag(j)
+		}
+		if q := j - int64(len(b.next)-1); q >= momentaryBlocks { // the block leaving the link zone
+			if c := b.code(b.slot(q), momentaryBlocks); c != wqNone {
+				kq, _ := decode(c)
+				b.zone[kq] = b.next[b.link(q)]
+			}
+		}
 	}
 	for i := range b.nwin {
 		w := b.win[i]
 		w.mom.add(mc, 1)
-		if k >= 0 && w.head[k] == 0 {
-			w.head[k] = int32(s + 1)
+		if w.linked && k >= 0 && w.head[k] == 0 {
+			w.head[k] = tag(j)
 		}
 		w.st.add(sc, 1)
 		o := j - w.blocks // the block leaving the window
 		if o < 1 {
 			continue
 		}
-		os := int((o - 1) % r)
+		os := b.slot(o)
 		if o >= momentaryBlocks {
 			if c := b.code(os, momentaryBlocks); c != wqNone {
 				w.mom.add(c, -1)
-				ok, _ := decode(c)
-				w.head[ok] = b.next[os]
+				if w.linked {
+					ko, _ := decode(c)
+					w.head[ko] = b.next[b.link(o)]
+				}
 			}
 		}
 		if o >= shortTermBlocks {
@@ -393,7 +445,9 @@ func (b *windowBank) code(s, n int) uint32 {
 	return encode(e)
 }
 
-// integrated returns window w's gated loudness, exact: in the relative gate's bin it walks the bin's blocks.
+// integrated returns window w's gated loudness. In the relative gate's bin it walks the bin's blocks: all of them
+// for a linked window, which is exact; those of the link zone for a longer one, which takes the rest of the bin
+// whole if their mean reaches the gate and leaves it out otherwise.
 func (b *windowBank) integrated(w *window) float64 {
 	h := &w.mom
 	n, sum := h.from(0)
@@ -407,14 +461,28 @@ func (b *windowBank) integrated(w *window) float64 {
 	}
 	n, sum = h.from(k + 1)
 	g := k / histGroup
-	for p := w.head[k]; p != 0; {
-		s := int(p - 1)
-		e := qenergy(float64(quant(b.energy(s, momentaryBlocks), g)), g)
-		if e >= thr {
+	p := b.zone[k]
+	if w.linked {
+		p = w.head[k]
+	}
+	var walked, walkedM int64
+	for p != 0 {
+		q := b.seq(p)
+		m := quant(b.energy(b.slot(q), momentaryBlocks), g)
+		walked++
+		walkedM += m
+		if e := qenergy(float64(m), g); e >= thr {
 			n++
 			sum += e
 		}
-		p = b.next[s]
+		p = b.next[b.link(q)]
+	}
+	if rest := int64(h.n[k]) - walked; rest > 0 { // an unlinked window's blocks older than the link zone
+		restE := qenergy(float64(h.m[k]-walkedM), g)
+		if restE/float64(rest) >= thr {
+			n += rest
+			sum += restE
+		}
 	}
 	if n == 0 {
 		return math.Inf(-1) // unreachable: the loudest block is above the mean, so above the gate
@@ -441,8 +509,9 @@ func (b *windowBank) values() [MaxWindows]WindowLoudness {
 // SetWindows sets the sliding windows the meter measures integrated loudness and loudness range over, in the
 // order given (Loudness.Windows follows it), and starts them empty; no spans removes them. Each span must be a
 // multiple of WindowStep from MinWindowSpan to MaxWindowSpan, at most MaxWindows of them, no two alike; the error
-// (wrapping ErrWindows) says which is not. It allocates all the windows' memory (see the top of windows.go: 8
-// bytes per 100 ms of the longest window plus 283 KB per window), so that Process allocates nothing for them.
+// (wrapping ErrWindows) says which is not. It allocates all the windows' memory (see the top of windows.go: 4
+// bytes per 100 ms of the longest window, 4 more per 100 ms up to an hour, 120 KB, and 283 KB per window), so that
+// Process allocates nothing for them.
 func (l *LoudnessMeter) SetWindows(spans ...time.Duration) error {
 	if err := checkWindows(spans); err != nil {
 		return fmt.Errorf("dsp: loudness: %w", err)
@@ -452,7 +521,7 @@ func (l *LoudnessMeter) SetWindows(spans ...time.Duration) error {
 	}
 	l.win = nil
 	if len(spans) > 0 {
-		l.win = newWindowBank(l.sub, spans)
+		l.win = newWindowBank(l.sub, spans, exactBlocks)
 	}
 	return nil
 }
