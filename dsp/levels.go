@@ -41,7 +41,8 @@ type Levels struct {
 	Correlation float64
 
 	// Loudness is the meter's loudness state when the snapshot was taken. It is not scoped to the span: the
-	// momentary and short-term values are the current windows, the rest cover everything since the last reset.
+	// momentary and short-term values are the current windows, Windows the sliding windows, the rest cover
+	// everything since the last reset (Reset or ResetIntegrated).
 	Loudness Loudness
 
 	// Display is the state of the peak-meter ballistics per channel, for live display.
@@ -70,6 +71,10 @@ type Loudness struct {
 	ShortTermMax float64
 	Integrated   float64 // gated (absolute -70 LUFS, relative -10 LU)
 	Range        float64 // loudness range, EBU Tech 3342; 0 until there is something to measure
+
+	// Windows holds the integrated loudness and loudness range of the sliding windows (Config.Windows), in the
+	// order configured; unused entries have Span 0. A fixed array, so that Levels stays a plain value.
+	Windows [MaxWindows]WindowLoudness
 }
 
 // Display is the state of a digital peak meter's ballistics (IEC 60268-18): the bar falls at a fixed rate after

@@ -49,7 +49,8 @@ func lufs(energy float64) float64 { return -0.691 + 10*math.Log10(energy) }
 // Guarantees: Process costs the same per sample whatever the block size, and allocates nothing but, once per
 // 6.8 minutes of programme above the absolute gate, a 48 KiB chunk of the store that makes integrated loudness
 // exact (see gating.go): memory grows to at most 10 MiB over the first 24 hours and stays fixed after (the
-// histograms take a few hundred kilobytes from the start); the result does not depend on how the input is split
+// histograms take a few hundred kilobytes from the start; sliding windows, SetWindows, take what windows.go
+// says, all at once); the result does not depend on how the input is split
 // into blocks, to the last bit.
 //
 // How it measures, exactly:
@@ -102,6 +103,7 @@ type LoudnessMeter struct {
 	ring  [shortTermBlocks]float64 // weighted sums of squares of the last sub-blocks
 	head  int                      // where the next sub-block goes
 	nsub  int64                    // sub-blocks completed since the start (or reset)
+	since int64                    // nsub when the since-start values last started over (ResetIntegrated)
 	every int64                    // a loudness-range value every this many sub-blocks (1; tests emulate libebur128 with 10)
 
 	momentary, shortTerm       float64 // energies of the current windows
@@ -109,6 +111,7 @@ type LoudnessMeter struct {
 
 	gating, rng *histogram
 	blocks      *blockStore // the gated blocks' energies, for exact integrated loudness
+	win         *windowBank // the sliding windows, nil for none (SetWindows)
 
 	// cached results of the histogram walks, valid while !dirty
 	dirty           bool
@@ -227,6 +230,9 @@ func (l *LoudnessMeter) endSubBlock() {
 		l.state[c].flush()
 	}
 	l.pos = 0
+	if l.win != nil {
+		l.win.push(e)
+	}
 	l.ring[l.head] = e
 	l.head++
 	if l.head == len(l.ring) {
@@ -236,22 +242,28 @@ func (l *LoudnessMeter) endSubBlock() {
 
 	// Sum the windows afresh each time rather than keep running sums: 30 additions every 100 ms cost nothing,
 	// and nothing can drift or stay spoilt by a NaN that has left the window.
+	// The since-start values take the windows that lie wholly after the last reset (ResetIntegrated).
 	if l.nsub >= momentaryBlocks {
 		l.momentary = l.window(momentaryBlocks)
-		if l.momentary > l.momentaryMax && l.momentary <= math.MaxFloat64 {
-			l.momentaryMax = l.momentary
-		}
-		if k, ok := l.gating.add(l.momentary); ok {
-			l.blocks.add(k, l.momentary)
+		if l.nsub-l.since >= momentaryBlocks {
+			if l.momentary > l.momentaryMax && l.momentary <= math.MaxFloat64 {
+				l.momentaryMax = l.momentary
+			}
+			if k, ok := l.gating.add(l.momentary); ok {
+				l.blocks.add(k, l.momentary)
+			}
 		}
 		l.dirty = true
 	}
 	if l.nsub >= shortTermBlocks {
 		l.shortTerm = l.window(shortTermBlocks)
+		if l.nsub-l.since < shortTermBlocks {
+			return
+		}
 		if l.shortTerm > l.shortTermMax && l.shortTerm <= math.MaxFloat64 {
 			l.shortTermMax = l.shortTerm
 		}
-		if (l.nsub-shortTermBlocks)%l.every == 0 {
+		if (l.nsub-l.since-shortTermBlocks)%l.every == 0 {
 			l.rng.add(l.shortTerm)
 			l.dirty = true
 		}
@@ -279,7 +291,7 @@ func (l *LoudnessMeter) window(n int) float64 {
 // nothing.
 func (l *LoudnessMeter) Loudness() Loudness {
 	inf := math.Inf(-1)
-	v := Loudness{inf, inf, inf, inf, inf, 0}
+	v := Loudness{Momentary: inf, ShortTerm: inf, MomentaryMax: inf, ShortTermMax: inf, Integrated: inf}
 	if l.channels == 0 {
 		return v
 	}
@@ -298,6 +310,9 @@ func (l *LoudnessMeter) Loudness() Loudness {
 	}
 	v.Integrated = l.integrated
 	v.Range = l.lra
+	if l.win != nil {
+		v.Windows = l.win.values()
+	}
 	return v
 }
 
@@ -311,13 +326,16 @@ func (l *LoudnessMeter) Reset() {
 	l.pos = 0
 	l.ring = [shortTermBlocks]float64{}
 	l.head = 0
-	l.nsub = 0
+	l.nsub, l.since = 0, 0
 	l.momentary, l.shortTerm, l.momentaryMax, l.shortTermMax = 0, 0, 0, 0
 	l.gating.reset()
 	l.blocks.reset()
 	l.rng.reset()
 	l.integrated, l.lra = math.Inf(-1), 0
 	l.dirty = false
+	if l.win != nil {
+		l.win.reset()
+	}
 }
 
 // The histograms span -70 to +30 LUFS in 0.01 LU bins, the resolution of ffmpeg's (libebur128's optional

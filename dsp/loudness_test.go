@@ -498,9 +498,9 @@ func TestLoudnessSilenceAndGate(t *testing.T) {
 		p    []float32
 		want Loudness
 	}{
-		{"nothing", nil, Loudness{inf, inf, inf, inf, inf, 0}},
-		{"digital silence", make([]float32, 2*48000*10), Loudness{inf, inf, inf, inf, inf, 0}},
-		{"below the gate", tone(48000, 1000, toneLevel(-75, 2, 10)), Loudness{-75, -75, -75, -75, inf, 0}},
+		{"nothing", nil, Loudness{Momentary: inf, ShortTerm: inf, MomentaryMax: inf, ShortTermMax: inf, Integrated: inf}},
+		{"digital silence", make([]float32, 2*48000*10), Loudness{Momentary: inf, ShortTerm: inf, MomentaryMax: inf, ShortTermMax: inf, Integrated: inf}},
+		{"below the gate", tone(48000, 1000, toneLevel(-75, 2, 10)), Loudness{Momentary: -75, ShortTerm: -75, MomentaryMax: -75, ShortTermMax: -75, Integrated: inf}},
 	} {
 		l := newLoudness(t, 48000, 2, nil)
 		l.Process(c.p)
@@ -577,7 +577,7 @@ func TestLoudnessZeroValue(t *testing.T) {
 	l.Process([]float32{1, 2, 3})
 	l.Reset()
 	inf := math.Inf(-1)
-	if v := l.Loudness(); v != (Loudness{inf, inf, inf, inf, inf, 0}) {
+	if v := l.Loudness(); v != (Loudness{Momentary: inf, ShortTerm: inf, MomentaryMax: inf, ShortTermMax: inf, Integrated: inf}) {
 		t.Errorf("zero LoudnessMeter: %+v", v)
 	}
 }
@@ -777,7 +777,7 @@ func referenceWithRange(p []float32, rate, channels int, weights []float64, ever
 		return s / float64(n*sub)
 	}
 	inf := math.Inf(-1)
-	v := Loudness{inf, inf, inf, inf, inf, 0}
+	v := Loudness{Momentary: inf, ShortTerm: inf, MomentaryMax: inf, ShortTermMax: inf, Integrated: inf}
 	var blocks, shorts []float64
 	for j := range subs {
 		if j >= 3 {
