@@ -9,6 +9,11 @@
 //   - Run meters until its context is done or every source has ended; it returns after every source's final
 //     report has been taken by every reporter, the closing reporters are closed and the HTTP server is shut
 //     down (at most 2 s for open connections).
+//   - The HTTP server is an httpserver.Server: capped headers and connections (http.max_connections), at most
+//     http.max_requests concurrent /metrics scrapes, the Host check (http.allowed_hosts), TLS and basic auth
+//     from http.web_config, the same security headers on every route, and its own errors in the JSON log.
+//     New refuses a web-config file the server could not use; Run logs a warning when the server listens
+//     beyond loopback without TLS or basic auth.
 package daemon
 
 import (
@@ -23,6 +28,7 @@ import (
 
 	"github.com/levelmeter/levelmeter/config"
 	"github.com/levelmeter/levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/internal/httpserver"
 	"github.com/levelmeter/levelmeter/logreport"
 	"github.com/levelmeter/levelmeter/metrics"
 	"github.com/levelmeter/levelmeter/pipeline"
@@ -40,6 +46,7 @@ type Daemon struct {
 	patterns []string
 	closers  []io.Closer
 	ran      bool
+	exposure string // the warning about who can reach the server, "" when there is none
 }
 
 type options struct {
@@ -107,6 +114,12 @@ func New(cfg *config.Config, log zerolog.Logger, opts ...Option) (*Daemon, error
 	}
 
 	if cfg.HTTP.Listen != "" && d.mux != nil {
+		e, err := httpserver.CheckExposure(cfg.HTTP.Listen, cfg.HTTP.WebConfig)
+		if err != nil {
+			d.closeReporters()
+			return nil, cfg.Errorf("http.web_config", cfg.HTTP.WebConfig, "cannot be used: %w", err)
+		}
+		d.exposure = e.Warning()
 		d.ln, err = net.Listen("tcp", cfg.HTTP.Listen)
 		if err != nil {
 			d.closeReporters()
@@ -163,10 +176,20 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.ran = true
 	d.logStart()
-	var srv *http.Server
+	var srv *httpserver.Server
 	served := make(chan error, 1)
 	if d.ln != nil {
-		srv = &http.Server{Handler: d.mux, ReadHeaderTimeout: 10 * time.Second}
+		if d.exposure != "" {
+			d.log.Warn().Str("listen", d.ln.Addr().String()).Msg(d.exposure)
+		}
+		srv = httpserver.New(httpserver.Options{
+			Handler:        d.mux,
+			Log:            d.log,
+			AllowedHosts:   d.cfg.HTTP.AllowedHosts,
+			WebConfigFile:  d.cfg.HTTP.WebConfig,
+			MaxConnections: d.cfg.HTTP.MaxConnections,
+			MaxRequests:    d.cfg.HTTP.MaxRequests,
+		})
 		go func() { served <- srv.Serve(d.ln) }()
 	}
 
@@ -217,7 +240,9 @@ func (d *Daemon) logStart() {
 		Dict("log", zerolog.Dict().Str("level", cfg.Log.Level).Str("format", cfg.Log.Format).
 			Str("interval", cfg.Log.Interval.String()))
 	if d.ln != nil {
-		e = e.Str("listen", d.ln.Addr().String()).Strs("http", d.patterns)
+		e = e.Str("listen", d.ln.Addr().String()).Strs("http", d.patterns).
+			Strs("allowed_hosts", cfg.HTTP.AllowedHosts).Str("web_config", cfg.HTTP.WebConfig).
+			Int("max_connections", cfg.HTTP.MaxConnections).Int("max_requests", cfg.HTTP.MaxRequests)
 	} else {
 		e = e.Str("listen", "")
 	}
