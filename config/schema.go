@@ -59,6 +59,15 @@ type Key struct {
 	check  func(c *Config, s *Source, v any) string // what is wrong with v, "" when nothing is
 }
 
+// Value returns the key's value in c; for a source's key, in c.Sources[i]. Two configurations are compared key
+// by key with it (a reload tells which keys changed).
+func (k *Key) Value(c *Config, i int) any {
+	if k.Scope == Global {
+		return k.get(c, nil)
+	}
+	return k.get(c, &c.Sources[i])
+}
+
 // IsBoolFlag reports whether the key's flag takes no value (--loop, --loop=false).
 func (k *Key) IsBoolFlag() bool {
 	v, _ := k.parse("true")

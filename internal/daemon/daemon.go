@@ -22,6 +22,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -37,16 +38,18 @@ import (
 
 // A Daemon meters the configured sources and reports their levels; make one with New, run it with Run.
 type Daemon struct {
-	cfg      *config.Config
-	log      zerolog.Logger
-	o        options
-	pipe     *pipeline.Pipeline
-	ln       net.Listener
-	mux      *http.ServeMux
-	patterns []string
-	closers  []io.Closer
-	ran      bool
-	exposure string // the warning about who can reach the server, "" when there is none
+	mu        sync.Mutex // guards cfg, which Reload replaces
+	reloading sync.Mutex // one Reload at a time
+	cfg       *config.Config
+	log       zerolog.Logger
+	o         options
+	pipe      *pipeline.Pipeline
+	ln        net.Listener
+	mux       *http.ServeMux
+	patterns  []string
+	closers   []io.Closer
+	ran       bool
+	exposure  string // the warning about who can reach the server, "" when there is none
 }
 
 type options struct {
@@ -182,13 +185,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 		if d.exposure != "" {
 			d.log.Warn().Str("listen", d.ln.Addr().String()).Msg(d.exposure)
 		}
+		h := d.running().HTTP
 		srv = httpserver.New(httpserver.Options{
 			Handler:        d.mux,
 			Log:            d.log,
-			AllowedHosts:   d.cfg.HTTP.AllowedHosts,
-			WebConfigFile:  d.cfg.HTTP.WebConfig,
-			MaxConnections: d.cfg.HTTP.MaxConnections,
-			MaxRequests:    d.cfg.HTTP.MaxRequests,
+			AllowedHosts:   h.AllowedHosts,
+			WebConfigFile:  h.WebConfig,
+			MaxConnections: h.MaxConnections,
+			MaxRequests:    h.MaxRequests,
 		})
 		go func() { served <- srv.Serve(d.ln) }()
 	}
@@ -216,7 +220,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 // logStart writes the start-up line: the version and the effective configuration.
 func (d *Daemon) logStart() {
-	cfg := d.cfg
+	cfg := d.running()
 	sources := zerolog.Arr()
 	for _, s := range cfg.Sources {
 		e := zerolog.Dict().Str("name", s.Name)
