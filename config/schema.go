@@ -192,8 +192,8 @@ var Keys = []Key{
 			`403): a name, ".example.org" for a domain and its subdomains, or "*" for any; the flag is repeatable`),
 	global("http.web_config", str(func(c *Config) *string { return &c.HTTP.WebConfig })).
 		flag("web-config", "FILE").defDoc("none: plain HTTP without authentication").
-		doc("a web-config.yml turning on TLS and basic auth, in the format of Prometheus exporters, relative to " +
-			"the configuration file's directory"),
+		doc("a web-config.yml turning on TLS and basic auth, in the format of Prometheus exporters (in a " +
+			"configuration file, relative to its directory)"),
 	global("http.max_connections", integer(func(c *Config) *int { return &c.HTTP.MaxConnections })).
 		flag("max-connections", "COUNT").def(httpserver.DefaultMaxConnections).zeroDefault().
 		valid("1 to 65536").checkWith(countRange(65536)).
