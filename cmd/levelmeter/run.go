@@ -108,6 +108,11 @@ func runDaemonReloading(args []string, stdout, stderr io.Writer, sigs, hups <-ch
 	ctx, release := stopOnSignal(sigs, fl.duration, log, stderr)
 	defer release()
 	ran := make(chan struct{})
+	notified := make(chan struct{})
+	go func() {
+		defer close(notified)
+		notifySystemd(ctx, ran, d, cfg.ReportInterval, log)
+	}()
 	reloaded := make(chan struct{})
 	go func() {
 		defer close(reloaded)
@@ -123,6 +128,7 @@ func runDaemonReloading(args []string, stdout, stderr io.Writer, sigs, hups <-ch
 	err = d.Run(ctx)
 	close(ran)
 	<-reloaded
+	<-notified
 	if err != nil {
 		return c.fail(stderr, exitFailed, withRemedy(err))
 	}
@@ -134,6 +140,8 @@ func runDaemonReloading(args []string, stdout, stderr io.Writer, sigs, hups <-ch
 // the running configuration is kept.
 func reload(d *daemon.Daemon, fl *runFlags, log zerolog.Logger) {
 	log.Info().Str("signal", syscall.SIGHUP.String()).Msg("reloading the configuration")
+	notifyReloading()
+	defer notifyReloaded()
 	cfg, _, err := fl.loadConfig()
 	if err == nil {
 		_, err = d.Reload(cfg)

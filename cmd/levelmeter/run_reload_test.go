@@ -2,12 +2,17 @@ package main
 
 import (
 	"math"
+	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	sd "github.com/coreos/go-systemd/v22/daemon"
 )
 
 // TestDaemonReload runs the daemon as a process of its own and edits its configuration file between SIGHUPs: an
@@ -106,5 +111,65 @@ func TestDaemonReload(t *testing.T) {
 		if audio, since := ch[1]["audio_s"].(float64), t1.Sub(tReload).Seconds(); audio > since+0.3 {
 			t.Errorf("the restarted source's summary covers %.2f s, more than the %.2f s since the reload", audio, since)
 		}
+	}
+}
+
+// TestDaemonNotifiesSystemd runs the daemon as systemd runs a unit of Type=notify with WatchdogSec=: it says
+// READY=1 once it runs, feeds the watchdog while the meters report, frames a SIGHUP's reload with RELOADING=1
+// (with the monotonic time systemd asks for) and READY=1, and says STOPPING=1 on SIGTERM.
+func TestDaemonNotifiesSystemd(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "notify")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	msgs := make(chan string, 256)
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := conn.Read(buf)
+			if err != nil {
+				close(msgs)
+				return
+			}
+			msgs <- string(buf[:n])
+		}
+	}()
+	next := func(want string) string {
+		t.Helper()
+		timeout := time.After(20 * time.Second)
+		for {
+			select {
+			case m := <-msgs:
+				if strings.HasPrefix(m, want) {
+					return m
+				}
+				if m != sd.SdNotifyWatchdog {
+					t.Fatalf("notification %q while waiting for %q", m, want)
+				}
+			case <-timeout:
+				t.Fatalf("no %q within 20 s", want)
+			}
+		}
+	}
+	t.Setenv("NOTIFY_SOCKET", sock)
+	t.Setenv("WATCHDOG_USEC", "100000") // fed every 50 ms
+	c := startDaemon(t, false, "--source", "wav:../../testdata/sine-s16-stereo.wav", "--loop", "--log-format", "json",
+		"--listen", "")
+	if m := <-msgs; m != sd.SdNotifyReady {
+		t.Fatalf("first notification %q, want READY=1", m)
+	}
+	next(sd.SdNotifyWatchdog)
+	next(sd.SdNotifyWatchdog)
+	c.cmd.Process.Signal(syscall.SIGHUP)
+	if m := next(sd.SdNotifyReloading); !regexp.MustCompile(`^RELOADING=1\nMONOTONIC_USEC=\d+\n?$`).MatchString(m) {
+		t.Errorf("reloading notification %q", m)
+	}
+	next(sd.SdNotifyReady)
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	next(sd.SdNotifyStopping)
+	if code, _ := c.wait(t); code != 0 {
+		t.Fatalf("exit %d", code)
 	}
 }

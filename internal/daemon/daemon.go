@@ -23,6 +23,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -50,6 +51,9 @@ type Daemon struct {
 	closers   []io.Closer
 	ran       bool
 	exposure  string // the warning about who can reach the server, "" when there is none
+
+	runAt      atomic.Int64 // when Run began (Unix ns), for Alive
+	lastReport atomic.Int64 // when the reporters last received a report (Unix ns), for Alive
 }
 
 type options struct {
@@ -84,7 +88,7 @@ func New(cfg *config.Config, log zerolog.Logger, opts ...Option) (*Daemon, error
 		return nil, err
 	}
 	logs := logreport.New(log, cfg.Log.Interval)
-	reporters := []pipeline.Reporter{logs}
+	reporters := []pipeline.Reporter{logs, pipeline.ReporterFunc(d.noteReport)}
 
 	// ─── Extra reporters and HTTP handlers ──────────────────────────────────────────────────────────────────
 	// Everything besides the log plugs in here, two lines each: make it, then d.add(reporter, pattern,
@@ -178,6 +182,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return errors.New("daemon: Run called twice, or after Close")
 	}
 	d.ran = true
+	d.runAt.Store(time.Now().UnixNano())
 	d.logStart()
 	var srv *httpserver.Server
 	served := make(chan error, 1)

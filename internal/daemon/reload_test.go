@@ -38,6 +38,9 @@ func TestReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if d.Alive(time.Hour) {
+		t.Error("alive before Run")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ran := make(chan error, 1)
@@ -48,6 +51,9 @@ func TestReload(t *testing.T) {
 		}
 	}
 
+	if !d.Alive(time.Second) {
+		t.Error("not alive while the meters report")
+	}
 	bad := conf(time.Second, src("a", 0), config.Source{Name: "d", WAV: wav, SampleRate: 44100})
 	if _, err := d.Reload(bad); err == nil || !strings.Contains(err.Error(), "sources[1].sample_rate: 44100 does not match the file") {
 		t.Errorf("a source that cannot be opened: %v", err)
