@@ -1,6 +1,7 @@
 package daemon_test
 
 import (
+	"bufio"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -9,6 +10,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"io"
 	"math/big"
 	"net"
@@ -233,4 +235,54 @@ func selfSigned(t *testing.T, dir string) *x509.CertPool {
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
 	return pool
+}
+
+// TestDaemonMaxConnections: http.max_connections reaches the server: with a cap of 3, a fourth connection is
+// served by closing idle keep-alive ones (with the default cap of 512, idle connections stay open for 60 s).
+func TestDaemonMaxConnections(t *testing.T) {
+	cfg := wavConfig(t, true, "127.0.0.1:0")
+	cfg.HTTP.MaxConnections = 3
+	addr, _ := runDaemon(t, cfg)
+	get := func(c net.Conn) error {
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"); err != nil {
+			return err
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			return err
+		}
+		io.Copy(io.Discard, resp.Body)
+		return resp.Body.Close()
+	}
+	var idle []net.Conn
+	for range 3 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if err := get(c); err != nil {
+			t.Fatal(err)
+		}
+		idle = append(idle, c)
+	}
+	fourth, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fourth.Close()
+	if err := get(fourth); err != nil {
+		t.Fatalf("the fourth connection was not served: %v", err)
+	}
+	closed := 0
+	for _, c := range idle {
+		c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		if _, err := c.Read(make([]byte, 1)); errors.Is(err, io.EOF) {
+			closed++
+		}
+	}
+	if closed == 0 {
+		t.Error("no idle connection was closed to make room for the fourth: the cap of 3 is not applied")
+	}
 }
