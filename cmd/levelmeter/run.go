@@ -15,7 +15,7 @@ import (
 )
 
 func init() {
-	register(command{name: "run", summary: "meter the configured sources until SIGINT or SIGTERM", run: runRun})
+	register(command{name: "run", summary: "meter the configured sources until SIGINT or SIGTERM; SIGHUP reloads the configuration", run: runRun})
 	// Log times to the millisecond, durations in milliseconds (zerolog's settings are global).
 	zerolog.TimeFieldFormat = "2006-01-02T15:04:05.000Z07:00"
 	zerolog.DurationFieldUnit = time.Millisecond
