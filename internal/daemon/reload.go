@@ -27,9 +27,11 @@ type Changes struct {
 // every connection: they change without a restart or a reload.)
 //
 // It logs "configuration reloaded" with the sources kept, restarted, added and removed, and a warning naming
-// the keys that need a restart. When a changed or new source cannot be opened (a missing file, a device that refuses the format) Reload
-// changes nothing and returns the error, naming the key as New does. Reload must be called while Run runs
-// (from another goroutine); calls are serialised.
+// the keys that need a restart. When a new source, or a changed one on another device or file, cannot be
+// opened (a missing file, a device that refuses the format), Reload changes nothing and returns the error,
+// naming the key as New does. A source restarted on the device it holds is not checked first (the device is
+// busy until its old stream stops): if the device refuses the new settings, the source fails and is retried.
+// Reload is meant to be called while Run runs (from another goroutine); calls are serialised.
 func (d *Daemon) Reload(cfg *config.Config) (Changes, error) {
 	d.reloading.Lock()
 	defer d.reloading.Unlock()
@@ -49,7 +51,9 @@ func (d *Daemon) Reload(cfg *config.Config) (Changes, error) {
 			ch.Kept = append(ch.Kept, name)
 			continue
 		}
-		in, err := Input(cfg, i)
+		// A source restarted on the device it holds is not asked about its format: the device is busy until
+		// the old stream stops. If it refuses the new settings, the restarted source fails and is retried.
+		in, err := input(cfg, i, !(ok && cfg.Sources[i].IsDevice() && old.Sources[j].Device == cfg.Sources[i].Device))
 		if err != nil {
 			return Changes{}, err
 		}
