@@ -18,6 +18,8 @@ import (
 	"reflect"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Config is the whole configuration. Its zero value, after SetDefaults, is valid except that it has no sources.
@@ -100,6 +102,16 @@ type HTTP struct {
 	Metrics bool `yaml:"metrics"`
 	// Web serves the live web meter at /.
 	Web bool `yaml:"web"`
+	// AllowedHosts are the host names served besides IP addresses, localhost and *.localhost (DNS-rebinding
+	// protection); ".example.org" allows the domain and every name under it, "*" any host.
+	AllowedHosts []string `yaml:"allowed_hosts"`
+	// WebConfig is the path of a web-config.yml (TLS and basic auth, as Prometheus exporters read it),
+	// relative to the configuration file's directory; "" serves plain HTTP without authentication.
+	WebConfig string `yaml:"web_config"`
+	// MaxConnections is how many connections may be open at once.
+	MaxConnections int `yaml:"max_connections"`
+	// MaxRequests is how many /metrics requests may run at once; more get 503.
+	MaxRequests int `yaml:"max_requests"`
 }
 
 // Pace values.
@@ -190,10 +202,15 @@ func (c *Config) validateSource(i int, names map[string]int) Errors {
 	}
 	if strings.TrimSpace(s.Name) == "" {
 		add(p+".name", s.Name, "is empty; give the source a name")
+	} else if msg := controlChar(s.Name); msg != "" {
+		add(p+".name", s.Name, "%s", msg)
 	} else if j, dup := names[s.Name]; dup {
 		add(p+".name", s.Name, "is already the name of sources[%d]; source names must be unique (set name:)", j)
 	} else {
 		names[s.Name] = i
+	}
+	if msg := controlChar(s.Device); msg != "" {
+		add(p+".device", s.Device, "%s", msg)
 	}
 	if s.WAV != "" {
 		switch fi, err := os.Stat(s.WAV); {
@@ -260,6 +277,22 @@ func nearestPow2(n int) int {
 		p /= 2
 	}
 	return p
+}
+
+// controlChar says what is wrong with a string that holds a control character (a terminal escape, a line
+// break), "" when it holds none. Names reach logs, terminals and web pages, where such a character could
+// rewrite what is shown.
+func controlChar(s string) string {
+	if !utf8.ValidString(s) {
+		return "is not valid UTF-8; use printable characters only"
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return fmt.Sprintf("contains the control character %U; names are shown in logs, terminals and web "+
+				"pages: use printable characters only", r)
+		}
+	}
+	return ""
 }
 
 // fileKind names a file type that is not a regular file.

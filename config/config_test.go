@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -38,7 +39,7 @@ func TestShippedConfig(t *testing.T) {
 	}
 	d := Default()
 	if c.ReportInterval != d.ReportInterval || c.PeakHold != d.PeakHold || c.PeakDecay != 11.76 ||
-		c.Log != d.Log || c.HTTP != d.HTTP {
+		c.Log != d.Log || !reflect.DeepEqual(c.HTTP, d.HTTP) {
 		t.Fatalf("shipped config %+v differs from the defaults %+v", c, d)
 	}
 	// The demo file is made by the testdata script; when it is there the shipped config must validate.
@@ -51,7 +52,8 @@ func TestShippedConfig(t *testing.T) {
 	data, _ := os.ReadFile("../config.yaml")
 	for _, key := range []string{"sources", "name", "device", "wav", "pace", "loop", "sample_rate", "channels",
 		"frames_per_buffer", "input_latency", "ring_capacity", "report_interval", "peak_hold", "peak_decay",
-		"log", "level", "format", "interval", "http", "listen", "metrics", "web"} {
+		"log", "level", "format", "interval", "http", "listen", "metrics", "web", "allowed_hosts", "web_config",
+		"max_connections", "max_requests"} {
 		if !strings.Contains(string(data), key+":") {
 			t.Errorf("config.yaml does not show %s", key)
 		}
@@ -131,7 +133,7 @@ http:
 		t.Errorf("file %+v", s)
 	}
 	if c.ReportInterval != 50*time.Millisecond || c.PeakHold != 1500*time.Millisecond || c.PeakDecay != 20 ||
-		c.Log != (Log{"debug", "console", 2 * time.Second}) || c.HTTP != (HTTP{}) {
+		c.Log != (Log{"debug", "console", 2 * time.Second}) || c.HTTP.Listen != "" || c.HTTP.Metrics || c.HTTP.Web {
 		t.Errorf("config %+v", c)
 	}
 }
@@ -224,6 +226,24 @@ func TestBadConfigs(t *testing.T) {
 			`4: http.listen: "localhost" is not host:port; use host:port such as 127.0.0.1:9464, or "" to disable the server`},
 		{"listen port", src + "http:\n  listen: \":99999\"\n",
 			`4: http.listen: ":99999" has no valid port number; use host:port such as 127.0.0.1:9464, or "" to disable the server`},
+		{"escape in a name", "sources:\n  - device: default\n    name: \"evil\\e]0;TITLE\\a\\e[2J\"\n",
+			`3: sources[0].name: "evil\x1b]0;TITLE\a\x1b[2J" contains the control character U+001B; names are shown in logs, terminals and web pages: use printable characters only`},
+		{"line break in a name", "sources:\n  - device: default\n    name: \"a\\nb\"\n",
+			`3: sources[0].name: "a\nb" contains the control character U+000A; names are shown in logs, terminals and web pages: use printable characters only`},
+		{"C1 control in a name", "sources:\n  - device: default\n    name: \"a\\x9bb\"\n",
+			`3: sources[0].name: "a\u009bb" contains the control character U+009B; names are shown in logs, terminals and web pages: use printable characters only`},
+		{"escape in a device", "sources:\n  - device: \"mic\\e[2J\"\n    name: mic\n",
+			`2: sources[0].device: "mic\x1b[2J" contains the control character U+001B; names are shown in logs, terminals and web pages: use printable characters only`},
+		{"allowed host with a port", src + "http:\n  allowed_hosts: [meter.example.org:9464]\n",
+			`4: http.allowed_hosts: ["meter.example.org:9464"] has "meter.example.org:9464", which is not a host name; give the name alone, without scheme or port`},
+		{"allowed host empty", src + "http:\n  allowed_hosts: [\"\"]\n",
+			`4: http.allowed_hosts: [""] has an empty host name; give names such as meter.example.org`},
+		{"allowed hosts not a list", src + "http:\n  allowed_hosts: meter.example.org\n",
+			`4: http.allowed_hosts: "meter.example.org" is a single value; expected a list (each item starting with "- ")`},
+		{"max connections zero", src + "http:\n  max_connections: 0\n",
+			`4: http.max_connections: "0" is empty or zero; omit the key for the default (512)`},
+		{"max requests negative", src + "http:\n  max_requests: -1\n",
+			`4: http.max_requests: -1 is out of range; must be 1 to 65536`},
 		{"sources not a list", "sources: default\n",
 			`1: sources: "default" is a single value; expected a list (each item starting with "- ")`},
 		{"log not a mapping", src + "log: json\n",

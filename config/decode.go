@@ -52,6 +52,9 @@ func Read(path string) (*Config, error) {
 			c.Sources[i].WAV = filepath.Join(dir, w)
 		}
 	}
+	if w := c.HTTP.WebConfig; w != "" && !filepath.IsAbs(w) {
+		c.HTTP.WebConfig = filepath.Join(dir, w)
+	}
 	return c, nil
 }
 
@@ -114,6 +117,16 @@ func Parse(data []byte, name string) (*Config, error) {
 				w.errs = append(w.errs, &Error{File: name, Line: line, Key: key, Value: strconv.Quote(w.raw[key]),
 					Msg: fmt.Sprintf("is empty or zero; omit the key for the default (%s)", k.Default)})
 			}
+		}
+	}
+	for j := range Keys {
+		k := &Keys[j]
+		if k.Scope != Global || !k.zeroIsDefault {
+			continue
+		}
+		if line, set := c.lines[k.Name]; set && reflect.ValueOf(k.get(c, nil)).IsZero() {
+			w.errs = append(w.errs, &Error{File: name, Line: line, Key: k.Name, Value: strconv.Quote(w.raw[k.Name]),
+				Msg: fmt.Sprintf("is empty or zero; omit the key for the default (%s)", k.Default)})
 		}
 	}
 	if len(w.errs) > 0 {

@@ -105,6 +105,12 @@ func formatValue(v any) string {
 		return v.String()
 	case float64:
 		return strconv.FormatFloat(v, 'g', -1, 64)
+	case []string: // each item quoted: an item may hold anything, a terminal escape included
+		q := make([]string, len(v))
+		for i, s := range v {
+			q[i] = strconv.Quote(s)
+		}
+		return "[" + strings.Join(q, ", ") + "]"
 	default:
 		return fmt.Sprint(v)
 	}

@@ -33,6 +33,10 @@ func (f *keyFlag) Set(text string) error {
 	if f.o.given == nil {
 		f.o.given = map[*Key]any{}
 	}
+	if list, ok := v.([]string); ok { // a list's flag is repeatable
+		old, _ := f.o.given[f.k].([]string)
+		v = append(old, list...)
+	}
 	f.o.given[f.k] = v
 	return nil
 }

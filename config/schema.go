@@ -12,6 +12,7 @@ import (
 
 	"github.com/levelmeter/levelmeter/audio"
 	"github.com/levelmeter/levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/internal/httpserver"
 	"github.com/levelmeter/levelmeter/pipeline"
 )
 
@@ -56,6 +57,15 @@ type Key struct {
 	parse  func(text string) (any, error)           // reads a flag's value
 	deflt  func(c *Config, s *Source)               // fills the default of an omitted (zero) value
 	check  func(c *Config, s *Source, v any) string // what is wrong with v, "" when nothing is
+}
+
+// Value returns the key's value in c; for a source's key, in c.Sources[i]. Two configurations are compared key
+// by key with it (a reload tells which keys changed).
+func (k *Key) Value(c *Config, i int) any {
+	if k.Scope == Global {
+		return k.get(c, nil)
+	}
+	return k.get(c, &c.Sources[i])
 }
 
 // IsBoolFlag reports whether the key's flag takes no value (--loop, --loop=false).
@@ -175,6 +185,23 @@ var Keys = []Key{
 	global("http.web", boolean(func(c *Config) *bool { return &c.HTTP.Web })).
 		noFlag(`what the server serves is the file's choice; --listen "" disables the server`).def(true).
 		doc("serve the live web meter at /"),
+	global("http.allowed_hosts", strs(func(c *Config) *[]string { return &c.HTTP.AllowedHosts })).
+		flag("allowed-host", "HOST").defDoc("none: only IP addresses, localhost and *.localhost").
+		checkWith(checkAllowedHosts).
+		doc("host names served besides IP addresses and localhost (DNS-rebinding protection; other hosts get " +
+			`403): a name, ".example.org" for a domain and its subdomains, or "*" for any; the flag is repeatable`),
+	global("http.web_config", str(func(c *Config) *string { return &c.HTTP.WebConfig })).
+		flag("web-config", "FILE").defDoc("none: plain HTTP without authentication").
+		doc("a web-config.yml turning on TLS and basic auth, in the format of Prometheus exporters (in a " +
+			"configuration file, relative to its directory)"),
+	global("http.max_connections", integer(func(c *Config) *int { return &c.HTTP.MaxConnections })).
+		flag("max-connections", "COUNT").def(httpserver.DefaultMaxConnections).zeroDefault().
+		valid("1 to 65536").checkWith(countRange(65536)).
+		doc("how many HTTP connections may be open at once; beyond it idle and silent ones are closed first"),
+	global("http.max_requests", integer(func(c *Config) *int { return &c.HTTP.MaxRequests })).
+		flag("max-requests", "COUNT").def(httpserver.DefaultMaxRequests).zeroDefault().
+		valid("1 to 65536").checkWith(countRange(65536)).
+		doc("how many /metrics requests may run at once; more get 503 (as node_exporter's --web.max-requests)"),
 }
 
 // DefaultListen is http.listen's default; `levelmeter watch` connects there.
@@ -272,6 +299,11 @@ func optBool[A accessor[*bool]](a A) field {
 		}
 		return &b, nil
 	})
+}
+
+// strs is a list of strings; its flag is repeatable, each use adding one item.
+func strs[A accessor[[]string]](a A) field {
+	return typed(at[[]string](a), func(s string) ([]string, error) { return []string{s}, nil })
 }
 
 func duration[A accessor[time.Duration]](a A) field {
@@ -445,6 +477,29 @@ func checkFramesPerBuffer(_ *Config, s *Source, v any) string {
 	}
 	if checkRingCapacity(nil, s, s.RingCapacity) == "" && n > s.RingCapacity {
 		return fmt.Sprintf("is larger than ring_capacity (%d); every block would lose frames. Raise ring_capacity", s.RingCapacity)
+	}
+	return ""
+}
+
+func countRange(max int) func(*Config, *Source, any) string {
+	return func(_ *Config, _ *Source, v any) string {
+		if n := v.(int); n < 1 || n > max {
+			return fmt.Sprintf("is out of range; must be 1 to %d", max)
+		}
+		return ""
+	}
+}
+
+func checkAllowedHosts(_ *Config, _ *Source, v any) string {
+	for _, h := range v.([]string) {
+		switch {
+		case strings.TrimSpace(h) == "" || strings.Trim(h, ".") == "":
+			return "has an empty host name; give names such as meter.example.org"
+		case controlChar(h) != "":
+			return fmt.Sprintf("has %q, which %s", h, controlChar(h))
+		case strings.ContainsAny(h, ":/ "):
+			return fmt.Sprintf("has %q, which is not a host name; give the name alone, without scheme or port", h)
+		}
 	}
 	return ""
 }

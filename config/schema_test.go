@@ -232,6 +232,16 @@ func TestOverrides(t *testing.T) {
 		{[]string{"--ring-capacity", "1000"}, []Source{{WAV: wav}}, nil,
 			"sources[0].ring_capacity (set by --ring-capacity): 1000 is not a power of two"},
 		{[]string{"--peak-hold", "0s"}, []Source{{WAV: wav}}, nil, "peak_hold (set by --peak-hold): 0s is out of range"},
+		{[]string{"--allowed-host", "a.example", "--allowed-host", ".b.example", "--web-config", "w.yml",
+			"--max-connections", "8", "--max-requests", "2"}, []Source{{WAV: wav}},
+			func(c *Config) bool {
+				return reflect.DeepEqual(c.HTTP.AllowedHosts, []string{"a.example", ".b.example"}) &&
+					c.HTTP.WebConfig == "w.yml" && c.HTTP.MaxConnections == 8 && c.HTTP.MaxRequests == 2
+			}, ""},
+		{[]string{"--allowed-host", "evil\x1b[2J"}, []Source{{WAV: wav}}, nil,
+			`http.allowed_hosts (set by --allowed-host): ["evil\x1b[2J"] has "evil\x1b[2J", which contains the control character U+001B`},
+		{[]string{"--max-connections", "0"}, []Source{{WAV: wav}}, nil,
+			"http.max_connections (set by --max-connections): 0 is out of range; must be 1 to 65536"},
 	} {
 		fs, o := newFlags()
 		if err := fs.Parse(tc.args); err != nil {

@@ -19,7 +19,9 @@ func TestUnit(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, line := range []string{
-		"Type=exec",
+		"Type=notify",
+		"NotifyAccess=main",
+		"WatchdogSec=30s",
 		"ExecStart=/usr/local/bin/levelmeter run --config /etc/levelmeter/config.yaml",
 		"ExecReload=/bin/kill -HUP $MAINPID",
 		"DynamicUser=yes",

@@ -17,6 +17,11 @@
 //     stall timeout, its Run is cancelled, and it fails with ErrStalled like any other failure. A source
 //     waiting for room in a full ring (a file read as fast as the meter goes, behind a stalled meter) is not
 //     stalled.
+//   - Inputs can be added and removed while the pipeline runs (Change): each source has its own context, so
+//     the others keep running untouched, their meters' state (integrated loudness, peak holds) and counters
+//     continuing. A removed source is stopped, its ring drained and its Final report sent before Change
+//     returns. A source added at run time that fails before delivering anything is restarted like any failed
+//     source instead of ending the run.
 //
 // The flow for each source:
 //
@@ -136,14 +141,34 @@ type Event struct {
 
 // A Pipeline meters its inputs; make one with New and start it with Run.
 type Pipeline struct {
-	opts    Options
-	streams []*stream
-	queue   *ring.MPSC[Report]
-	epoch   time.Time
+	opts  Options
+	queue *ring.MPSC[Report]
+	epoch time.Time
+
+	changing sync.Mutex // one Change at a time
+
+	mu      sync.Mutex
+	streams []*stream       // the inputs, in order, those that ended among them; Change takes removed ones out
+	state   runState        // whether Run has begun or ended
+	ctx     context.Context // Run's; each stream's context derives from it
+	stop    context.CancelFunc
+	active  int           // streams running, plus a Change holding the run open
+	idle    chan struct{} // closed when active falls to 0 during Run: the run is over
 
 	fatalOnce sync.Once
 	fatal     error
 }
+
+type runState int
+
+const (
+	notStarted runState = iota
+	running
+	stopped
+)
+
+// ErrStopped is the error of a Change after the run has ended or while it is ending.
+var ErrStopped = errors.New("pipeline: the run is over")
 
 // stream is one source's path: its writer and ring, its meter, and the counters of its supervisor.
 type stream struct {
@@ -164,6 +189,10 @@ type stream struct {
 	supervised chan struct{} // closed when the supervisor has closed the producer
 	hook       func(source string, n int)
 	stall      time.Duration // <= 0: no watchdog
+
+	cancel context.CancelFunc // stops this source alone
+	done   chan struct{}      // closed when the meter has queued the Final report
+	added  bool               // added while running: a failure before any audio is not fatal to the run
 }
 
 // DefaultRingFrames is the ring capacity, in frames, of an Input that does not set one, and the default of the
@@ -199,7 +228,7 @@ func New(opts Options) (*Pipeline, error) {
 	if opts.QueueLen <= 0 {
 		opts.QueueLen = 64 * len(opts.Inputs)
 	}
-	p := &Pipeline{opts: opts, epoch: time.Now()}
+	p := &Pipeline{opts: opts, epoch: time.Now(), idle: make(chan struct{})}
 	q, err := ring.NewMPSC[Report](pow2(opts.QueueLen))
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: report queue: %w", err)
@@ -269,6 +298,7 @@ func (p *Pipeline) newStream(in Input) (*stream, error) {
 		meter:      m,
 		scratch:    make([]float32, piece*f.Channels),
 		supervised: make(chan struct{}),
+		done:       make(chan struct{}),
 		hook:       p.opts.beforeMeter,
 	}, nil
 }
@@ -290,29 +320,150 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
+	p.mu.Lock()
+	if p.state != notStarted {
+		p.mu.Unlock()
+		return errors.New("pipeline: Run called twice")
+	}
+	p.state, p.ctx, p.stop = running, ctx, cancel
 	reported := make(chan struct{})
 	go func() {
 		defer close(reported)
 		p.report()
 	}()
-
-	var meters sync.WaitGroup
+	p.active++ // held until every stream has started
 	for _, s := range p.streams {
-		s.started = time.Now()
-		meters.Add(2)
-		go func() {
-			defer meters.Done()
-			p.supervise(ctx, s, cancel)
-		}()
-		go func() {
-			defer meters.Done()
-			p.meter(s)
-		}()
+		p.start(s)
 	}
-	meters.Wait()
+	p.release()
+	p.mu.Unlock()
+
+	<-p.idle
 	p.queue.Close()
 	<-reported
 	return p.fatal
+}
+
+// start runs s's supervisor and meter; p.mu is held. The meter, which returns last, releases s's hold on the run.
+func (p *Pipeline) start(s *stream) {
+	ctx, cancel := context.WithCancel(p.ctx)
+	s.cancel = cancel
+	s.started = time.Now()
+	p.active++
+	go p.supervise(ctx, s, p.stop)
+	go func() {
+		p.meter(s)
+		cancel()
+		p.mu.Lock()
+		close(s.done)
+		p.release()
+		p.mu.Unlock()
+	}()
+}
+
+// release ends one hold on the run; the last ends the run. p.mu is held.
+func (p *Pipeline) release() {
+	p.active--
+	if p.active == 0 && p.state == running {
+		p.state = stopped
+		close(p.idle)
+	}
+}
+
+// Change removes the inputs named in remove and then adds the inputs in add, before or while the pipeline
+// runs. Each removed source is stopped and its ring metered, and its Final report is queued before Change
+// returns; the sources not named keep running untouched. A name may be both removed and added: the source
+// restarts with the new input (its counters and meter start again). Nothing changes when an error is
+// returned: an unknown name in remove, an added input that New would refuse (its error names it), or
+// ErrStopped once the run is over or ending. Added sources share the report queue sized by New.
+func (p *Pipeline) Change(remove []string, add []Input) error {
+	p.changing.Lock()
+	defer p.changing.Unlock()
+	p.mu.Lock()
+	if p.state == stopped || (p.state == running && p.ctx.Err() != nil) {
+		p.mu.Unlock()
+		return ErrStopped
+	}
+	names := map[string]*stream{}
+	for _, s := range p.streams {
+		names[s.name] = s
+	}
+	var gone []*stream
+	for _, name := range remove {
+		s, ok := names[name]
+		if !ok {
+			p.mu.Unlock()
+			return fmt.Errorf("pipeline: no input named %q", name)
+		}
+		gone = append(gone, s)
+		delete(names, name)
+	}
+	var fresh []*stream
+	for _, in := range add {
+		if in.Name == "" {
+			p.mu.Unlock()
+			return errors.New("pipeline: an input has no name")
+		}
+		if names[in.Name] != nil {
+			p.mu.Unlock()
+			return fmt.Errorf("pipeline: two inputs are named %q", in.Name)
+		}
+		s, err := p.newStream(in)
+		if err != nil {
+			p.mu.Unlock()
+			return fmt.Errorf("source %q: %w", in.Name, err)
+		}
+		names[in.Name] = s
+		fresh = append(fresh, s)
+	}
+	drop := func() {
+		for _, s := range gone {
+			for i, o := range p.streams {
+				if o == s {
+					p.streams = append(p.streams[:i:i], p.streams[i+1:]...)
+					break
+				}
+			}
+		}
+	}
+	if p.state == notStarted {
+		drop()
+		p.streams = append(p.streams, fresh...)
+		p.mu.Unlock()
+		return nil
+	}
+	p.active++ // the run stays open while the removed sources end, even if they were all there was
+	for _, s := range gone {
+		s.cancel()
+	}
+	p.mu.Unlock()
+	for _, s := range gone {
+		<-s.done
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	defer p.release()
+	drop()
+	if p.ctx.Err() != nil { // the run is ending: a source started now would only report nothing
+		return ErrStopped
+	}
+	for _, s := range fresh {
+		s.added = true
+		p.streams = append(p.streams, s)
+		p.start(s)
+	}
+	return nil
+}
+
+// Names returns the names of the inputs, in order, those whose source has ended among them.
+func (p *Pipeline) Names() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	names := make([]string, len(p.streams))
+	for i, s := range p.streams {
+		names[i] = s.name
+	}
+	return names
 }
 
 // supervise runs s's source until ctx is done or the source ends, restarting it when it fails. It closes the
@@ -337,7 +488,7 @@ func (p *Pipeline) supervise(ctx context.Context, s *stream, stop context.Cancel
 		s.errors.Add(1)
 		msg := err.Error()
 		s.lastError.Store(&msg)
-		if attempt == 0 && s.w.blocks.Load() == 0 {
+		if attempt == 0 && s.w.blocks.Load() == 0 && !s.added {
 			p.fatalOnce.Do(func() { p.fatal = fmt.Errorf("source %q: %w", s.name, err) })
 			p.event(Event{Source: s.name, Kind: SourceFatal, Err: err})
 			stop()

@@ -1,6 +1,6 @@
 // Command levelmeter is a real-time audio level meter.
 //
-//	levelmeter run [flags]                       meter the configured sources until SIGINT or SIGTERM
+//	levelmeter run [flags]                       meter the configured sources until SIGINT or SIGTERM (SIGHUP reloads)
 //	levelmeter watch [--addr HOST:PORT]          show a running daemon's meters in the terminal
 //	levelmeter analyze [flags] FILE.wav...       measure WAV files and print a report
 //	levelmeter devices [--json]                  list the audio input devices

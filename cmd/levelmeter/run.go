@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -14,16 +15,25 @@ import (
 )
 
 func init() {
-	register(command{name: "run", summary: "meter the configured sources until SIGINT or SIGTERM", run: runRun})
+	register(command{name: "run", summary: "meter the configured sources until SIGINT or SIGTERM; SIGHUP reloads the configuration", run: runRun})
 	// Log times to the millisecond, durations in milliseconds (zerolog's settings are global).
 	zerolog.TimeFieldFormat = "2006-01-02T15:04:05.000Z07:00"
 	zerolog.DurationFieldUnit = time.Millisecond
 }
 
 const runHelp = `Meters the configured sources and logs their levels until SIGINT or SIGTERM, then logs a summary per source
-and exits 0. A second signal exits at once (status 130); one within 250 ms of the first is taken for a copy of
-it (timeout(1) signals the process and then its group). Flags override the configuration file; --source and
---device replace its sources. Without --config, config.yaml is read if it is there.
+and exits 0. Flags override the configuration file; --source and --device replace its sources. Without
+--config, config.yaml is read if it is there.
+
+Signals:
+  SIGINT, SIGTERM  stop: drain the rings, log a summary per source, exit 0. A second signal exits at once
+                   (status 130); one within 250 ms of the first is taken for a copy of it (timeout(1)
+                   signals the process and then its group).
+  SIGHUP           reload: read the configuration file again (the flags still override it). Unchanged
+                   sources run on without a gap (their meters keep their state); changed ones restart;
+                   removed ones end with their summary; new ones start. Global keys (report_interval,
+                   peak_*, log.*, http.*) keep their running values until a restart, with a warning. A
+                   configuration that is wrong is one error line, and the running one is kept.
 
 Exit status: 0 after a signal or --duration, 1 when a source or the HTTP server could not start or a source
 failed before delivering audio, 2 for bad flags or configuration, 130 after a second signal.`
@@ -35,11 +45,20 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	return runDaemon(args, stdout, stderr, sigs)
+	hups := make(chan os.Signal, 1) // one pending reload is enough: it reads the file as it is then
+	signal.Notify(hups, syscall.SIGHUP)
+	defer signal.Stop(hups)
+	return runDaemonReloading(args, stdout, stderr, sigs, hups)
 }
 
-// runDaemon is `levelmeter run` with the signals it listens to given.
+// runDaemon is `levelmeter run` with the signals that stop it given, and no reloads.
 func runDaemon(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
+	return runDaemonReloading(args, stdout, stderr, sigs, nil)
+}
+
+// runDaemonReloading is `levelmeter run` with the signals it listens to given: sigs stop it, hups reload its
+// configuration (nil: never).
+func runDaemonReloading(args []string, stdout, stderr io.Writer, sigs, hups <-chan os.Signal) int {
 	c, fl := runCLI()
 	if code, ok := c.parse(args, true, stdout, stderr); !ok {
 		return code
@@ -88,8 +107,47 @@ func runDaemon(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) i
 
 	ctx, release := stopOnSignal(sigs, fl.duration, log, stderr)
 	defer release()
-	if err := d.Run(ctx); err != nil {
+	ran := make(chan struct{})
+	notified := make(chan struct{})
+	go func() {
+		defer close(notified)
+		notifySystemd(ctx, ran, d, cfg.ReportInterval, log)
+	}()
+	reloaded := make(chan struct{})
+	go func() {
+		defer close(reloaded)
+		for {
+			select {
+			case <-hups:
+				reload(d, fl, log)
+			case <-ran:
+				return
+			}
+		}
+	}()
+	err = d.Run(ctx)
+	close(ran)
+	<-reloaded
+	<-notified
+	if err != nil {
 		return c.fail(stderr, exitFailed, withRemedy(err))
 	}
 	return exitOK
+}
+
+// reload reads the configuration again, as at start-up (the file, then the flags over it), and applies it to
+// the running daemon; a configuration that is wrong, or a source that cannot be opened, is one error line and
+// the running configuration is kept.
+func reload(d *daemon.Daemon, fl *runFlags, log zerolog.Logger) {
+	log.Info().Str("signal", syscall.SIGHUP.String()).Msg("reloading the configuration")
+	notifyReloading()
+	defer notifyReloaded()
+	cfg, _, err := fl.loadConfig()
+	if err == nil {
+		_, err = d.Reload(cfg)
+	}
+	if err != nil {
+		log.Error().Str("error", strings.ReplaceAll(err.Error(), "\n", "; ")).
+			Msg("reload failed: the running configuration is kept")
+	}
 }

@@ -9,6 +9,11 @@
 //   - Run meters until its context is done or every source has ended; it returns after every source's final
 //     report has been taken by every reporter, the closing reporters are closed and the HTTP server is shut
 //     down (at most 2 s for open connections).
+//   - The HTTP server is an httpserver.Server: capped headers and connections (http.max_connections), at most
+//     http.max_requests concurrent /metrics scrapes, the Host check (http.allowed_hosts), TLS and basic auth
+//     from http.web_config, the same security headers on every route, and its own errors in the JSON log.
+//     New refuses a web-config file the server could not use; Run logs a warning when the server listens
+//     beyond loopback without TLS or basic auth.
 package daemon
 
 import (
@@ -17,12 +22,15 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/levelmeter/levelmeter/config"
 	"github.com/levelmeter/levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/internal/httpserver"
 	"github.com/levelmeter/levelmeter/logreport"
 	"github.com/levelmeter/levelmeter/metrics"
 	"github.com/levelmeter/levelmeter/pipeline"
@@ -31,15 +39,21 @@ import (
 
 // A Daemon meters the configured sources and reports their levels; make one with New, run it with Run.
 type Daemon struct {
-	cfg      *config.Config
-	log      zerolog.Logger
-	o        options
-	pipe     *pipeline.Pipeline
-	ln       net.Listener
-	mux      *http.ServeMux
-	patterns []string
-	closers  []io.Closer
-	ran      bool
+	mu        sync.Mutex // guards cfg, which Reload replaces
+	reloading sync.Mutex // one Reload at a time
+	cfg       *config.Config
+	log       zerolog.Logger
+	o         options
+	pipe      *pipeline.Pipeline
+	ln        net.Listener
+	mux       *http.ServeMux
+	patterns  []string
+	closers   []io.Closer
+	ran       bool
+	exposure  string // the warning about who can reach the server, "" when there is none
+
+	runAt      atomic.Int64 // when Run began (Unix ns), for Alive
+	lastReport atomic.Int64 // when the reporters last received a report (Unix ns), for Alive
 }
 
 type options struct {
@@ -74,7 +88,7 @@ func New(cfg *config.Config, log zerolog.Logger, opts ...Option) (*Daemon, error
 		return nil, err
 	}
 	logs := logreport.New(log, cfg.Log.Interval)
-	reporters := []pipeline.Reporter{logs}
+	reporters := []pipeline.Reporter{logs, pipeline.ReporterFunc(d.noteReport)}
 
 	// ─── Extra reporters and HTTP handlers ──────────────────────────────────────────────────────────────────
 	// Everything besides the log plugs in here, two lines each: make it, then d.add(reporter, pattern,
@@ -107,6 +121,12 @@ func New(cfg *config.Config, log zerolog.Logger, opts ...Option) (*Daemon, error
 	}
 
 	if cfg.HTTP.Listen != "" && d.mux != nil {
+		e, err := httpserver.CheckExposure(cfg.HTTP.Listen, cfg.HTTP.WebConfig)
+		if err != nil {
+			d.closeReporters()
+			return nil, cfg.Errorf("http.web_config", cfg.HTTP.WebConfig, "cannot be used: %w", err)
+		}
+		d.exposure = e.Warning()
 		d.ln, err = net.Listen("tcp", cfg.HTTP.Listen)
 		if err != nil {
 			d.closeReporters()
@@ -162,11 +182,23 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return errors.New("daemon: Run called twice, or after Close")
 	}
 	d.ran = true
+	d.runAt.Store(time.Now().UnixNano())
 	d.logStart()
-	var srv *http.Server
+	var srv *httpserver.Server
 	served := make(chan error, 1)
 	if d.ln != nil {
-		srv = &http.Server{Handler: d.mux, ReadHeaderTimeout: 10 * time.Second}
+		if d.exposure != "" {
+			d.log.Warn().Str("listen", d.ln.Addr().String()).Msg(d.exposure)
+		}
+		h := d.running().HTTP
+		srv = httpserver.New(httpserver.Options{
+			Handler:        d.mux,
+			Log:            d.log,
+			AllowedHosts:   h.AllowedHosts,
+			WebConfigFile:  h.WebConfig,
+			MaxConnections: h.MaxConnections,
+			MaxRequests:    h.MaxRequests,
+		})
 		go func() { served <- srv.Serve(d.ln) }()
 	}
 
@@ -193,7 +225,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 // logStart writes the start-up line: the version and the effective configuration.
 func (d *Daemon) logStart() {
-	cfg := d.cfg
+	cfg := d.running()
 	sources := zerolog.Arr()
 	for _, s := range cfg.Sources {
 		e := zerolog.Dict().Str("name", s.Name)
@@ -217,7 +249,9 @@ func (d *Daemon) logStart() {
 		Dict("log", zerolog.Dict().Str("level", cfg.Log.Level).Str("format", cfg.Log.Format).
 			Str("interval", cfg.Log.Interval.String()))
 	if d.ln != nil {
-		e = e.Str("listen", d.ln.Addr().String()).Strs("http", d.patterns)
+		e = e.Str("listen", d.ln.Addr().String()).Strs("http", d.patterns).
+			Strs("allowed_hosts", cfg.HTTP.AllowedHosts).Str("web_config", cfg.HTTP.WebConfig).
+			Int("max_connections", cfg.HTTP.MaxConnections).Int("max_requests", cfg.HTTP.MaxRequests)
 	} else {
 		e = e.Str("listen", "")
 	}

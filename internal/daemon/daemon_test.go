@@ -36,19 +36,32 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 
 func (s *syncBuffer) lines(t *testing.T, message string) []map[string]any {
 	t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var found []map[string]any
-	for _, l := range strings.Split(strings.TrimSpace(s.b.String()), "\n") {
-		var m map[string]any
-		if err := json.Unmarshal([]byte(l), &m); err != nil {
-			t.Fatalf("log line %q: %v", l, err)
-		}
+	for _, m := range s.all(t) {
 		if m["message"] == message {
 			found = append(found, m)
 		}
 	}
 	return found
+}
+
+// all returns every line of the log, decoded.
+func (s *syncBuffer) all(t *testing.T) []map[string]any {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var all []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(s.b.String()), "\n") {
+		if l == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("log line %q: %v", l, err)
+		}
+		all = append(all, m)
+	}
+	return all
 }
 
 // wavConfig is a valid configuration metering one test file as fast as it can be read.

@@ -29,7 +29,11 @@ func OpenInputs(cfg *config.Config) ([]pipeline.Input, error) {
 // device is asked whether it supports the configured format, so that a refused rate or a missing device stops
 // the start with an error naming the source's key. Errors wrap the audio package's (errors.Is finds
 // audio.ErrDeviceNotFound, audio.ErrNoInputDevice).
-func Input(cfg *config.Config, i int) (pipeline.Input, error) {
+func Input(cfg *config.Config, i int) (pipeline.Input, error) { return input(cfg, i, true) }
+
+// input is Input; without check a device is not asked about its format: a reload restarting a source on the
+// device it holds open (an ALSA hw: device can be opened once) would be told it is busy.
+func input(cfg *config.Config, i int, check bool) (pipeline.Input, error) {
 	s := &cfg.Sources[i]
 	key := fmt.Sprintf("sources[%d]", i)
 	in := pipeline.Input{Name: s.Name, RingFrames: s.RingCapacity}
@@ -65,9 +69,11 @@ func Input(cfg *config.Config, i int) (pipeline.Input, error) {
 			Latency:         s.InputLatency,
 			Realtime:        s.RealtimeOn(),
 		}
-		if err := d.Check(); err != nil {
-			return in, cfg.Errorf(key+".device", s.Device, "(%d Hz, %d channels) cannot be opened: %w",
-				d.Format().SampleRate, d.Format().Channels, err)
+		if check {
+			if err := d.Check(); err != nil {
+				return in, cfg.Errorf(key+".device", s.Device, "(%d Hz, %d channels) cannot be opened: %w",
+					d.Format().SampleRate, d.Format().Channels, err)
+			}
 		}
 		in.Source = d
 	}
