@@ -10,6 +10,7 @@ import (
 	"os/signal"
 
 	"github.com/levelmeter/levelmeter/audio"
+	"github.com/levelmeter/levelmeter/audio/wavfile"
 )
 
 // A Writer for a device runs on the audio thread: it copies what it can into memory it owns and counts the rest.
@@ -72,4 +73,27 @@ func ExampleDevices() {
 	for _, d := range list {
 		fmt.Printf("%d %q (%s, %d channels, %g Hz) default=%v\n", d.Index, d.Name, d.HostAPI, d.MaxInputChannels, d.DefaultSampleRate, d.Default)
 	}
+}
+
+// A WAV file whose writer never patched its data size (a recorder that died) is replayed to its end; Warnings
+// says so, once, for the caller to log.
+func ExampleFile_Warnings() {
+	dir, err := os.MkdirTemp("", "example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	hdr := []byte("RIFF\x2c\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x80\xbb\x00\x00\x00\x77\x01\x00\x02\x00\x10\x00data\x00\x00\x00\x00")
+	name := dir + "/died.wav"
+	if err := os.WriteFile(name, append(hdr, make([]byte, 96000)...), 0o644); err != nil { // 48000 frames
+		log.Fatal(err)
+	}
+	f, err := audio.OpenFile(name)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, w := range f.Warnings() {
+		fmt.Println(errors.Is(w, wavfile.ErrSizeUnknown))
+	}
+	// Output: true
 }
