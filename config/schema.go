@@ -451,7 +451,7 @@ func checkLayout(_ *Config, s *Source, v any) string {
 	}
 	l, err := dsp.ParseLayout(v.(string))
 	if err != nil {
-		return strings.TrimPrefix(err.Error(), dsp.ErrLayout.Error()+": ")
+		return "is not a layout: " + strings.TrimPrefix(err.Error(), dsp.ErrLayout.Error()+": ")
 	}
 	if s != nil && s.Channels != 0 && len(l) != s.Channels {
 		return fmt.Sprintf("has %d channels, the source %d", len(l), s.Channels)
