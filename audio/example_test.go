@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/levelmeter/levelmeter/audio"
+	"github.com/levelmeter/levelmeter/audio/wavfile"
 )
 
 // A Writer for a device runs on the audio thread: it copies what it can into memory it owns and counts the rest.
@@ -117,4 +118,27 @@ func ExampleParseEncoding() {
 	// Output:
 	// audio: unknown stream encoding "s16" (did you mean "s16le"?): use wav, s16le, s24le, s32le or f32le
 	// f32le
+}
+
+// A WAV file whose writer never patched its data size (a recorder that died) is replayed to its end; Warnings
+// says so, once, for the caller to log.
+func ExampleFile_Warnings() {
+	dir, err := os.MkdirTemp("", "example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	hdr := []byte("RIFF\x2c\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x80\xbb\x00\x00\x00\x77\x01\x00\x02\x00\x10\x00data\x00\x00\x00\x00")
+	name := dir + "/died.wav"
+	if err := os.WriteFile(name, append(hdr, make([]byte, 96000)...), 0o644); err != nil { // 48000 frames
+		log.Fatal(err)
+	}
+	f, err := audio.OpenFile(name)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, w := range f.Warnings() {
+		fmt.Println(errors.Is(w, wavfile.ErrSizeUnknown))
+	}
+	// Output: true
 }

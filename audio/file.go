@@ -34,8 +34,9 @@ type File struct {
 	Loop            bool // start again at the end instead of returning io.EOF
 	FramesPerBuffer int  // frames per Write; 0 means DefaultFileFramesPerBuffer
 
-	name string
-	info wavfile.Info
+	name     string
+	info     wavfile.Info
+	warnings []error
 }
 
 // OpenFile reads the header of the named WAV file and returns a File that replays it, not paced and once. The
@@ -46,9 +47,15 @@ func OpenFile(name string) (*File, error) {
 		return nil, err
 	}
 	info := r.Info()
+	warnings := r.Warnings()
 	r.Close()
-	return &File{name: name, info: info}, nil
+	return &File{name: name, info: info, warnings: warnings}, nil
 }
+
+// Warnings returns what the WAV reader found wrong with the file's header when OpenFile read it, and read past
+// rather than refused (wavfile.Reader.Warnings: a data size never written, a size wrapped at 4 GiB, a file cut
+// short); nil for a sound file. Each Run reads the file as these say.
+func (f *File) Warnings() []error { return f.warnings }
 
 // Name returns the file's name, as given to OpenFile.
 func (f *File) Name() string { return f.name }

@@ -80,6 +80,11 @@ type Source struct {
 	// loaded machine does not starve the stream; without the privilege (CAP_SYS_NICE or an rtprio limit) the
 	// thread keeps its normal priority. Default true (SetDefaults makes it non-nil for a device). Devices only.
 	Realtime *bool `yaml:"realtime"`
+	// Layout gives the channels' positions, for a device or a file whose order only the user knows: a name
+	// (stereo, 5.1, 7.1, ...), a WAV channel mask (0x63F) or the channels in order (L,R,C,LFE,Ls,Rs); see
+	// dsp.ParseLayout. It sets the channels' labels and loudness weights. Default: a WAV file's channel mask,
+	// or ffmpeg's layout for the channel count.
+	Layout string `yaml:"layout"`
 }
 
 // Log configures the log reporter.

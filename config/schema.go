@@ -151,6 +151,13 @@ var Keys = []Key{
 		doc("ask for real-time scheduling (SCHED_FIFO) for devices' audio threads; without the privilege they " +
 			"keep their normal priority (--realtime=false: normal priority)"),
 
+	source("layout", Sources, str(func(s *Source) *string { return &s.Layout })).
+		flag("layout", "LAYOUT").def("").defDoc("a WAV file's channel mask, or ffmpeg's layout for the channel count").
+		valid("a layout name (stereo, 5.1, 7.1, ...), a channel mask (0x63F) or channels (L,R,C,LFE,Ls,Rs)").
+		checkWith(checkLayout).
+		doc("the channels' positions, for a device or file whose order only you know: they set each channel's " +
+			"label and loudness weight (LFE 0, surrounds 1.41)"),
+
 	global("report_interval", duration(func(c *Config) *time.Duration { return &c.ReportInterval })).
 		flag("report-interval", "DURATION").def(100*time.Millisecond).durRange(time.Millisecond, time.Hour).
 		doc("how often each source's levels are taken and handed to the reporters (logs, web, metrics)"),
@@ -466,6 +473,20 @@ func checkRingCapacity(_ *Config, _ *Source, v any) string {
 	n := v.(int)
 	if n < MinRingCapacity || n > MaxRingCapacity || n&(n-1) != 0 {
 		return fmt.Sprintf("is not a power of two from %d to %d (frames); try %d", MinRingCapacity, MaxRingCapacity, nearestPow2(n))
+	}
+	return ""
+}
+
+func checkLayout(_ *Config, s *Source, v any) string {
+	if v.(string) == "" {
+		return ""
+	}
+	l, err := dsp.ParseLayout(v.(string))
+	if err != nil {
+		return "is not a layout: " + strings.TrimPrefix(err.Error(), dsp.ErrLayout.Error()+": ")
+	}
+	if s != nil && s.Channels != 0 && len(l) != s.Channels {
+		return fmt.Sprintf("has %d channels, the source %d", len(l), s.Channels)
 	}
 	return ""
 }

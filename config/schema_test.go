@@ -178,6 +178,10 @@ func TestKeyChecks(t *testing.T) {
 		{"peak_decay", func(c *Config) { c.PeakDecay = 0.01 }, "peak_decay: 0.01 is out of range; must be 0.1 to 10000 dB per second"},
 		{"log.level", func(c *Config) { c.Log.Level = "loud" }, `log.level: "loud" is not a level; use trace, debug, info, warn or error`},
 		{"log.interval", func(c *Config) { c.Log.Interval = 0 }, "log.interval: 0s is out of range; must be 1ms to 24h"},
+		{"layout", func(c *Config) { c.Sources[0].Layout = "stereo" }, ""},
+		{"layout wav", func(c *Config) { c.Sources[1].Layout = "L,R,C,LFE,Ls,Rs" }, ""}, // the file's count is checked when it is opened
+		{"layout", func(c *Config) { c.Sources[0].Layout = "5.2" }, `sources[0].layout: "5.2" is not a layout: unknown layout "5.2": want a name such as stereo`},
+		{"layout", func(c *Config) { c.Sources[0].Layout = "5.1" }, `sources[0].layout: "5.1" has 6 channels, the source 2`},
 		{"http.listen", func(c *Config) { c.HTTP.Listen = "" }, ""},
 		{"http.listen", func(c *Config) { c.HTTP.Listen = ":99999" }, `http.listen: ":99999" has no valid port number`},
 	} {

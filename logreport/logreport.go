@@ -7,10 +7,13 @@
 package logreport
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -31,15 +34,26 @@ func NewLogger(w io.Writer, format, level string) (zerolog.Logger, error) {
 	switch format {
 	case "json":
 	case "console":
-		w = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05.000", NoColor: !isTerminal(w)}
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05.000", NoColor: !isTerminal(w), FormatFieldValue: consoleValue}
 	case "auto":
 		if isTerminal(w) {
-			w = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05.000"}
+			w = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05.000", FormatFieldValue: consoleValue}
 		}
 	default:
 		return zerolog.Nop(), fmt.Errorf("log format %q: use json, console or auto", format)
 	}
 	return zerolog.New(zerolog.SyncWriter(w)).Level(lvl).With().Timestamp().Logger(), nil
+}
+
+// consoleValue shows a field in a console line: numbers with a fraction rounded to 0.01 for people (the JSON
+// lines carry every digit the meter computed), everything else as it is.
+func consoleValue(i any) string {
+	if n, ok := i.(json.Number); ok && strings.ContainsAny(string(n), ".eE") {
+		if f, err := n.Float64(); err == nil {
+			return strconv.FormatFloat(math.Round(f*100)/100, 'f', -1, 64)
+		}
+	}
+	return fmt.Sprintf("%s", i)
 }
 
 func isTerminal(w io.Writer) bool {
@@ -192,7 +206,7 @@ func (lr *Reporter) levels(r *pipeline.Report, s *source) {
 		e = e.Int64("errors", c.Errors).Int64("restarts", c.Restarts)
 	}
 	if !r.Newest.IsZero() {
-		e = e.Float64("latency_ms", round(float64(lr.now().Sub(r.Newest))/1e6))
+		e = e.Float64("latency_ms", float64(lr.now().Sub(r.Newest))/1e6)
 	}
 	e.Msg("levels")
 }
@@ -201,9 +215,9 @@ func (lr *Reporter) summary(r *pipeline.Report) {
 	t := &r.Total
 	c := &r.Counters
 	e := lr.log.Info().Str("source", r.Source).
-		Float64("duration_s", round(r.Time.Sub(r.Started).Seconds()))
+		Float64("duration_s", r.Time.Sub(r.Started).Seconds())
 	if t.SampleRate > 0 {
-		e = e.Float64("audio_s", round(float64(t.Frames)/float64(t.SampleRate)))
+		e = e.Float64("audio_s", float64(t.Frames)/float64(t.SampleRate))
 	}
 	e = db(e, "integrated_lufs", t.Loudness.Integrated)
 	e = db(e, "lra_lu", t.Loudness.Range)
@@ -244,12 +258,11 @@ func (lr *Reporter) Flush() error { return nil }
 
 var null = []byte("null")
 
-// db adds a level in dB rounded to 0.01, or null when it is -Inf or undefined.
+// db adds a level in dB at the precision the meter computed it (a console line rounds it: consoleValue), or null
+// when it is -Inf or undefined.
 func db(e *zerolog.Event, key string, v float64) *zerolog.Event {
 	if math.IsInf(v, 0) || math.IsNaN(v) {
 		return e.RawJSON(key, null)
 	}
-	return e.Float64(key, round(v))
+	return e.Float64(key, v)
 }
-
-func round(v float64) float64 { return math.Round(v*100) / 100 }

@@ -92,8 +92,8 @@ func TestLevelLineCadence(t *testing.T) {
 		t.Fatalf("%d lines in 3 s at 1 s, want 3: %v", len(got), got)
 	}
 	for _, m := range got {
-		// 9 reports at -30 dB and one silent: 10·log10(0.9) below.
-		if m["peak_dbfs"] != -11.0 || m["rms_dbfs"] != -30.46 || m["frames"] != 48000.0 {
+		// 9 reports at -30 dB and one silent: 10·log10(0.9) below, at full precision (JSON lines are not rounded).
+		if m["peak_dbfs"] != -11.0 || m["rms_dbfs"] != -30+10*math.Log10(0.9) || m["frames"] != 48000.0 {
 			t.Errorf("line %v: want peak -11, rms -30.46, 48000 frames", m)
 		}
 	}

@@ -22,6 +22,13 @@
 //	levelmeter_crest_factor_db       peak over RMS in the interval
 //	levelmeter_clipped_samples_total      samples at or beyond full scale since the source started (counter)
 //	levelmeter_nonfinite_samples_total    NaN and ±Inf samples since the source started (counter)
+//	levelmeter_channel_info          1, labelled position: the channel's label from the source's layout
+//	                                 (L, R, C, LFE, Ls, Rs, ...; the channel's number from 1 where unknown)
+//
+// The channel label stays the numeric index, so that series keep their identity when a layout is set or
+// changed; levelmeter_channel_info carries the position, to be joined where a panel or alert wants names:
+//
+//	levelmeter_rms_dbfs * on(source, channel) group_left(position) levelmeter_channel_info
 //
 // Per source:
 //
@@ -228,6 +235,7 @@ var (
 	descDC            = newDesc("levelmeter_dc_offset_ratio", "Mean sample value in the latest report interval, -1 to +1.", prometheus.GaugeValue, ch...)
 	descCrest         = newDesc("levelmeter_crest_factor_db", "Peak over RMS in the latest report interval, in dB; absent for silence.", prometheus.GaugeValue, ch...)
 	descClipped       = newDesc("levelmeter_clipped_samples_total", "Samples at or beyond full scale since the source started.", prometheus.CounterValue, ch...)
+	descChannelInfo   = newDesc("levelmeter_channel_info", "A metric with a constant 1 labelled with the channel's position in the source's layout (L, R, C, LFE, Ls, Rs, ...; its number from 1 where unknown).", prometheus.GaugeValue, "source", "channel", "position")
 	descNonFinite     = newDesc("levelmeter_nonfinite_samples_total", "NaN and infinite samples since the source started (measured as zero).", prometheus.CounterValue, ch...)
 
 	descMomentary    = newDesc("levelmeter_momentary_lufs", "Momentary loudness (400 ms window, EBU R 128), in LUFS; -120 means at or below -120 (the meter's floor, digital silence included).", prometheus.GaugeValue, src...)
@@ -256,7 +264,7 @@ var (
 
 	allDescs = []desc{
 		descBuildInfo,
-		descSamplePeak, descTruePeak, descSamplePeakMax, descTruePeakMax, descRMS, descDC, descCrest, descClipped, descNonFinite,
+		descSamplePeak, descTruePeak, descSamplePeakMax, descTruePeakMax, descRMS, descDC, descCrest, descClipped, descNonFinite, descChannelInfo,
 		descMomentary, descShortTerm, descMomentaryMax, descShortTermMax, descIntegrated, descRange, descCorrelation,
 		descCaptured, descMetered, descDropped, descOverflows, descRestarts, descErrors, descRingFill, descRingCap,
 		descRate, descChannels, descUp, descLastTime, descLost, descLatency, descStarted,
@@ -344,6 +352,9 @@ func collect(out chan<- prometheus.Metric, snap *snapshot) {
 		t := &rep.Total.Channel[i]
 		emit(descClipped, float64(t.Clipped), s, channelLabels[i])
 		emit(descNonFinite, float64(t.NonFinite), s, channelLabels[i])
+		if i < len(rep.Layout) {
+			emit(descChannelInfo, 1, s, channelLabels[i], rep.Layout.Label(i))
+		}
 	}
 
 	emit(descLastTime, unixSeconds(rep.Time), s)

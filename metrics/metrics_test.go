@@ -409,3 +409,22 @@ func TestLatencyLostAndStart(t *testing.T) {
 		}
 	}
 }
+
+// TestChannelInfo: levelmeter_channel_info carries each channel's position from the report's layout, beside the
+// numeric channel label the level series keep.
+func TestChannelInfo(t *testing.T) {
+	r := New(nil, Options{})
+	rep := report("a", stereo(), pipeline.Counters{})
+	rep.Layout = dsp.Layout{dsp.FrontLeft, dsp.FrontRight}
+	r.Report(rep)
+	r.Report(report("b", stereo(), pipeline.Counters{})) // no layout: no info series
+	mfs, _ := scrape(t, r.Handler())
+	for _, c := range []struct{ channel, position string }{{"0", "L"}, {"1", "R"}} {
+		if v, ok := value(mfs, "levelmeter_channel_info", "source", "a", "channel", c.channel, "position", c.position); !ok || v != 1 {
+			t.Errorf("levelmeter_channel_info{channel=%s,position=%s} = %v, %v; want 1", c.channel, c.position, v, ok)
+		}
+	}
+	if n := len(mfs["levelmeter_channel_info"].GetMetric()); n != 2 {
+		t.Errorf("%d channel_info series, want 2 (source a's)", n)
+	}
+}

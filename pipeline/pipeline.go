@@ -55,6 +55,10 @@ type Input struct {
 	// StallTimeout overrides Options.StallTimeout for this input when not 0 (negative: never). A source whose
 	// blocks are long (seconds of audio each) needs a few blocks' time.
 	StallTimeout time.Duration
+	// Layout overrides Options.Meter.Layout for this input when not nil: the channels' positions (a WAV file's
+	// channel mask, or the source's layout key), which set their loudness weights and labels. It must have one
+	// position per channel of the source.
+	Layout dsp.Layout
 }
 
 // Options configure a Pipeline. The zero values of the optional fields select the defaults.
@@ -179,6 +183,7 @@ type stream struct {
 	w          *writer
 	cons       *ring.Consumer[float32]
 	meter      *dsp.Meter
+	layout     dsp.Layout // the meter's, shared read-only by every report
 	scratch    []float32
 	metered    int64
 	lost       int64
@@ -276,6 +281,9 @@ func (p *Pipeline) newStream(in Input) (*stream, error) {
 	if in.ClipLevel != 0 {
 		mc.ClipLevel = in.ClipLevel
 	}
+	if in.Layout != nil {
+		mc.Layout = in.Layout
+	}
 	m, err := dsp.NewMeter(mc)
 	if err != nil {
 		return nil, err
@@ -296,6 +304,7 @@ func (p *Pipeline) newStream(in Input) (*stream, error) {
 		w:          newWriter(prod, f.Channels, frames, p.epoch),
 		cons:       cons,
 		meter:      m,
+		layout:     m.Layout(),
 		scratch:    make([]float32, piece*f.Channels),
 		supervised: make(chan struct{}),
 		done:       make(chan struct{}),
@@ -645,6 +654,7 @@ func (p *Pipeline) snapshot(s *stream, final bool) {
 		r.LastError = *e
 	}
 	r.Interval = s.meter.Interval()
+	r.Layout = s.layout
 	r.Total = s.meter.Levels()
 	r.Counters = Counters{
 		Captured:  s.metered + dropped,

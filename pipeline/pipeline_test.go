@@ -419,3 +419,48 @@ func TestLateMeterEnds(t *testing.T) {
 		t.Fatalf("final %+v", f.Counters)
 	}
 }
+
+// TestInputLayout: an input's layout reaches its meter (the loudness weights) and every report, and an input
+// without one gets the default for its channel count.
+func TestInputLayout(t *testing.T) {
+	f := audio.Format{SampleRate: 48000, Channels: 3}
+	lfeLast := dsp.Layout{dsp.FrontLeft, dsp.FrontRight, dsp.LowFrequency}
+	backCentre := dsp.Layout{dsp.FrontLeft, dsp.FrontRight, dsp.BackCenter}
+	var col collector
+	p, err := New(Options{
+		Inputs: []Input{
+			{Name: "default", Source: &fakeSource{format: f, block: 480, total: 48000}},
+			{Name: "set", Source: &fakeSource{format: f, block: 480, total: 48000}, Layout: backCentre},
+		},
+		Interval:  5 * time.Millisecond,
+		Reporters: []Reporter{&col},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		want dsp.Layout
+	}{{"default", lfeLast}, {"set", backCentre}} {
+		final, ok := col.final(tc.name)
+		if !ok || final.Layout.String() != tc.want.String() {
+			t.Fatalf("%s: final report's layout %v, want %v", tc.name, final.Layout, tc.want)
+		}
+		m, err := dsp.NewMeter(dsp.Config{SampleRate: f.SampleRate, Channels: f.Channels, Layout: tc.want})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Process(signal(48000, f))
+		if got, want := final.Total.Loudness.Integrated, m.Levels().Loudness.Integrated; got != want {
+			t.Errorf("%s: integrated %v, want %v (the layout's weights)", tc.name, got, want)
+		}
+	}
+	d, _ := col.final("default")
+	s, _ := col.final("set")
+	if d.Total.Loudness.Integrated == s.Total.Loudness.Integrated {
+		t.Errorf("the third channel weighs the same as LFE and as back centre: %v", d.Total.Loudness.Integrated)
+	}
+}

@@ -27,6 +27,9 @@ type Report struct {
 	Interval dsp.Levels
 	// Total covers everything metered since the source started.
 	Total dsp.Levels
+	// Layout is the channels' positions the meter measures with (Labels gives the labels to show). It is
+	// shared by every report of the source: read it, never modify it.
+	Layout dsp.Layout
 
 	Counters Counters
 }

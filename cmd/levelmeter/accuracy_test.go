@@ -253,11 +253,11 @@ func TestAccuracy(t *testing.T) {
 			name := filepath.Base(j.path)
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
-				a, err := analyzeFile(j.path, false)
+				a, err := analyzePath(j.path, analyzeOptions{})
 				if err != nil {
 					t.Fatal(err)
 				}
-				ch := a.Info.Channels
+				ch := a.Format.Channels
 				l := a.Levels
 				c := checker{t, name, dev}
 				generated := strings.HasPrefix(name, "tech334")

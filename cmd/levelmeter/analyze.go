@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"math"
-	"strconv"
 	"strings"
 
+	"github.com/levelmeter/levelmeter/alarm"
 	"github.com/levelmeter/levelmeter/audio/wavfile"
 	"github.com/levelmeter/levelmeter/dsp"
 )
@@ -17,21 +15,59 @@ func init() {
 	register(command{name: "analyze", summary: "measure WAV files and print a report", run: runAnalyze})
 }
 
+// exitTruncated is analyze's status when --strict refused a file cut short.
+const exitTruncated = 3
+
 const analyzeHelp = `Measures each file from start to end (sample peak, true peak, RMS, DC offset, crest factor, clipped samples,
 EBU R 128 loudness and loudness range, stereo correlation) and prints a report per file. The files are read in
 fixed-size blocks: memory does not depend on their length. Flags may come before, between or after the files.
 
-A file that cannot be read gets one line on stderr, "levelmeter analyze: FILE: reason", and the other files are
-still measured. Exit status: 0 when every file was measured, 1 when one could not be, 2 for a usage error.`
+Each channel's position comes from the file's channel mask (WAVE_FORMAT_EXTENSIBLE), or, without one, from
+ffmpeg's default layout for the channel count; it sets the channel's label and its loudness weight (LFE 0,
+surrounds 1.41, others 1.0, as ITU-R BS.1770 says). --layout and --weights override them for files whose order
+only you know.
+
+A file whose header is wrong in a way a writer leaves it (a data size never written, a size that wrapped past
+4 GiB, a file cut short) is measured as far as it goes, with one "FILE: warning: ..." line on stderr per problem
+and a note in the report. A file that cannot be read gets one line on stderr, "levelmeter analyze: FILE: reason",
+and the other files are still measured.
+
+Exit status: 0 when every file was measured; 1 when one could not be; 2 for a usage error; 3 with --strict when
+a file was cut short (3 takes precedence over 1).`
+
+// analyzeOptions are what the flags ask of every file.
+type analyzeOptions struct {
+	layout     dsp.Layout     // nil: each file's own (its mask, or the default for its channel count)
+	weights    []float64      // nil: the layout's
+	profile    *alarm.Profile // nil: no verdict
+	strict     bool           // refuse a file cut short
+	withSeries bool           // keep per-100 ms values for a plot
+}
 
 func runAnalyze(args []string, stdout, stderr io.Writer) int {
-	c := newCLI("analyze", "[--json] [--plot OUT.png] FILE.wav...", analyzeHelp)
-	asJSON := c.fs.Bool("json", false, "print one JSON object per file per line instead of the report; a level of "+
-		"digital silence is null, and so is the correlation of a mono file or a silent channel")
+	c := newCLI("analyze", "[--json] [--layout LAYOUT] [--weights LIST] [--profile NAME] [--strict] [--plot OUT.png] FILE.wav...", analyzeHelp)
+	asJSON := c.fs.Bool("json", false, "print one JSON object per file per line instead of the report, with every "+
+		"value at the precision the meter computed it; a level of digital silence is null, and so is the "+
+		"correlation of a mono file or a silent channel")
+	layoutFlag := c.fs.String("layout", "", "the channels' positions, for every file: a name (stereo, 2.1, quad, "+
+		"5.1, 5.1(side), 6.0, 7.1, 7.1.4, 9.1.6, ...), a WAV channel mask such as 0x63F, or the channels in order "+
+		"such as L,R,C,LFE,Ls,Rs (ffmpeg's FL,FR,FC,... too); default: each file's channel mask, or ffmpeg's "+
+		"layout for its channel count")
+	weightsFlag := c.fs.String("weights", "", "the channels' loudness weights in order, such as 1,1,1,0,1.41,1.41 "+
+		"(0 leaves a channel out); default: the layout's")
+	profileFlag := c.fs.String("profile", "", "judge each file against a loudness target: PASS or FAIL per criterion "+
+		"and the gain that meets the target without exceeding the true-peak ceiling ("+
+		strings.Join(alarm.ProfileNames(), ", ")+")")
+	strict := c.fs.Bool("strict", false, "refuse a file cut short (its data chunk claims more than the file holds) "+
+		"instead of measuring what it holds, and exit with status 3")
 	plotOut := c.fs.String("plot", "", "draw momentary and short-term loudness and the peak level over time, per "+
 		"100 ms. With one file the plot is OUT.png; with several, OUT-NAME.png where NAME is each file's base name "+
 		"without its extension (OUT-NAME-N.png, N the file's position, when two names are the same)")
 	c.arg("plot", "OUT.png")
+	c.arg("layout", "LAYOUT")
+	c.arg("weights", "LIST")
+	c.arg("profile", "NAME")
+	c.order = []string{"json", "layout", "weights", "profile", "strict", "plot"}
 	var files []string
 	// Flags may come before, between or after the files, as users type them.
 	for {
@@ -51,99 +87,178 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	if *plotOut != "" && !strings.HasSuffix(strings.ToLower(*plotOut), ".png") {
 		return c.usageError(stderr, "--plot %s: the plot is a PNG file; give a name ending in .png", *plotOut)
 	}
-	plots := plotNames(*plotOut, files)
-
-	status := 0
-	for i, name := range files {
-		a, err := analyzeFile(name, plots != nil)
+	var opts analyzeOptions
+	if *layoutFlag != "" {
+		l, err := dsp.ParseLayout(*layoutFlag)
 		if err != nil {
-			fmt.Fprintf(stderr, "levelmeter analyze: %v\n", err)
-			status = 1
-			continue
+			return c.usageError(stderr, "--layout %s: %s", *layoutFlag, strings.TrimPrefix(err.Error(), dsp.ErrLayout.Error()+": "))
 		}
-		if nf := a.Levels.Overall.NonFinite; nf > 0 {
-			fmt.Fprintf(stderr, "levelmeter analyze: %s: warning: %d NaN or infinite samples were measured as silence\n", name, nf)
+		opts.layout = l
+	}
+	if *weightsFlag != "" {
+		w, err := dsp.ParseWeights(*weightsFlag)
+		if err != nil {
+			return c.usageError(stderr, "--weights %s: %s", *weightsFlag, strings.TrimPrefix(err.Error(), dsp.ErrWeights.Error()+": "))
 		}
-		if *asJSON {
-			b, err := a.MarshalJSON()
-			if err != nil {
-				fmt.Fprintf(stderr, "levelmeter analyze: %s: %v\n", name, err)
-				status = 1
-				continue
+		if opts.layout != nil && len(w) != len(opts.layout) {
+			return c.usageError(stderr, "--weights %s: %d weights for the %d channels of --layout %s", *weightsFlag,
+				len(w), len(opts.layout), *layoutFlag)
+		}
+		opts.weights = w
+	}
+	if *profileFlag != "" {
+		p, err := alarm.LookupProfile(*profileFlag)
+		if err != nil {
+			return c.usageError(stderr, "--profile %s: unknown profile; the profiles are %s", *profileFlag,
+				strings.Join(alarm.ProfileNames(), ", "))
+		}
+		opts.profile = &p
+	}
+	opts.strict = *strict
+	plots := plotNames(*plotOut, files)
+	opts.withSeries = plots != nil
+
+	status := exitOK
+	for i, name := range files {
+		r := measureFile(name, opts)
+		status = max(status, r.write(stdout, stderr, *asJSON, plotName(plots, i), i == len(files)-1))
+	}
+	return status
+}
+
+func plotName(plots []string, i int) string {
+	if plots == nil {
+		return ""
+	}
+	return plots[i]
+}
+
+// A fileResult is the outcome of one file: an analysis, or the error that stopped it, and the status it earns.
+// It is a value: files may be measured in any order (or at once) and their results written in the order given.
+type fileResult struct {
+	name   string
+	a      *analysis
+	err    error // said on stderr: the file was not measured
+	status int
+}
+
+// measureFile opens and measures one file.
+func measureFile(name string, opts analyzeOptions) fileResult {
+	src, format, err := openAudio(name)
+	if err != nil {
+		return fileResult{name: name, err: withFileRemedy(err), status: exitFailed}
+	}
+	defer src.Close()
+	a, err := analyzeFile(name, src, format, opts)
+	if err != nil {
+		return fileResult{name: name, err: withFileRemedy(err), status: exitFailed}
+	}
+	if opts.strict {
+		for _, w := range a.Warnings {
+			if errors.Is(w, wavfile.ErrTruncated) {
+				return fileResult{name: name, err: fmt.Errorf("%w; refused (--strict)", w), status: exitTruncated}
 			}
-			stdout.Write(append(b, '\n'))
-		} else {
-			a.writeReport(stdout)
 		}
-		if plots != nil {
-			if err := a.series.plot(plots[i], name, a.Levels.Loudness.Integrated); err != nil {
-				fmt.Fprintf(stderr, "levelmeter analyze: %s: cannot draw the plot: %v\n", name, err)
-				status = 1
-				continue
-			}
-			if !*asJSON {
-				fmt.Fprintf(stdout, "  plot           %s\n", plots[i])
-			}
+	}
+	return fileResult{name: name, a: a}
+}
+
+// write says the result: its warnings and errors on stderr, its report or JSON on stdout, and its plot. It
+// returns the file's status.
+func (r fileResult) write(stdout, stderr io.Writer, asJSON bool, plot string, last bool) int {
+	if r.err != nil {
+		fmt.Fprintf(stderr, "levelmeter analyze: %v\n", r.err)
+		return r.status
+	}
+	a := r.a
+	for _, w := range a.Warnings {
+		fmt.Fprintf(stderr, "levelmeter analyze: %s: warning: %s\n", r.name, warningText(w))
+	}
+	if nf := a.Levels.Overall.NonFinite; nf > 0 {
+		fmt.Fprintf(stderr, "levelmeter analyze: %s: warning: %d NaN or infinite samples were measured as silence\n", r.name, nf)
+	}
+	status := r.status
+	if asJSON {
+		b, err := a.MarshalJSON()
+		if err != nil {
+			fmt.Fprintf(stderr, "levelmeter analyze: %s: %v\n", r.name, err)
+			return exitFailed
 		}
-		if !*asJSON && i < len(files)-1 {
-			fmt.Fprintln(stdout)
+		stdout.Write(append(b, '\n'))
+	} else {
+		a.writeReport(stdout)
+	}
+	if plot != "" {
+		if err := a.series.plot(plot, r.name, a.Levels.Loudness.Integrated); err != nil {
+			fmt.Fprintf(stderr, "levelmeter analyze: %s: cannot draw the plot: %v\n", r.name, err)
+			status = exitFailed
+		} else if !asJSON {
+			fmt.Fprintf(stdout, "  plot           %s\n", plot)
 		}
+	}
+	if !asJSON && !last {
+		fmt.Fprintln(stdout)
 	}
 	return status
 }
 
 // An analysis is what analyze measured in one file.
 type analysis struct {
-	File   string
-	Info   wavfile.Info
-	Levels dsp.Levels // everything from the first frame to the last
-	series *series    // per-100 ms values, when a plot was asked for
+	File     string
+	Format   fileFormat
+	Layout   dsp.Layout
+	Weights  []float64
+	Warnings []error        // what the reader found wrong with the file and read past
+	Levels   dsp.Levels     // everything from the first frame to the last
+	Verdict  *alarm.Verdict // against --profile
+	series   *series        // per-100 ms values, when a plot was asked for
 }
 
 // readBlock is how many frames analyze reads and meters at a time when it does not plot: large enough that the
 // per-call costs vanish, small enough to stay in cache.
 const readBlock = 8192
 
-// analyzeFile measures the named file in fixed-size blocks. With withSeries, it also keeps the levels of every
-// 100 ms for the plot.
-func analyzeFile(name string, withSeries bool) (*analysis, error) {
-	r, err := wavfile.Open(name)
-	if err != nil {
-		return nil, err
+// analyzeFile measures src, the opened file name, in fixed-size blocks. With opts.withSeries, it also keeps the
+// levels of every 100 ms for the plot.
+func analyzeFile(name string, src frameReader, f fileFormat, opts analyzeOptions) (*analysis, error) {
+	ch := f.Channels
+	layout := opts.layout
+	switch {
+	case layout == nil:
+		layout = dsp.LayoutFromMask(f.ChannelMask, ch)
+	case len(layout) != ch:
+		return nil, fmt.Errorf("%s: has %d channels, but --layout %v gives %d; give a layout of %d channels", name, ch,
+			layout, len(layout), ch)
 	}
-	defer r.Close()
-	info := r.Info()
-	cfg := dsp.Config{SampleRate: info.SampleRate, Channels: info.Channels}
-	if info.Encoding == wavfile.PCM {
-		// The positive integer extreme is one step short of 1.0 and is a clipped sample too.
-		full := math.Ldexp(1, info.BitsPerSample-1)
-		cfg.ClipLevel = float64(float32((full - 1) / full))
+	if opts.weights != nil && len(opts.weights) != ch {
+		return nil, fmt.Errorf("%s: has %d channels, but --weights gives %d weights; give one per channel", name, ch,
+			len(opts.weights))
 	}
+	cfg := dsp.Config{SampleRate: f.SampleRate, Channels: ch, Layout: layout, Weights: opts.weights, ClipLevel: f.ClipLevel}
 	m, err := dsp.NewMeter(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", name, err)
+		return nil, analyzeErr{file: name, format: f, err: err}
 	}
-	a := &analysis{File: name, Info: info}
-	ch := info.Channels
+	a := &analysis{File: name, Format: f, Layout: m.Layout(), Weights: m.Weights()}
 	var buf []float32
-	if withSeries {
+	if opts.withSeries {
 		a.series = newSeries()
-		buf = make([]float32, (info.SampleRate/10+1)*ch)
+		buf = make([]float32, (f.SampleRate/10+1)*ch)
 	} else {
 		buf = make([]float32, readBlock*ch)
 	}
 	var pos int64    // frames metered
 	next := int64(0) // the next 100 ms boundary, when plotting
 	tick := int64(0)
-	if withSeries {
-		tick, next = 1, hopEnd(1, info.SampleRate)
+	if opts.withSeries {
+		tick, next = 1, hopEnd(1, f.SampleRate)
 	}
 	for {
 		want := len(buf)
-		if withSeries {
+		if opts.withSeries {
 			want = int(next-pos) * ch
 		}
-		n, err := r.Read(buf[:want])
+		n, err := src.Read(buf[:want])
 		if err == io.EOF {
 			break
 		}
@@ -152,16 +267,21 @@ func analyzeFile(name string, withSeries bool) (*analysis, error) {
 		}
 		m.Process(buf[:n])
 		pos += int64(n / ch)
-		if withSeries && pos == next {
-			a.series.add(float64(pos)/float64(info.SampleRate), m.Interval())
+		if opts.withSeries && pos == next {
+			a.series.add(float64(pos)/float64(f.SampleRate), m.Interval())
 			tick++
-			next = hopEnd(tick, info.SampleRate)
+			next = hopEnd(tick, f.SampleRate)
 		}
 	}
-	if withSeries && pos > hopEnd(tick-1, info.SampleRate) {
-		a.series.add(float64(pos)/float64(info.SampleRate), m.Interval()) // the last, partial 100 ms
+	if opts.withSeries && pos > hopEnd(tick-1, f.SampleRate) {
+		a.series.add(float64(pos)/float64(f.SampleRate), m.Interval()) // the last, partial 100 ms
 	}
 	a.Levels = m.Levels()
+	a.Warnings = src.Warnings() // after the end: a stream adds what it finds there
+	if opts.profile != nil {
+		v := opts.profile.Check(alarm.MeasuredFrom(&a.Levels))
+		a.Verdict = &v
+	}
 	return a, nil
 }
 
@@ -169,186 +289,17 @@ func analyzeFile(name string, withSeries bool) (*analysis, error) {
 func hopEnd(k int64, rate int) int64 { return k * int64(rate) / 10 }
 
 func (a *analysis) duration() float64 {
-	if a.Info.SampleRate == 0 {
+	if a.Format.SampleRate == 0 {
 		return 0
 	}
-	return float64(a.Levels.Frames) / float64(a.Info.SampleRate)
+	return float64(a.Levels.Frames) / float64(a.Format.SampleRate)
 }
 
-// lra reports the loudness range, which is undefined (NaN) when nothing passed the gates.
+// lra reports the loudness range, which is undefined (NaN) when there is nothing it could be measured on.
 func (a *analysis) lra() float64 {
 	l := a.Levels.Loudness
-	if math.IsInf(l.Integrated, -1) || math.IsNaN(l.Integrated) {
-		return math.NaN()
+	if a.Levels.Notes().Range != "" || !(l.Integrated > l.Integrated-1) {
+		return nanValue
 	}
 	return l.Range
-}
-
-// num is a number in the JSON report: rounded to a fixed number of decimals, null when it is not finite
-// (JSON has no -Inf: digital silence is null, never -120 or -200).
-type num struct {
-	v        float64
-	decimals int
-}
-
-func (n num) MarshalJSON() ([]byte, error) {
-	if math.IsNaN(n.v) || math.IsInf(n.v, 0) {
-		return []byte("null"), nil
-	}
-	p := math.Pow10(n.decimals)
-	v := math.Round(n.v*p) / p
-	if v == 0 {
-		v = 0 // no "-0"
-	}
-	return strconv.AppendFloat(nil, v, 'f', -1, 64), nil
-}
-
-func db(v float64) num { return num{v, 2} }
-
-type jsonStats struct {
-	SamplePeak  num   `json:"sample_peak_dbfs"`
-	RMS         num   `json:"rms_dbfs"`
-	DCOffset    num   `json:"dc_offset"`
-	CrestFactor num   `json:"crest_factor_db"`
-	Clipped     int64 `json:"clipped_samples"`
-	TruePeak    num   `json:"true_peak_dbtp"`
-}
-
-type jsonLoudness struct {
-	Integrated   num `json:"integrated_lufs"`
-	Range        num `json:"lra_lu"`
-	MomentaryMax num `json:"momentary_max_lufs"`
-	ShortTermMax num `json:"shortterm_max_lufs"`
-}
-
-type jsonReport struct {
-	File        string       `json:"file"`
-	SampleRate  int          `json:"sample_rate"`
-	Channels    int          `json:"channels"`
-	Frames      int64        `json:"frames"`
-	Duration    num          `json:"duration_s"`
-	Overall     jsonStats    `json:"overall"`
-	PerChannel  []jsonStats  `json:"per_channel"`
-	Loudness    jsonLoudness `json:"loudness"`
-	Correlation num          `json:"stereo_correlation"`
-}
-
-func statsJSON(s dsp.Stats) jsonStats {
-	return jsonStats{SamplePeak: db(s.SamplePeak), RMS: db(s.RMS), DCOffset: num{s.DCOffset, 7},
-		CrestFactor: db(s.CrestFactor), Clipped: s.Clipped, TruePeak: db(s.TruePeak)}
-}
-
-// MarshalJSON writes the report in the documented contract, on one line.
-func (a *analysis) MarshalJSON() ([]byte, error) {
-	l := a.Levels
-	rep := jsonReport{
-		File: a.File, SampleRate: a.Info.SampleRate, Channels: a.Info.Channels, Frames: l.Frames,
-		Duration: num{a.duration(), 3}, Overall: statsJSON(l.Overall), PerChannel: make([]jsonStats, a.Info.Channels),
-		Loudness: jsonLoudness{Integrated: db(l.Loudness.Integrated), Range: db(a.lra()),
-			MomentaryMax: db(l.Loudness.MomentaryMax), ShortTermMax: db(l.Loudness.ShortTermMax)},
-		Correlation: num{l.Correlation, 3},
-	}
-	for c := range rep.PerChannel {
-		rep.PerChannel[c] = statsJSON(l.Channel[c])
-	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false) // file names as they are
-	if err := enc.Encode(rep); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}
-
-// Human-readable report.
-
-// channelNames labels the channels of the usual layouts (WAVE_FORMAT_EXTENSIBLE's default order).
-func channelNames(n int) []string {
-	switch n {
-	case 1:
-		return []string{"mono"}
-	case 2:
-		return []string{"left", "right"}
-	case 6:
-		return []string{"L", "R", "C", "LFE", "Ls", "Rs"}
-	}
-	out := make([]string, n)
-	for i := range out {
-		out[i] = "ch " + strconv.Itoa(i+1)
-	}
-	return out
-}
-
-func fmtDB(v float64, unit string) string {
-	switch {
-	case math.IsInf(v, -1):
-		return "-inf " + unit
-	case math.IsNaN(v):
-		return "n/a"
-	}
-	return fmt.Sprintf("%.2f %s", v, unit)
-}
-
-func (a *analysis) writeReport(w io.Writer) {
-	l := a.Levels
-	fmt.Fprintf(w, "%s\n", a.File)
-	fmt.Fprintf(w, "  format         %v\n", a.Info)
-	fmt.Fprintf(w, "  duration       %.3f s (%d frames)\n", a.duration(), l.Frames)
-	names := channelNames(a.Info.Channels)
-	cols := []dsp.Stats{l.Overall}
-	head := []string{"overall"}
-	if a.Info.Channels > 1 {
-		for c := range a.Info.Channels {
-			cols = append(cols, l.Channel[c])
-			head = append(head, names[c])
-		}
-	}
-	row := func(label string, f func(dsp.Stats) string) {
-		fmt.Fprintf(w, "  %-14s", label)
-		for _, s := range cols {
-			fmt.Fprintf(w, " %13s", f(s))
-		}
-		fmt.Fprintln(w)
-	}
-	fmt.Fprintf(w, "  %-14s", "")
-	for _, h := range head {
-		fmt.Fprintf(w, " %13s", h)
-	}
-	fmt.Fprintln(w)
-	row("sample peak", func(s dsp.Stats) string { return fmtDB(s.SamplePeak, "dBFS") })
-	row("true peak", func(s dsp.Stats) string { return fmtDB(s.TruePeak, "dBTP") })
-	row("RMS", func(s dsp.Stats) string { return fmtDB(s.RMS, "dBFS") })
-	row("DC offset", func(s dsp.Stats) string {
-		if math.IsNaN(s.DCOffset) {
-			return "n/a"
-		}
-		return fmt.Sprintf("%+.6f", s.DCOffset)
-	})
-	row("crest factor", func(s dsp.Stats) string { return fmtDB(s.CrestFactor, "dB") })
-	row("clipped", func(s dsp.Stats) string { return strconv.FormatInt(s.Clipped, 10) })
-	if l.Overall.NonFinite > 0 {
-		row("NaN/Inf", func(s dsp.Stats) string { return strconv.FormatInt(s.NonFinite, 10) })
-	}
-	ld := l.Loudness
-	fmt.Fprintf(w, "  integrated     %s\n", fmtLU(ld.Integrated, "LUFS"))
-	fmt.Fprintf(w, "  loudness range %s\n", fmtLU(a.lra(), "LU"))
-	fmt.Fprintf(w, "  momentary max  %s\n", fmtLU(ld.MomentaryMax, "LUFS"))
-	fmt.Fprintf(w, "  short-term max %s\n", fmtLU(ld.ShortTermMax, "LUFS"))
-	if a.Info.Channels == 2 {
-		c := "n/a (a channel is silent)"
-		if !math.IsNaN(l.Correlation) {
-			c = fmt.Sprintf("%+.3f", l.Correlation)
-		}
-		fmt.Fprintf(w, "  correlation    %s\n", c)
-	}
-}
-
-func fmtLU(v float64, unit string) string {
-	switch {
-	case math.IsInf(v, -1):
-		return "-inf " + unit + " (nothing above the -70 LUFS gate)"
-	case math.IsNaN(v):
-		return "n/a (nothing above the -70 LUFS gate)"
-	}
-	return fmt.Sprintf("%.1f %s", v, unit)
 }

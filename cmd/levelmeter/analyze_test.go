@@ -37,21 +37,27 @@ func TestJSONContract(t *testing.T) {
 		order = append(order, k[1])
 	}
 	stats := "sample_peak_dbfs rms_dbfs dc_offset crest_factor_db clipped_samples true_peak_dbtp"
-	want := "file sample_rate channels frames duration_s overall " + stats + " per_channel " + stats + " " + stats +
-		" loudness integrated_lufs lra_lu momentary_max_lufs shortterm_max_lufs stereo_correlation"
+	want := "file sample_rate channels layout channel_labels weights frames duration_s warnings overall " + stats +
+		" per_channel label " + stats + " label " + stats +
+		" loudness integrated_lufs lra_lu momentary_max_lufs shortterm_max_lufs notes shortterm lra stereo_correlation"
 	if got := strings.Join(order, " "); got != want {
 		t.Errorf("keys in order:\n got %s\nwant %s", got, want)
 	}
 	var v struct {
-		File       string               `json:"file"`
-		SampleRate int                  `json:"sample_rate"`
-		Channels   int                  `json:"channels"`
-		Frames     int64                `json:"frames"`
-		Duration   float64              `json:"duration_s"`
-		Overall    map[string]float64   `json:"overall"`
-		PerChannel []map[string]float64 `json:"per_channel"`
-		Loudness   map[string]*float64  `json:"loudness"`
-		Corr       *float64             `json:"stereo_correlation"`
+		File       string             `json:"file"`
+		SampleRate int                `json:"sample_rate"`
+		Channels   int                `json:"channels"`
+		Frames     int64              `json:"frames"`
+		Duration   float64            `json:"duration_s"`
+		Overall    map[string]float64 `json:"overall"`
+		PerChannel []map[string]any   `json:"per_channel"`
+		Loudness   struct {
+			Integrated *float64 `json:"integrated_lufs"`
+		} `json:"loudness"`
+		Corr    *float64  `json:"stereo_correlation"`
+		Layout  string    `json:"layout"`
+		Labels  []string  `json:"channel_labels"`
+		Weights []float64 `json:"weights"`
 	}
 	if err := json.Unmarshal([]byte(out), &v); err != nil {
 		t.Fatal(err)
@@ -62,14 +68,19 @@ func TestJSONContract(t *testing.T) {
 	}
 	for k, w := range map[string]float64{"sample_peak_dbfs": -20, "rms_dbfs": -23.01, "dc_offset": 0,
 		"crest_factor_db": 3.01, "clipped_samples": 0, "true_peak_dbtp": -20} {
-		if got := v.Overall[k]; got != w {
+		if got := v.Overall[k]; math.Abs(got-w) > 0.005 {
 			t.Errorf("overall.%s = %v, want %v", k, got, w)
 		}
 	}
 	if len(v.PerChannel) != 2 {
 		t.Errorf("per_channel has %d entries", len(v.PerChannel))
 	}
-	if i := v.Loudness["integrated_lufs"]; i == nil || math.Abs(*i - -20) > 0.02 {
+	if v.Layout != "stereo" || strings.Join(v.Labels, " ") != "L R" || len(v.Weights) != 2 || v.Weights[0] != 1 ||
+		v.PerChannel[1]["label"] != "R" {
+		t.Errorf("layout %q, labels %q, weights %v, per_channel[1].label %v", v.Layout, v.Labels, v.Weights,
+			v.PerChannel[1]["label"])
+	}
+	if i := v.Loudness.Integrated; i == nil || math.Abs(*i - -20) > 0.02 {
 		t.Errorf("integrated_lufs = %v, want -20", i)
 	}
 	if v.Corr == nil || *v.Corr != 1 {
@@ -125,20 +136,37 @@ func TestJSONValues(t *testing.T) {
 	}
 }
 
-func TestNumRounding(t *testing.T) {
+// TestNumPrecision: JSON numbers carry every digit the meter computed (the shortest decimal that reads back as
+// the same float64), with no "-0", and null for what is not a number.
+func TestNumPrecision(t *testing.T) {
 	tests := []struct {
 		n    num
 		want string
 	}{
-		{num{-23.0149, 2}, "-23.01"}, {num{-0.001, 2}, "0"}, {num{math.Inf(-1), 2}, "null"},
-		{num{math.NaN(), 2}, "null"}, {num{1e-9, 7}, "0"}, {num{0.1234567891, 7}, "0.1234568"}, {num{10, 3}, "10"},
+		{-23.0149, "-23.0149"}, {-32.99512, "-32.99512"}, {num(math.Copysign(0, -1)), "0"}, {num(math.Inf(-1)), "null"},
+		{num(math.NaN()), "null"}, {1e-9, "1e-9"}, {0.1234567891, "0.1234567891"}, {10, "10"},
+		{-1.0 / 3, "-0.3333333333333333"},
 	}
 	for _, tt := range tests {
 		b, _ := tt.n.MarshalJSON()
 		if string(b) != tt.want {
-			t.Errorf("%v rounded to %d: %s, want %s", tt.n.v, tt.n.decimals, b, tt.want)
+			t.Errorf("%v: %s, want %s", float64(tt.n), b, tt.want)
+		}
+		var back float64
+		if tt.want != "null" && (json.Unmarshal(b, &back) != nil || back != float64(tt.n)) {
+			t.Errorf("%s does not read back as %v", b, float64(tt.n))
 		}
 	}
+}
+
+// analyzePath opens and measures a file as analyze does.
+func analyzePath(name string, opts analyzeOptions) (*analysis, error) {
+	src, f, err := openAudio(name)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	return analyzeFile(name, src, f, opts)
 }
 
 func TestHumanReport(t *testing.T) {
@@ -286,11 +314,11 @@ func TestSeriesBounded(t *testing.T) {
 
 // TestAnalyzeWithAndWithoutSeries: cutting the stream into 100 ms hops for the plot changes no result.
 func TestAnalyzeWithAndWithoutSeries(t *testing.T) {
-	a, err := analyzeFile(td+"demo.wav", false)
+	a, err := analyzePath(td+"demo.wav", analyzeOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := analyzeFile(td+"demo.wav", true)
+	b, err := analyzePath(td+"demo.wav", analyzeOptions{withSeries: true})
 	if err != nil {
 		t.Fatal(err)
 	}

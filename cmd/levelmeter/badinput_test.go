@@ -134,16 +134,20 @@ func TestHostileInput(t *testing.T) {
 			want: wavKey(flac) + "cannot be replayed: " + flac + ": is not a WAV file (it looks like FLAC)"},
 
 		// Headers that claim more than the file holds.
-		// The frames that are there are measured (wavfile reports the truncation in Reader.Warnings).
-		{name: "analyze 4 GB claim on 1 kB", args: []string{"analyze", claim4G}, code: 0, out: "(245 frames)"},
+		// The frames that are there are measured, with one warning (a distinct status only with --strict).
+		{name: "analyze 4 GB claim on 1 kB", args: []string{"analyze", claim4G}, code: 0, out: "(245 frames)",
+			want: "levelmeter analyze: " + claim4G + ": warning: is truncated: its data chunk claims 1073741820 frames but the file holds 245"},
+		{name: "analyze --strict 4 GB claim on 1 kB", args: []string{"analyze", "--strict", claim4G}, code: 3,
+			want: "levelmeter analyze: " + claim4G + ": is truncated: its data chunk claims 1073741820 frames but the file holds 245"},
 		{name: "run 4 GB claim on 1 kB", args: run(claim4G), code: 0, out: `"captured":245,`},
-		{name: "analyze 10 GB RF64 claim on 1 kB", args: []string{"analyze", claim10G}, code: 0, out: "(250 frames)"},
+		{name: "analyze 10 GB RF64 claim on 1 kB", args: []string{"analyze", claim10G}, code: 0, out: "(250 frames)",
+			want: "levelmeter analyze: " + claim10G + ": warning: is truncated: its data chunk claims 2684354560 frames"},
 		{name: "run 10 GB RF64 claim on 1 kB", args: run(claim10G), code: 0, out: `"captured":250,`},
 
 		// NaN and ±Inf samples: counted, measured as silence, reported; not an error.
 		{name: "analyze NaN and Inf samples", args: []string{"analyze", "--json", nonFinite}, code: 0,
 			want: "levelmeter analyze: " + nonFinite + ": warning: 4 NaN or infinite samples were measured as silence",
-			out:  `"sample_peak_dbfs":-20,`},
+			out:  `"sample_peak_dbfs":-19.99999987057016,`},
 		{name: "run NaN and Inf samples", args: run(nonFinite), code: 0, out: `"non_finite":4`},
 
 		// Things outside the files.

@@ -590,7 +590,7 @@ func TestE2EPageInBrowser(t *testing.T) {
 	e2eEval(t, ctx, `(() => { const c = `+card+`; const q = (s) => c.querySelector(s).textContent;
 	        return {integrated: q('.integrated'), range: q('.range'), tp: q('.true-peak-max'), sp: q('.sample-peak-max'),
 	                state: q('.state'), dropped: q('.dropped')}; })()`, &shown)
-	a, err := analyzeFile(clip, false)
+	a, err := analyzePath(clip, analyzeOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

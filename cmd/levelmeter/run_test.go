@@ -127,13 +127,13 @@ func TestRunFastMatchesAnalyze(t *testing.T) {
 			if err := p.Run(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			a, err := analyzeFile(path, false)
+			a, err := analyzePath(path, analyzeOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			c := final.Counters
-			if !final.Final || c.Captured != a.Info.Frames || c.Metered != a.Info.Frames || c.Dropped != 0 {
-				t.Fatalf("final counters %+v, want all %d frames metered", c, a.Info.Frames)
+			if !final.Final || c.Captured != a.Levels.Frames || c.Metered != a.Levels.Frames || c.Dropped != 0 {
+				t.Fatalf("final counters %+v, want all %d frames metered", c, a.Levels.Frames)
 			}
 			if d := dsptest.Diff(final.Total, a.Levels); d != "" {
 				t.Fatalf("daemon and analyze differ:\n%s", d)

@@ -50,7 +50,8 @@ type Daemon struct {
 	patterns  []string
 	closers   []io.Closer
 	ran       bool
-	exposure  string // the warning about who can reach the server, "" when there is none
+	inputs    []pipeline.Input // as opened, for the start-up lines
+	exposure  string           // the warning about who can reach the server, "" when there is none
 
 	runAt      atomic.Int64 // when Run began (Unix ns), for Alive
 	lastReport atomic.Int64 // when the reporters last received a report (Unix ns), for Alive
@@ -87,6 +88,7 @@ func New(cfg *config.Config, log zerolog.Logger, opts ...Option) (*Daemon, error
 	if err != nil {
 		return nil, err
 	}
+	d.inputs = inputs
 	logs := logreport.New(log, cfg.Log.Interval)
 	reporters := []pipeline.Reporter{logs, pipeline.ReporterFunc(d.noteReport)}
 
@@ -239,6 +241,11 @@ func (d *Daemon) logStart() {
 			}
 		}
 		e = e.Int("frames_per_buffer", s.FramesPerBuffer).Int("ring_capacity", s.RingCapacity)
+		for _, in := range d.inputs {
+			if in.Name == s.Name && in.Layout != nil {
+				e = e.Str("layout", in.Layout.String()).Strs("channel_labels", in.Layout.Labels())
+			}
+		}
 		sources = sources.Dict(e)
 	}
 	e := d.log.Info().Str("version", d.o.version).Str("config", d.o.configPath).
@@ -256,4 +263,12 @@ func (d *Daemon) logStart() {
 		e = e.Str("listen", "")
 	}
 	e.Msg("levelmeter starting")
+	// A WAV file whose header a writer left wrong is replayed as far as it goes: say so once, per source.
+	for _, in := range d.inputs {
+		if w, ok := in.Source.(interface{ Warnings() []error }); ok {
+			for _, err := range w.Warnings() {
+				d.log.Warn().Str("source", in.Name).Err(err).Msg("the WAV file's header is not what it holds: replaying what it holds")
+			}
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/levelmeter/levelmeter/audio"
 	"github.com/levelmeter/levelmeter/audio/wavfile"
 	"github.com/levelmeter/levelmeter/config"
+	"github.com/levelmeter/levelmeter/dsp"
 	"github.com/levelmeter/levelmeter/pipeline"
 )
 
@@ -51,6 +52,20 @@ func input(cfg *config.Config, i int, check bool) (pipeline.Input, error) {
 			return in, cfg.Errorf(key+".channels", s.Channels,
 				"does not match the file, which has %d; omit channels to use the file's", info.Channels)
 		}
+		// The channels' positions: the layout key, or else the file's channel mask (or the default for its
+		// channel count).
+		in.Layout = dsp.LayoutFromMask(info.ChannelMask, info.Channels)
+		if s.Layout != "" {
+			l, err := dsp.ParseLayout(s.Layout)
+			if err != nil {
+				return in, cfg.Errorf(key+".layout", s.Layout, "%v", err)
+			}
+			if len(l) != info.Channels {
+				return in, cfg.Errorf(key+".layout", s.Layout, "has %d channels, the file %d; give a layout of %d channels",
+					len(l), info.Channels, info.Channels)
+			}
+			in.Layout = l
+		}
 		f.Paced = s.Pace == config.PaceRealtime
 		f.Loop = s.Loop
 		f.FramesPerBuffer = s.FramesPerBuffer
@@ -76,6 +91,17 @@ func input(cfg *config.Config, i int, check bool) (pipeline.Input, error) {
 			}
 		}
 		in.Source = d
+		if s.Layout != "" {
+			l, err := dsp.ParseLayout(s.Layout)
+			if err != nil {
+				return in, cfg.Errorf(key+".layout", s.Layout, "%v", err)
+			}
+			if len(l) != d.Format().Channels {
+				return in, cfg.Errorf(key+".layout", s.Layout, "has %d channels, the device %d; give a layout of %d channels",
+					len(l), d.Format().Channels, d.Format().Channels)
+			}
+			in.Layout = l
+		}
 	}
 	// The pipeline restarts a source that delivers nothing for its stall timeout; a source with long blocks
 	// gets four blocks' time.
