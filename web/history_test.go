@@ -224,8 +224,20 @@ func TestUpdateLabelsAlarmsTarget(t *testing.T) {
 	s.SetAlarms("web", []Alarm{{Name: "loudness_high", Since: since, Value: -11.5}})
 	s.SetAlarms("web", nil) // ended
 
-	quadReport := fiveOne("quad")
-	quadReport.Interval.Channels, quadReport.Total.Channels = 4, 4
+	quadReportFor := func(source string) *pipeline.Report {
+		r := fiveOne(source)
+		r.Interval.Channels, r.Total.Channels = 4, 4
+		return r
+	}
+	quadReport := quadReportFor("quad")
+	withLayout := func(r *pipeline.Report, name string) *pipeline.Report {
+		l, err := dsp.ParseLayout(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Layout = l
+		return r
+	}
 	cases := []struct {
 		r      *pipeline.Report
 		labels string
@@ -236,7 +248,9 @@ func TestUpdateLabelsAlarmsTarget(t *testing.T) {
 		{synth("web", 0, -14), "[L R]", "[]", " -14±1 NaN"},
 		{mono("talk", 0, -20), "[M]", "[]", "ebu-r128 -23±1 -1"},
 		{quadReport, "[L R Ls Rs]", "[]", "ebu-r128 -23±1 -1"},
-		{fiveOne("wrong"), "[L R C LFE Ls Rs]", "[]", "ebu-r128 -23±1 -1"}, // a layout of 3 channels does not fit 6
+		{fiveOne("wrong"), "[L R C LFE Ls Rs]", "[]", "ebu-r128 -23±1 -1"},                                // a layout of 3 channels does not fit 6
+		{withLayout(fiveOne("measured"), "7.1"), "[L R C LFE Ls Rs]", "[]", "ebu-r128 -23±1 -1"},          // 8 positions, 6 channels
+		{withLayout(quadReportFor("measured4"), "FL,FR,BL,BR"), "[L R Ls Rs]", "[]", "ebu-r128 -23±1 -1"}, // the report's layout
 	}
 	er := subscribe(t, srv)
 	for _, c := range cases {

@@ -80,10 +80,14 @@ type Counters struct {
 	RingCap   int   `json:"ringCap"`
 }
 
-// NewUpdate converts a report to its JSON form, labelling the channels by dsp.DefaultLayout. It sets no alarms
-// and no target: a Server adds those, and its source's layout.
+// NewUpdate converts a report to its JSON form, labelling the channels by the report's layout (or
+// dsp.DefaultLayout when it carries none that fits). It sets no alarms and no target: a Server adds those.
 func NewUpdate(r *pipeline.Report) Update {
-	return newUpdate(r, dsp.DefaultLayout(reportChannels(r)).Labels())
+	l := r.Layout
+	if n := reportChannels(r); len(l) != n {
+		l = dsp.DefaultLayout(n)
+	}
+	return newUpdate(r, l.Labels())
 }
 
 // reportChannels is the number of channels r's update shows.

@@ -42,6 +42,7 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -82,9 +83,9 @@ type Options struct {
 	// Targets are the loudness targets drawn on the page, by source name; the target of "" applies to every
 	// source without one of its own. nil draws none.
 	Targets map[string]Target
-	// Layouts give the channel layout of sources whose layout is not the default for their channel count (a
-	// source's layout: setting), by source name; the page labels channels by it. A layout whose channel count
-	// differs from a report's is ignored for that report, which is labelled by dsp.DefaultLayout.
+	// Layouts give the channel layout of sources whose reports carry none (Report.Layout), by source name; the
+	// page labels channels by it. A layout whose channel count differs from a report's is ignored for that
+	// report, which is labelled by dsp.DefaultLayout.
 	Layouts map[string]dsp.Layout
 }
 
@@ -124,7 +125,8 @@ type Server struct {
 type source struct {
 	latest  *latest // nil until the first report
 	history history
-	labels  []string // the channel labels of the latest report, reused while the channel count stays
+	labels  []string   // the channel labels of the latest report, reused while its layout stays
+	layout  dsp.Layout // the layout labels was made from
 }
 
 type latest struct {
@@ -226,18 +228,21 @@ func (s *Server) Report(r *pipeline.Report) {
 	}
 }
 
-// labels returns the channel labels of r: its source's layout from Options.Layouts if it fits, else the default
-// layout's. They are computed once per source and channel count. s.mu is held.
+// labels returns the channel labels of r: the layout its meter measures with (Report.Layout), else its source's
+// layout from Options.Layouts if it fits, else the default layout's. They are computed once per source and
+// layout. s.mu is held.
 func (s *Server) labels(src *source, r *pipeline.Report) []string {
 	n := reportChannels(r)
-	if src.labels != nil && len(src.labels) == n {
-		return src.labels
+	l := r.Layout
+	if len(l) != n {
+		l = s.opts.Layouts[r.Source]
 	}
-	l := s.opts.Layouts[r.Source]
 	if len(l) != n {
 		l = dsp.DefaultLayout(n)
 	}
-	src.labels = l.Labels()
+	if src.labels == nil || !slices.Equal(src.layout, l) {
+		src.layout, src.labels = l, l.Labels()
+	}
 	return src.labels
 }
 
