@@ -26,61 +26,58 @@ import "math"
 // faster.
 
 const (
-	tpTaps = 20       // taps per phase
+	tpTaps = 20       // taps per phase of the detector
 	tpHalf = 10       // tpTaps/2: the folded length
-	tpHist = 19       // tpTaps-1: input samples a filter carries from one block to the next
-	tpBeta = 5.0      // Kaiser window shape: within 0.04 dB of ideal up to 0.42·fs with 20 taps
+	tpHist = 19       // tpTaps-1: the detector's window beyond its first sample
+	tpBeta = 5.0      // the detector's Kaiser window shape
 	tpSpan = 20       // outputs per skip decision: tpSpan >= tpHist
 	tpSafe = 1 + 1e-9 // margin for rounding in the bound
+
+	tpD      = 512          // the long filter's taps on each side of an interval
+	tpCarry  = 2*tpD - 1    // samples carried from one block to the next
+	tpFlush  = tpD + tpHalf // zeros that flush reads: up to the detector windows past the last sample
+	tpGrid   = 8            // the refinement's first grid: eighths of a sample
+	tpMargin = 1.5          // dB by which the detector may read below the band-limited signal
 )
 
-// tpFactor returns the oversampling factor for a sample rate.
-func tpFactor(rate int) int {
-	switch {
-	case rate < 88200:
-		return 4
-	case rate < 176400:
-		return 2
-	}
-	return 1
-}
-
-// tpFilter holds the folded coefficients, in the order of the window: tap j pairs w[j] with w[tpTaps-1-j].
+// tpFilter holds the detector's folded coefficients, in the order of the window (tap j pairs w[j] with
+// w[tpTaps-1-j]), and the long filter's table.
 type tpFilter struct {
-	half    [tpHalf]float64 // the half-sample phase
-	sum     [tpHalf]float64 // quarter plus three-quarter phase (4× only)
-	diff    [tpHalf]float64 // quarter minus three-quarter phase (4× only)
-	gain    float64         // the largest Σ|taps| of a phase: the bound on |y| / max|x|
-	tailH   float64         // Σ|taps| of the half phase but the central four: the bound on their share of |y|
-	tailQ   float64         // the same for the quarter (and three-quarter) phase
-	factor  int
-	taps4th [tpTaps]float64 // the quarter phase, unfolded (for tests)
+	half   [tpHalf]float64 // the half-sample phase
+	sum    [tpHalf]float64 // quarter plus three-quarter phase
+	diff   [tpHalf]float64 // quarter minus three-quarter phase
+	gain   float64         // the largest Σ|taps| of a phase: the bound on |y| / max|x|
+	tailH  float64         // Σ|taps| of the half phase but the central four: the bound on their share of |y|
+	tailQ  float64         // the same for the quarter (and three-quarter) phase
+	margin float64         // tpMargin as a factor
+
+	// grid[k-1] is the long filter at k/tpGrid of the way from x[tpD-1] to x[tpD], sin(πu)/π included.
+	grid *[tpGrid - 1][2 * tpD]float64
 }
 
-// newTPFilter designs the interpolation filter for an oversampling factor of 1, 2 or 4.
-func newTPFilter(factor int) tpFilter {
-	f := tpFilter{factor: factor}
-	if factor == 1 {
-		return f
-	}
+// newTPFilter designs the detector and tabulates the long filter.
+func newTPFilter() tpFilter {
+	f := tpFilter{margin: math.Pow(10, tpMargin/20), grid: new([tpGrid - 1][2 * tpD]float64)}
 	half := tpPhase(0.5)
 	for j := range tpHalf {
 		f.half[j] = half[j]
 	}
-	f.gain = sumAbs(half[:])
 	f.tailH = (sumAbs(half[:]) - sumAbs(half[tpHalf-2:tpHalf+2])) * tpSafe
-	if factor == 4 {
-		q := tpPhase(0.25)
-		f.taps4th = q
-		for j := range tpHalf {
-			// The three-quarter phase is the quarter phase reversed.
-			f.sum[j] = q[j] + q[tpTaps-1-j]
-			f.diff[j] = q[j] - q[tpTaps-1-j]
-		}
-		f.gain = max(f.gain, sumAbs(q[:]))
-		f.tailQ = (sumAbs(q[:]) - sumAbs(q[tpHalf-2:tpHalf+2])) * tpSafe
+	q := tpPhase(0.25)
+	for j := range tpHalf {
+		// The three-quarter phase is the quarter phase reversed.
+		f.sum[j] = q[j] + q[tpTaps-1-j]
+		f.diff[j] = q[j] - q[tpTaps-1-j]
 	}
-	f.gain *= tpSafe
+	f.gain = max(sumAbs(half[:]), sumAbs(q[:])) * tpSafe
+	f.tailQ = (sumAbs(q[:]) - sumAbs(q[tpHalf-2:tpHalf+2])) * tpSafe
+	for k := 1; k < tpGrid; k++ {
+		u := float64(k) / tpGrid
+		g := math.Sin(math.Pi*u) / math.Pi
+		for i := range 2 * tpD {
+			f.grid[k-1][i] = g * longTap(i, u)
+		}
+	}
 	return f
 }
 
@@ -129,46 +126,49 @@ func sumAbs(h []float64) float64 {
 	return s
 }
 
-// truePeak is the running oversampler of one channel. Its buffer holds tpHist samples carried over from the
-// previous block, then the current block; the filter at window start s interpolates between buf[s+tpHalf-1] and
-// buf[s+tpHalf], so the points after the last tpHalf samples of a block are measured with the next block.
+// truePeak is the running measurement of one channel. Its buffer holds tpCarry samples carried over from the
+// previous block, then the current block. The detector and the refinement run tpD samples behind the newest
+// sample, so that the refinement's window is complete: a block of n samples measures the n intervals between
+// samples p and p+1 for p = tpD-1 … tpD-2+n in the buffer, and the intervals within tpD samples of the newest
+// are measured with the next block (or by flush).
 type truePeak struct {
 	buf []float64
 }
 
 func newTruePeak(maxBlock int) truePeak {
-	return truePeak{buf: make([]float64, tpHist+maxBlock)}
+	return truePeak{buf: make([]float64, tpCarry+max(maxBlock, tpFlush))}
 }
 
 // block returns where the caller writes the next block of n samples.
-func (t *truePeak) block(n int) []float64 { return t.buf[tpHist : tpHist+n] }
+func (t *truePeak) block(n int) []float64 { return t.buf[tpCarry : tpCarry+n] }
 
-// process measures the n samples the caller wrote into block(n) and returns the larger of peak and the largest
-// interpolated |x|. peak is the maximum found so far (sample peaks included): stretches that cannot exceed it are
-// skipped.
+// process measures the n samples the caller wrote into block(n) and returns the larger of peak and the true peak
+// found. peak is the maximum found so far (sample peaks included): stretches that cannot exceed it are skipped.
 func (t *truePeak) process(f *tpFilter, n int, peak float64) float64 {
-	buf := t.buf[:tpHist+n]
-	if f.factor > 1 {
-		// Outputs s..s+tpSpan-1 read buf[s : s+tpSpan+tpHist], within two consecutive spans of the buffer, so the
-		// bound takes the larger of the two spans' max|x|.
-		next := spanMax(buf[:min(tpSpan, len(buf))])
-		for s := 0; s < n; s += tpSpan {
-			m := next
-			next = spanMax(buf[s+tpSpan : min(s+2*tpSpan, len(buf))])
-			w := max(m, next)
-			if w*f.gain <= peak {
-				continue
-			}
-			win := buf[s : min(s+tpSpan, n)+tpHist]
-			if f.factor == 4 {
-				peak = fir4(f, win, peak, w)
-			} else {
-				peak = fir2(f, win, peak, w)
-			}
+	// The detector's windows: window i interpolates between samples tpD-1+i and tpD+i of the buffer.
+	const off = tpD - tpHalf
+	win := t.buf[off : off+n+tpHist]
+	// Outputs s..s+tpSpan-1 read win[s : s+tpSpan+tpHist], within two consecutive spans, so the bound takes the
+	// larger of the two spans' max|x|.
+	next := spanMax(win[:min(tpSpan, len(win))])
+	for s := 0; s < n; s += tpSpan {
+		m := next
+		next = spanMax(win[s+tpSpan : min(s+2*tpSpan, len(win))])
+		w := max(m, next)
+		if w*f.gain*f.margin <= peak {
+			continue
 		}
+		peak = t.fir4(f, off+s, min(s+tpSpan, n)-s, peak, w)
 	}
-	copy(t.buf[:tpHist], buf[n:])
+	copy(t.buf[:tpCarry], t.buf[n:n+tpCarry])
 	return peak
+}
+
+// flush measures the intervals up to the last sample and the ringing after it, as though silence followed, and
+// leaves silence carried. It returns the larger of peak and what it found.
+func (t *truePeak) flush(f *tpFilter, peak float64) float64 {
+	clear(t.block(tpFlush))
+	return t.process(f, tpFlush, peak)
 }
 
 // spanMax returns max|x| of finite samples.
@@ -186,15 +186,84 @@ func spanMax(x []float64) float64 {
 }
 
 // reset forgets the carried samples.
-func (t *truePeak) reset() { clear(t.buf[:tpHist]) }
+func (t *truePeak) reset() { clear(t.buf[:tpCarry]) }
 
-// fir4 returns the larger of peak and the largest |y| of the ¼, ½ and ¾ phases over every window in w. Every
-// |x| in w is at most wmax. Before the whole filter, each point is bounded by its four central taps exactly and
-// the rest by their Σ|taps|·wmax; a point whose bound cannot beat peak is skipped.
-func fir4(f *tpFilter, w []float64, peak, wmax float64) float64 {
+// refine returns the largest |x(t)| of the band-limited signal between buffer samples p and p+1, by the long
+// filter: on a grid of eighths of a sample, then at the vertex of the parabola through the best grid point and
+// its neighbours.
+func (t *truePeak) refine(f *tpFilter, p int) float64 {
+	x := t.buf[p-(tpD-1) : p+tpD+1]
+	var v [tpGrid + 1]float64
+	v[0], v[tpGrid] = x[tpD-1], x[tpD]
+	best := 0
+	for k := 1; k < tpGrid; k++ {
+		v[k] = dotLong(&f.grid[k-1], x)
+		if math.Abs(v[k]) > math.Abs(v[best]) {
+			best = k
+		}
+	}
+	if math.Abs(v[tpGrid]) > math.Abs(v[best]) {
+		best = tpGrid
+	}
+	r := math.Abs(v[best])
+	if best == 0 || best == tpGrid {
+		return r // the sample: its neighbourhood belongs to the next interval's refinement if it is higher
+	}
+	a, b, c := v[best-1], v[best], v[best+1]
+	if den := a - 2*b + c; den*b < 0 { // a maximum of |v|: curvature against the sign of the value
+		d := 0.5 * (a - c) / den // within ±½ of best, since b is the largest of the three
+		r = max(r, math.Abs(longAt(x, (float64(best)+d)/tpGrid)))
+	}
+	return r
+}
+
+// dotLong is the long filter's dot product, in four chains.
+func dotLong(h *[2 * tpD]float64, x []float64) float64 {
+	x = x[:2*tpD]
+	var s0, s1, s2, s3 float64
+	for k := 0; k < 2*tpD; k += 4 {
+		s0 += h[k] * x[k]
+		s1 += h[k+1] * x[k+1]
+		s2 += h[k+2] * x[k+2]
+		s3 += h[k+3] * x[k+3]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// longTap is tap k of the long filter at fraction u (0 < u < 1) of the way from x[tpD-1] to x[tpD]: the sinc
+// at distance d = u-(k-(tpD-1)) under the window (1-(d/tpD)²)², without the factor sin(πu)/π that all taps
+// share (sin(π(u-j)) = (-1)^j·sin(πu)).
+func longTap(k int, u float64) float64 {
+	j := k - (tpD - 1)
+	d := u - float64(j)
+	r := d / tpD
+	w := (1 - r*r) * (1 - r*r)
+	if j&1 != 0 {
+		w = -w
+	}
+	return w / d
+}
+
+// longAt evaluates the long filter at fraction u of the way from x[tpD-1] to x[tpD].
+func longAt(x []float64, u float64) float64 {
+	s := 0.0
+	for k := range 2 * tpD {
+		s += x[k] * longTap(k, u)
+	}
+	return math.Sin(math.Pi*u) / math.Pi * s
+}
+
+// fir4 returns the larger of peak and the true peak of the count intervals whose detector windows start at
+// buffer index s0. Every |x| in those windows is at most wmax. The detector is the ¼, ½ and ¾ phases of the short
+// filter; an interval where any of them, raised by the margin, beats peak is refined with the long filter, and
+// only refined values (and samples) ever raise peak. Before the whole short filter, each point is bounded by its
+// four central taps exactly and the rest by their Σ|taps|·wmax; a point whose bound cannot beat peak is skipped.
+func (t *truePeak) fir4(f *tpFilter, s0, count int, peak, wmax float64) float64 {
 	h, cs, cd := &f.half, &f.sum, &f.diff
-	// Compare 2|y| with |S|+|D| (= 2·max(|y¼|, |y¾|)): saves a multiplication per point.
-	peak2, th2, tq2 := 2*peak, 2*f.tailH*wmax, 2*f.tailQ*wmax
+	// Compare 2|y|·margin with lim2 = 2·peak: |S|+|D| = 2·max(|y¼|, |y¾|) saves a multiplication per point.
+	m := f.margin
+	lim2, th2, tq2 := 2*peak/m, 2*f.tailH*wmax, 2*f.tailQ*wmax
+	w := t.buf[s0 : s0+count+tpHist]
 	for i := 0; i+tpTaps <= len(w); i++ {
 		x := (*[tpTaps]float64)(w[i : i+tpTaps])
 		u8, v8 := x[8]+x[11], x[8]-x[11]
@@ -202,7 +271,7 @@ func fir4(f *tpFilter, w []float64, peak, wmax float64) float64 {
 		yc := h[9]*u9 + h[8]*u8
 		sc := cs[9]*u9 + cs[8]*u8
 		dc := cd[9]*v9 + cd[8]*v8
-		if 2*math.Abs(yc)+th2 <= peak2 && math.Abs(sc)+math.Abs(dc)+tq2 <= peak2 {
+		if 2*math.Abs(yc)+th2 <= lim2 && math.Abs(sc)+math.Abs(dc)+tq2 <= lim2 {
 			continue
 		}
 		u0, v0 := x[0]+x[19], x[0]-x[19]
@@ -223,28 +292,11 @@ func fir4(f *tpFilter, w []float64, peak, wmax float64) float64 {
 		if a > b {
 			b = a
 		}
-		if b > peak2 {
-			peak2 = b
-		}
-	}
-	return peak2 / 2
-}
-
-// fir2 returns the larger of peak and the largest |y| of the ½ phase over every window in w, skipping like fir4.
-func fir2(f *tpFilter, w []float64, peak, wmax float64) float64 {
-	h := &f.half
-	th := f.tailH * wmax
-	for i := 0; i+tpTaps <= len(w); i++ {
-		x := (*[tpTaps]float64)(w[i : i+tpTaps])
-		yc := h[9]*(x[9]+x[10]) + h[8]*(x[8]+x[11])
-		if math.Abs(yc)+th <= peak {
-			continue
-		}
-		y := yc + (h[7]*(x[7]+x[12]) + h[6]*(x[6]+x[13]) + h[5]*(x[5]+x[14])) +
-			(h[4]*(x[4]+x[15]) + h[3]*(x[3]+x[16]) + h[2]*(x[2]+x[17])) +
-			(h[1]*(x[1]+x[18]) + h[0]*(x[0]+x[19]))
-		if b := math.Abs(y); b > peak {
-			peak = b
+		if b > lim2 {
+			if r := t.refine(f, s0+i+tpHalf-1); r > peak {
+				peak = r
+				lim2 = 2 * peak / m
+			}
 		}
 	}
 	return peak

@@ -8,16 +8,6 @@ import (
 	"testing"
 )
 
-func TestTruePeakFactor(t *testing.T) {
-	for _, tc := range []struct{ rate, factor int }{
-		{8000, 4}, {32000, 4}, {44100, 4}, {48000, 4}, {88200, 2}, {96000, 2}, {176400, 1}, {192000, 1}, {384000, 1},
-	} {
-		if got := tpFactor(tc.rate); got != tc.factor {
-			t.Errorf("tpFactor(%d) = %d, want %d", tc.rate, got, tc.factor)
-		}
-	}
-}
-
 // interpError returns the magnitude of the difference between the response of the phase h (interpolating at
 // frac past window sample tpHalf-1) and the ideal fractional delay, at frequency f (a fraction of the sample
 // rate), in dB: 20·log10(1 + |error|).
@@ -68,79 +58,79 @@ func sumOf(x []float64) float64 {
 	return s
 }
 
-// directTruePeak is the plain definition: every phase of every window, no folding, no skipping.
-func directTruePeak(x []float64, factor int) float64 {
+// definitionTruePeak is the plain definition of what the meter measures: the largest |x| and the refinement of
+// every interval between samples, the signal having silence before and after it; no detector, no skipping.
+func definitionTruePeak(x []float64) float64 {
 	peak := 0.0
 	for _, v := range x {
 		peak = max(peak, math.Abs(v))
 	}
-	var phases [][tpTaps]float64
-	for p := 1; p < factor; p++ {
-		phases = append(phases, tpPhase(float64(p)/float64(factor)))
-	}
-	buf := append(make([]float64, tpHist), x...)
-	for s := 0; s+tpTaps <= len(buf); s++ {
-		for _, h := range phases {
-			y := 0.0
-			for i, c := range h {
-				y += c * buf[s+i]
-			}
-			peak = max(peak, math.Abs(y))
-		}
+	t := truePeak{buf: make([]float64, tpD+len(x)+tpD)}
+	copy(t.buf[tpD:], x)
+	f := newTPFilter()
+	for p := tpD - 1; p < tpD+len(x); p++ {
+		peak = max(peak, t.refine(&f, p))
 	}
 	return peak
 }
 
-// TestTruePeakMatchesDefinition compares the folded, skipping oversampler inside a Meter with the plain
-// definition, on signals with loud and quiet stretches (so that it skips), in blocks of several sizes and with
-// intervals: the result must not change beyond rounding.
+// TestTruePeakMatchesDefinition compares the meter, whose detector decides which intervals to refine, with the
+// plain definition, on signals with loud and quiet stretches (so that it skips), in blocks of several sizes and
+// with intervals: the result must not change beyond rounding.
 func TestTruePeakMatchesDefinition(t *testing.T) {
-	for _, rate := range []int{48000, 96000, 192000} {
+	const frames = 6000
+	for i, sig := range []string{"noise", "white"} {
+		r := rand.New(rand.NewPCG(uint64(i), 1))
+		x := make([]float64, frames)
+		p := make([]float32, frames)
+		for i := range x {
+			env := math.Pow(10, -2*(1+math.Sin(float64(i)/700))) // 0 to -80 dB
+			v := r.NormFloat64() * 0.3
+			if sig == "white" {
+				v = r.Float64()*2 - 1
+			}
+			p[i] = float32(env * v)
+			x[i] = float64(p[i])
+		}
+		want := DB(definitionTruePeak(x))
 		for _, block := range []int{1, 100, 4096} {
-			t.Run(fmt.Sprintf("%d/%d", rate, block), func(t *testing.T) {
-				const frames = 20000
-				r := rand.New(rand.NewPCG(uint64(rate), uint64(block)))
-				x := make([]float64, frames)
-				p := make([]float32, frames)
-				for i := range x {
-					env := math.Pow(10, -2*(1+math.Sin(float64(i)/700))) // 0 to -80 dB
-					p[i] = float32(env * r.NormFloat64() * 0.3)
-					x[i] = float64(p[i])
+			m := newTestMeter(t, Config{SampleRate: 48000, Channels: 1})
+			ivMax := math.Inf(-1)
+			for i := 0; i < frames; i += block {
+				m.Process(p[i:min(i+block, frames)])
+				if i%3000 < block {
+					ivMax = max(ivMax, m.Interval().Channel[0].TruePeak)
 				}
-				want := DB(directTruePeak(x, tpFactor(rate)))
-				m := newTestMeter(t, Config{SampleRate: rate, Channels: 1})
-				ivMax := math.Inf(-1)
-				for i := 0; i < frames; i += block {
-					m.Process(p[i:min(i+block, frames)])
-					if i%3000 < block {
-						ivMax = max(ivMax, m.Interval().Channel[0].TruePeak)
-					}
-				}
-				ivMax = max(ivMax, m.Interval().Channel[0].TruePeak)
-				got := m.Levels().Channel[0].TruePeak
-				if math.Abs(got-want) > 1e-9 || got != ivMax {
-					t.Errorf("true peak %v dBTP (largest interval %v), want %v", got, ivMax, want)
-				}
-			})
+			}
+			m.End()
+			ivMax = max(ivMax, m.Interval().Channel[0].TruePeak)
+			got := m.Levels().Channel[0].TruePeak
+			if math.Abs(got-want) > 1e-9 || got != ivMax {
+				t.Errorf("%s, blocks of %d: true peak %v dBTP (largest interval %v), want %v", sig, block, got, ivMax, want)
+			}
 		}
 	}
 }
 
-// TestFoldedKernels compares fir4 and fir2 with the plain convolution on random windows.
-func TestFoldedKernels(t *testing.T) {
-	r := rand.New(rand.NewPCG(8, 8))
-	x := make([]float64, 4000)
+// TestLongFilter checks the long filter's table against its formula, and its reading of a tone against the tone.
+func TestLongFilter(t *testing.T) {
+	f := newTPFilter()
+	x := make([]float64, 2*tpD)
+	r := rand.New(rand.NewPCG(5, 5))
 	for i := range x {
 		x[i] = r.Float64()*2 - 1
 	}
-	kernels := map[int]func(*tpFilter, []float64, float64, float64) float64{2: fir2, 4: fir4}
-	for _, factor := range []int{2, 4} {
-		f := newTPFilter(factor)
-		want := directTruePeak(x, factor)
-		buf := append(make([]float64, tpHist), x...) // the history that directTruePeak assumes: silence
-		got := max(spanMax(x), kernels[factor](&f, buf, 0, spanMax(x)))
-		if math.Abs(got-want) > 1e-14 {
-			t.Errorf("%d×: folded kernel finds %v, the definition %v", factor, got, want)
+	for k := 1; k < tpGrid; k++ {
+		if a, b := dotLong(&f.grid[k-1], x), longAt(x, float64(k)/tpGrid); math.Abs(a-b) > 1e-12 {
+			t.Errorf("grid %d/%d: table %v, formula %v", k, tpGrid, a, b)
+		}
+	}
+	for _, fr := range []float64{0.01, 0.2, 0.4, 0.45} {
+		for i := range x {
+			x[i] = math.Cos(2 * math.Pi * fr * (float64(i-(tpD-1)) - 0.3))
+		}
+		if got := longAt(x, 0.3); math.Abs(DB(math.Abs(got))) > 0.01 {
+			t.Errorf("a cosine at %v·fs peaking at 0.3 reads %.4f dB there", fr, DB(math.Abs(got)))
 		}
 	}
 }

@@ -173,6 +173,7 @@ func analyzeFile(name string, withSeries bool) (*analysis, error) {
 			next = hopEnd(tick, info.SampleRate)
 		}
 	}
+	m.End() // the file ends in silence: measure the true peak of its last samples
 	if withSeries && pos > hopEnd(tick-1, info.SampleRate) {
 		a.series.add(float64(pos)/float64(info.SampleRate), m.Interval()) // the last, partial 100 ms
 	}
