@@ -147,7 +147,7 @@ func (m *Meter) block(p []float32, n int) {
 		sp.tp = m.tp[c].process(&m.tpf, n, max(sp.tp, q.peak))
 	}
 	if nch == 2 {
-		m.part.lr = dot(m.part.lr, m.tp[0].block(n), m.tp[1].block(n))
+		m.part.lr = dot(m.part.lr, m.tp[0].last(n), m.tp[1].last(n))
 	}
 	m.part.frames += int64(n)
 
