@@ -46,14 +46,15 @@ func idealTruePeak(x []float64) float64 {
 	grid := make([][]float64, idealPhases) // grid[j][i]: x(i - lead + j/idealPhases)
 	for j := range idealPhases {
 		tau := float64(j) / idealPhases
+		step := 2 * math.Pi * tau / float64(m)
 		for k, c := range spec {
 			if k == m/2 {
 				// The Nyquist bin is a cosine: its band-limited shift is the real part.
 				shifted[k] = c * complex(math.Cos(math.Pi*tau), 0)
 				continue
 			}
-			a := 2 * math.Pi * float64(k) * tau / float64(m)
-			shifted[k] = c * complex(math.Cos(a), math.Sin(a))
+			sin, cos := math.Sincos(step * float64(k))
+			shifted[k] = c * complex(cos, sin)
 		}
 		grid[j] = fft.Sequence(nil, shifted)
 		for i := range grid[j] {
@@ -75,8 +76,9 @@ func idealTruePeak(x []float64) float64 {
 		v float64
 	}
 	var cands []cand
+	floor := top * math.Pow(10, -0.1/20)
 	for g := range m * idealPhases {
-		if v := at(g); v >= top*math.Pow(10, -0.1/20) && v >= at(g-1) && v >= at(g+1) {
+		if v := at(g); v >= floor && v >= at(g-1) && v >= at(g+1) {
 			cands = append(cands, cand{g, v})
 		}
 	}
