@@ -18,7 +18,9 @@ import "math"
 //     error stays under 0.04 dB up to 0.40·fs), and marks every interval between two samples where the
 //     oversampled signal, raised by the detector's possible shortfall, could beat the maximum so far. The
 //     shortfall grows with the content near fs/2: it is taken as 0.001 dB plus a quarter of the largest third
-//     difference of the nearby samples (whose gain is (2·sin(πf))³), at most 3 dB.
+//     difference of the nearby samples (whose gain is (2·sin(πf))³), at most 3 dB. An interval must be able to
+//     raise the maximum by 0.01 dB to be marked, so that the equal peaks of a steady tone are not refined again
+//     and again: the true peak may read up to 0.01 dB low for that.
 //   - Each marked interval is refined with a long filter, the sinc under the window (1−(d/2048)²)² over 4096
 //     taps: on a grid of eighths of a sample, then at the vertex of the parabola through the best point and its
 //     neighbours. Only refined values and the samples themselves make the true peak; the detector's values never
@@ -48,27 +50,29 @@ const (
 	tpSpan = 20       // outputs per skip decision: tpSpan >= tpHist
 	tpSafe = 1 + 1e-9 // margin for rounding in the bound
 
-	tpD      = 2048         // the long filter's taps on each side of an interval
-	tpNear   = 64           // of which the nearest, tabulated for each point of the grid
-	tpCarry  = 2*tpD - 1    // samples carried from one block to the next
-	tpFlush  = tpD + tpHalf // zeros that flush reads: up to the detector windows past the last sample
-	tpGrid   = 8            // the refinement's first grid: eighths of a sample
-	tpMargin = 3.0          // dB by which the detector may read below the band-limited signal, at most
-	tpSmall  = 0.001        // dB by which it may read below on a signal without high frequencies
-	tpK      = 0.25         // and by how much more per unit of hf, up to tpMargin
+	tpD       = 2048         // the long filter's taps on each side of an interval
+	tpNear    = 64           // of which the nearest, tabulated for each point of the grid
+	tpCarry   = 2*tpD - 1    // samples carried from one block to the next
+	tpFlush   = tpD + tpHalf // zeros that flush reads: up to the detector windows past the last sample
+	tpGrid    = 8            // the refinement's first grid: eighths of a sample
+	tpMargin  = 3.0          // dB by which the detector may read below the band-limited signal, at most
+	tpSmall   = 0.001        // dB by which it may read below on a signal without high frequencies
+	tpK       = 0.25         // and by how much more per unit of hf, up to tpMargin
+	tpGainMin = 0.01         // dB by which a refinement must be able to raise the maximum: equal peaks (a steady tone) are not refined again
 )
 
 // tpFilter holds the detector's folded coefficients, in the order of the window (tap j pairs w[j] with
 // w[tpTaps-1-j]), and the long filter's table.
 type tpFilter struct {
-	half   [tpHalf]float64 // the half-sample phase
-	sum    [tpHalf]float64 // quarter plus three-quarter phase
-	diff   [tpHalf]float64 // quarter minus three-quarter phase
-	gain   float64         // the largest Σ|taps| of a phase: the bound on |y| / max|x|
-	tailH  float64         // Σ|taps| of the half phase but the central four: the bound on their share of |y|
-	tailQ  float64         // the same for the quarter (and three-quarter) phase
-	margin float64         // tpMargin as a factor
-	small  float64         // tpSmall as a factor
+	half    [tpHalf]float64 // the half-sample phase
+	sum     [tpHalf]float64 // quarter plus three-quarter phase
+	diff    [tpHalf]float64 // quarter minus three-quarter phase
+	gain    float64         // the largest Σ|taps| of a phase: the bound on |y| / max|x|
+	tailH   float64         // Σ|taps| of the half phase but the central four: the bound on their share of |y|
+	tailQ   float64         // the same for the quarter (and three-quarter) phase
+	margin  float64         // tpMargin as a factor
+	small   float64         // tpSmall as a factor
+	gainMin float64         // tpGainMin as a factor
 
 	// near[k-1] is the long filter's central 2·tpNear taps at u = k/tpGrid of the way from x[tpD-1] to
 	// x[tpD], sin(πu)/π included; far holds the rest of the taps as a Taylor series in u around ½, without
@@ -79,7 +83,7 @@ type tpFilter struct {
 
 // newTPFilter designs the detector and tabulates the long filter.
 func newTPFilter() tpFilter {
-	f := tpFilter{margin: math.Pow(10, tpMargin/20), small: math.Pow(10, tpSmall/20), near: new([tpGrid - 1][2 * tpNear]float64), far: new([3][2 * tpD]float64)}
+	f := tpFilter{margin: math.Pow(10, tpMargin/20), small: math.Pow(10, tpSmall/20), gainMin: math.Pow(10, tpGainMin/20), near: new([tpGrid - 1][2 * tpNear]float64), far: new([3][2 * tpD]float64)}
 	half := tpPhase(0.5)
 	for j := range tpHalf {
 		f.half[j] = half[j]
@@ -195,7 +199,7 @@ func (t *truePeak) process(f *tpFilter, n int, peak float64) float64 {
 		next = spanMax(win[s+tpSpan : min(s+2*tpSpan, len(win))])
 		w := max(m, next)
 		e := min(s+tpSpan, n)
-		if g := w * f.gain; g*f.margin <= peak || g*f.small <= peak && g*f.small+tpK*thirdMax(win[s+tpHalf-4:e+tpHalf+3]) <= peak {
+		if g := w * f.gain; g*f.margin <= peak || g*f.small <= peak*f.gainMin && g*f.small+tpK*thirdMax(win[s+tpHalf-4:e+tpHalf+3]) <= peak*f.gainMin {
 			continue // no point can be marked: the detector's bound, raised by the largest shortfall fir4 allows
 		}
 		peak = t.fir4(f, off+s, e-s, peak, w)
@@ -372,7 +376,7 @@ func (t *truePeak) fir4(f *tpFilter, s0, count int, peak, wmax float64) float64 
 		if a > b {
 			b = a
 		}
-		if b > lim2 && b*f.small+2*tpK*hf(x) > 2*peak {
+		if b > lim2 && b*f.small+2*tpK*hf(x) > 2*peak*f.gainMin {
 			if r := t.refine(f, s0+i+tpHalf-1); r > peak {
 				peak = r
 				lim2 = 2 * peak / m
