@@ -33,9 +33,10 @@
 //     decaying tail is not a level. Integrated loudness is exact (its gated blocks are kept for 24 hours).
 //   - Overall values combine the channels: the largest peak, the RMS of all samples, the DC offset of the
 //     channel with the largest magnitude.
-//   - True peak oversamples 4× below 88.2 kHz, 2× below 176.4 kHz, not above (BS.1770-4 Annex 2), with a filter
-//     flatter than the Annex's: within 0.04 dB of ideal interpolation up to 0.40·fs, 0.05 dB up to 0.42·fs. It
-//     is never below the sample peak.
+//   - True peak is the peak of the band-limited signal the samples stand for, within 0.05 dB of the ideal at
+//     every sample rate (BS.1770-4 Annex 2's 4× oversampling reads up to 0.7 dB low; see truepeak.go). It is
+//     never below the sample peak. It lags the input by 2048 samples: Meter.End measures the last ones, as
+//     though silence followed, at the end of a file or stream.
 //
 // The Meter combines everything and splits time two ways: Levels covers everything since the meter was made or
 // reset, Interval what came since the previous Interval (a report period); the intervals partition the whole.

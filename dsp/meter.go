@@ -129,7 +129,7 @@ func NewMeter(cfg Config) (*Meter, error) {
 		channels:   cfg.Channels,
 		tickFrames: tick,
 		clip:       cfg.ClipLevel,
-		tpf:        newTPFilter(tpFactor(cfg.SampleRate)),
+		tpf:        newTPFilter(),
 		ballist:    newBallistics(cfg.SampleRate, tick, cfg.PeakHold, cfg.PeakDecay),
 		loud:       loud,
 		scratch:    make([]float32, tick*cfg.Channels),
@@ -185,7 +185,7 @@ func (m *Meter) block(p []float32, n int) {
 		sp.tp = m.tp[c].process(&m.tpf, n, max(sp.tp, q.peak))
 	}
 	if nch == 2 {
-		m.part.lr = dot(m.part.lr, m.tp[0].block(n), m.tp[1].block(n))
+		m.part.lr = dot(m.part.lr, m.tp[0].last(n), m.tp[1].last(n))
 	}
 	m.part.frames += int64(n)
 
@@ -210,6 +210,18 @@ func (m *Meter) block(p []float32, n int) {
 			m.disp[c].endTick(&m.ballist, int64(m.tickFrames))
 		}
 		m.tickPos = 0
+	}
+}
+
+// End marks the end of the input: a file or a stream that stopped. The true peak between the last samples and
+// the silence that follows them (the band-limited signal of a finite input rings on past its last sample, as an
+// ideal D/A converter's output does) is measured now, into the current interval; without End it would wait for
+// samples that never come. Call it once after the last Process and before the final Interval or Levels; input
+// processed after End is measured as though silence had come between. It allocates nothing.
+func (m *Meter) End() {
+	for c := range m.channels {
+		sp := &m.cur.ch[c]
+		sp.tp = m.tp[c].flush(&m.tpf, max(sp.tp, m.part.ch[c].peak))
 	}
 }
 

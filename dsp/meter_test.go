@@ -66,9 +66,10 @@ func checkStats(t *testing.T, what string, got Stats, w statsWant) {
 	}
 	// The true peak is never below the sample peak, and for these signals not far above it. A sample-sharp step
 	// from -a to +a overshoots to 1.27·a (+2.1 dB) between the samples after it; the int16 extremes alternate
-	// at fs/2, and a tone at fs/2 that starts from silence overshoots more the longer the filter (+2.3 dB with
-	// this one).
-	if got.TruePeak < got.SamplePeak || got.TruePeak > got.SamplePeak+2.5 && !math.IsInf(got.SamplePeak, -1) {
+	// at fs/2, and the band-limited signal of a tone at fs/2 that starts from silence overshoots without bound,
+	// with the logarithm of its length (+10.4 dB ideally after 4800 samples; +9.2 dB read by the true-peak
+	// refinement, whose filter spans 4096 samples).
+	if got.TruePeak < got.SamplePeak || got.TruePeak > got.SamplePeak+11 && !math.IsInf(got.SamplePeak, -1) {
 		t.Errorf("%s: true peak %v dBTP for a sample peak of %v dBFS", what, got.TruePeak, got.SamplePeak)
 	}
 }

@@ -653,6 +653,9 @@ func (p *Pipeline) snapshot(s *stream, final bool) {
 	if e := s.lastError.Load(); e != nil {
 		r.LastError = *e
 	}
+	if final {
+		s.meter.End() // the stream ends in silence: measure the true peak of its last samples
+	}
 	r.Interval = s.meter.Interval()
 	r.Layout = s.layout
 	r.Total = s.meter.Levels()

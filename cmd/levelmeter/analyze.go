@@ -273,6 +273,7 @@ func analyzeFile(name string, src frameReader, f fileFormat, opts analyzeOptions
 			next = hopEnd(tick, f.SampleRate)
 		}
 	}
+	m.End() // the file ends in silence: measure the true peak of its last samples
 	if opts.withSeries && pos > hopEnd(tick-1, f.SampleRate) {
 		a.series.add(float64(pos)/float64(f.SampleRate), m.Interval()) // the last, partial 100 ms
 	}
