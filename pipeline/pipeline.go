@@ -13,6 +13,10 @@
 //   - A source that fails is restarted with exponential backoff while the others keep going; a source that
 //     fails before it delivered anything ends the run with its error; a finite source that ends (io.EOF) gets
 //     its Final report and the others keep going.
+//   - Each source's alarms (package alarm) are judged on its DSP goroutine at every report, from the interval's
+//     levels, without allocating or locking; their events and states travel in the Report.
+//   - A reset of a source's since-start values (Pipeline.Reset) is a flag the DSP goroutine reads after its next
+//     report: it takes no lock on the audio path and loses no frame of any interval.
 //   - A source that stops delivering without failing (its Run neither writes nor returns) is noticed after its
 //     stall timeout, its Run is cancelled, and it fails with ErrStalled like any other failure. A source
 //     waiting for room in a full ring (a file read as fast as the meter goes, behind a stalled meter) is not
@@ -32,6 +36,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/levelmeter/levelmeter/alarm"
 	"github.com/levelmeter/levelmeter/audio"
 	"github.com/levelmeter/levelmeter/dsp"
 	"github.com/levelmeter/levelmeter/ring"
@@ -50,6 +55,10 @@ type Input struct {
 	// StallTimeout overrides Options.StallTimeout for this input when not 0 (negative: never). A source whose
 	// blocks are long (seconds of audio each) needs a few blocks' time.
 	StallTimeout time.Duration
+	// Alarms configures the source's alarm detectors. nil selects alarm.DefaultConfig: an unattended meter is
+	// expected to report silence, clipping and the other faults without being told to. A Config with no rule
+	// enabled turns the detectors off (the Report then carries no alarm states: Report.AlarmsOn is false).
+	Alarms *alarm.Config
 }
 
 // Options configure a Pipeline. The zero values of the optional fields select the defaults.
@@ -164,6 +173,10 @@ type stream struct {
 	supervised chan struct{} // closed when the supervisor has closed the producer
 	hook       func(source string, n int)
 	stall      time.Duration // <= 0: no watchdog
+
+	detector *alarm.Detector             // nil: alarms off
+	events   [alarm.NumKinds]alarm.Event // the detector's output buffer: Update never grows it
+	reset    atomic.Bool                 // a reset of the since-start values was asked for
 }
 
 // DefaultRingFrames is the ring capacity, in frames, of an Input that does not set one, and the default of the
@@ -258,7 +271,21 @@ func (p *Pipeline) newStream(in Input) (*stream, error) {
 	if stall == 0 {
 		stall = p.opts.StallTimeout
 	}
+	acfg := alarm.DefaultConfig()
+	if in.Alarms != nil {
+		acfg = *in.Alarms
+	}
+	var det *alarm.Detector
+	for _, r := range acfg.Rules {
+		if r.Enabled {
+			if det, err = alarm.NewDetector(acfg); err != nil {
+				return nil, err
+			}
+			break
+		}
+	}
 	return &stream{
+		detector:   det,
 		stall:      stall,
 		name:       in.Name,
 		src:        in.Source,
@@ -495,6 +522,16 @@ func (p *Pipeline) snapshot(s *stream, final bool) {
 	}
 	r.Interval = s.meter.Interval()
 	r.Total = s.meter.Levels()
+	if s.reset.Swap(false) {
+		// After the snapshot, so that the report just taken and the intervals keep every frame.
+		s.meter.Reset()
+	}
+	if d := s.detector; d != nil {
+		ev := d.Update(&r.Interval, alarm.Input{Wall: r.Time}, s.events[:0])
+		r.NumAlarms = copy(r.Alarms[:], ev)
+		r.AlarmStatus = d.Statuses()
+		r.AlarmsOn = true
+	}
 	r.Counters = Counters{
 		Captured:  s.metered + dropped,
 		Metered:   s.metered,
@@ -516,6 +553,29 @@ func (p *Pipeline) snapshot(s *stream, final bool) {
 	for p.queue.Push(r) != nil {
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// Reset asks the DSP goroutine of the source named source, or of every source when source is "", to reset its
+// since-start values (integrated loudness, loudness range, maxima; Report.Total) right after its next report.
+// It returns false when no source has that name. It never waits for the DSP goroutine.
+func (p *Pipeline) Reset(source string) bool {
+	found := false
+	for _, s := range p.streams {
+		if source == "" || s.name == source {
+			s.reset.Store(true)
+			found = true
+		}
+	}
+	return found
+}
+
+// Sources returns the names of the sources, in the order of Options.Inputs.
+func (p *Pipeline) Sources() []string {
+	names := make([]string, len(p.streams))
+	for i, s := range p.streams {
+		names[i] = s.name
+	}
+	return names
 }
 
 // report is the reporter goroutine: it hands every queued report to every reporter, until the queue is closed
