@@ -37,6 +37,11 @@ type Config struct {
 	Log  Log  `yaml:"log"`
 	HTTP HTTP `yaml:"http"`
 
+	// Alarms are the alarm detectors' defaults for every source and the webhooks that receive their events.
+	Alarms Alarms `yaml:"alarms"`
+	// Profiles are custom loudness targets, usable by name like the built-in ones (alarm.Profiles).
+	Profiles []Profile `yaml:"profiles"`
+
 	file   string            // the file the configuration came from, for errors
 	lines  map[string]int    // key path → line in file, for errors found after decoding
 	origin map[string]string // key path → the flag that set it
@@ -78,6 +83,9 @@ type Source struct {
 	// loaded machine does not starve the stream; without the privilege (CAP_SYS_NICE or an rtprio limit) the
 	// thread keeps its normal priority. Default true (SetDefaults makes it non-nil for a device). Devices only.
 	Realtime *bool `yaml:"realtime"`
+
+	// Alarms overrides the top-level alarms for this source, key by key (webhooks excepted).
+	Alarms Alarms `yaml:"alarms"`
 }
 
 // Log configures the log reporter.
@@ -168,6 +176,7 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+	errs = append(errs, c.validateAlarms()...)
 	if len(errs) == 0 {
 		return nil
 	}

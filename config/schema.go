@@ -89,7 +89,7 @@ const (
 )
 
 // Keys is the configuration schema, in the order of the documentation and the help.
-var Keys = []Key{
+var Keys = append([]Key{
 	source("name", Sources, str(func(s *Source) *string { return &s.Name })).
 		noFlag("--source LABEL=wav:FILE labels a source").zeroDefault().defDoc("a name made from the device or file").
 		defFunc(func(s *Source) {
@@ -175,7 +175,7 @@ var Keys = []Key{
 	global("http.web", boolean(func(c *Config) *bool { return &c.HTTP.Web })).
 		noFlag(`what the server serves is the file's choice; --listen "" disables the server`).def(true).
 		doc("serve the live web meter at /"),
-}
+}, alarmKeys()...)
 
 // DefaultListen is http.listen's default; `levelmeter watch` connects there.
 const DefaultListen = "127.0.0.1:9464"
