@@ -19,6 +19,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/rs/zerolog"
 
 	"github.com/levelmeter/levelmeter/config"
@@ -27,6 +29,7 @@ import (
 	"github.com/levelmeter/levelmeter/metrics"
 	"github.com/levelmeter/levelmeter/pipeline"
 	"github.com/levelmeter/levelmeter/web"
+	"github.com/levelmeter/levelmeter/webhook"
 )
 
 // A Daemon meters the configured sources and reports their levels; make one with New, run it with Run.
@@ -97,9 +100,23 @@ func New(cfg *config.Config, log zerolog.Logger, opts ...Option) (*Daemon, error
 			d.patterns = append(d.patterns, pattern)
 		}
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if cfg.HTTP.Metrics {
-		m := metrics.New(nil, metrics.Options{Version: d.o.version})
+		m := metrics.New(reg, metrics.Options{Version: d.o.version})
 		add(m, "/metrics", m.Handler())
+	}
+	if targets := cfg.WebhookTargets(); len(targets) > 0 {
+		n, err := webhook.New(targets, webhook.Options{Version: d.o.version, Log: log})
+		if err != nil {
+			d.closeReporters()
+			return nil, cfg.Errorf("alarms.webhooks", len(targets), "cannot be used: %w", err)
+		}
+		reg.MustRegister(n)
+		add(&webhooks{n}, "", nil)
+	}
+	if d.mux != nil { // an API beside what is served; alone it would be a server to reset a meter nobody sees
+		add(nil, "/api/reset", d.resetHandler())
 	}
 	if cfg.HTTP.Web {
 		wm := web.New(web.Options{Version: d.o.version, ClientBuffer: max(256, 32*len(cfg.Sources))})

@@ -33,6 +33,11 @@ func Input(cfg *config.Config, i int) (pipeline.Input, error) {
 	s := &cfg.Sources[i]
 	key := fmt.Sprintf("sources[%d]", i)
 	in := pipeline.Input{Name: s.Name, RingFrames: s.RingCapacity}
+	acfg, err := cfg.AlarmConfig(i)
+	if err != nil {
+		return in, cfg.Errorf(key+".alarms", "", "%w", err)
+	}
+	in.Alarms = &acfg
 	if s.WAV != "" {
 		f, err := audio.OpenFile(s.WAV)
 		if err != nil {
