@@ -159,3 +159,42 @@ func TestReset(t *testing.T) {
 			r.Total.Frames, r.Counters.Metered)
 	}
 }
+
+// TestFastReportsOnStreamClock: a fast source is reported every Interval of audio, however fast it is metered,
+// nothing is lost behind a slow reporter, and its alarms start at the same stream position on every machine.
+func TestFastReportsOnStreamClock(t *testing.T) {
+	const on = 500 * time.Millisecond
+	var col collector
+	slow := ReporterFunc(func(*Report) { time.Sleep(50 * time.Microsecond) })
+	p, err := New(Options{
+		Inputs: []Input{{Name: "f", Source: &fakeSource{format: stereo48k, block: 1000, total: 48000*2 + 100},
+			Fast: true, RingFrames: 4096, Alarms: loudSilence(on)}},
+		Interval:  10 * time.Millisecond,
+		QueueLen:  4,
+		Reporters: []Reporter{&col, slow},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := p.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reports := col.of("f")
+	final := checkCounters(t, reports)
+	if len(reports) != 201 || final.Counters.Lost != 0 || final.Counters.Metered != 96100 || final.Interval.Frames != 100 {
+		t.Fatalf("%d reports, final %+v covering %d frames; want 200 of 480 frames and a final one of 100, none lost",
+			len(reports), final.Counters, final.Interval.Frames)
+	}
+	var events []alarm.Event
+	for _, r := range reports[:200] {
+		if r.Interval.Frames != 480 {
+			t.Fatalf("a report covers %d frames, want 480 (10 ms)", r.Interval.Frames)
+		}
+		events = append(events, r.Events()...)
+	}
+	if len(events) != 1 || events[0].Stream != on {
+		t.Fatalf("events %+v; want silence starting at exactly %v of audio", events, on)
+	}
+}

@@ -13,6 +13,9 @@
 //   - A source that fails is restarted with exponential backoff while the others keep going; a source that
 //     fails before it delivered anything ends the run with its error; a finite source that ends (io.EOF) gets
 //     its Final report and the others keep going.
+//   - A fast source (Input.Fast: a file replayed as fast as the meter goes) is reported every Interval of audio
+//     rather than of wall-clock time, and none of its reports is discarded: its reports, and its alarms, fall at
+//     the same stream positions on every machine.
 //   - Each source's alarms (package alarm) are judged on its DSP goroutine at every report, from the interval's
 //     levels, without allocating or locking; their events and states travel in the Report.
 //   - A reset of a source's since-start values (Pipeline.Reset) is a flag the DSP goroutine reads after its next
@@ -55,6 +58,11 @@ type Input struct {
 	// StallTimeout overrides Options.StallTimeout for this input when not 0 (negative: never). A source whose
 	// blocks are long (seconds of audio each) needs a few blocks' time.
 	StallTimeout time.Duration
+	// Fast says the source is replayed as fast as the meter takes it (a WAV file at pace fast: it waits for room
+	// in the ring and drops nothing). Its reports are then taken every Interval of audio instead of wall-clock
+	// time, and are never discarded: a replay gives the same reports, and alarms at the same positions, on every
+	// machine, and no alarm event is lost to reporters that fall behind (the replay waits for them instead).
+	Fast bool
 	// Alarms configures the source's alarm detectors. nil selects alarm.DefaultConfig: an unattended meter is
 	// expected to report silence, clipping and the other faults without being told to. A Config with no rule
 	// enabled turns the detectors off (the Report then carries no alarm states: Report.AlarmsOn is false).
@@ -177,6 +185,10 @@ type stream struct {
 	detector *alarm.Detector             // nil: alarms off
 	events   [alarm.NumKinds]alarm.Event // the detector's output buffer: Update never grows it
 	reset    atomic.Bool                 // a reset of the since-start values was asked for
+
+	fast        bool  // Input.Fast: reports every perReport frames of audio
+	perReport   int64 // frames of audio per report of a fast source
+	sinceReport int64 // frames metered since the last report
 }
 
 // DefaultRingFrames is the ring capacity, in frames, of an Input that does not set one, and the default of the
@@ -284,7 +296,10 @@ func (p *Pipeline) newStream(in Input) (*stream, error) {
 			break
 		}
 	}
+	perReport := max(1, int64(p.opts.Interval)*int64(f.SampleRate)/int64(time.Second))
 	return &stream{
+		fast:       in.Fast,
+		perReport:  perReport,
 		detector:   det,
 		stall:      stall,
 		name:       in.Name,
@@ -460,6 +475,10 @@ func (p *Pipeline) event(e Event) {
 // ring before the snapshot, so waking for every block would cost wake-ups without making reports fresher, and
 // half a ring leaves the other half for the source while the meter catches up.
 func (p *Pipeline) meter(s *stream) {
+	if s.fast {
+		p.meterFast(s)
+		return
+	}
 	ch := s.format.Channels
 	interval := p.opts.Interval
 	next := s.started.Add(interval)
@@ -483,6 +502,44 @@ func (p *Pipeline) meter(s *stream) {
 	p.snapshot(s, true)
 }
 
+// meterFast is the DSP goroutine of a fast source: it reports every perReport frames of audio, whatever the
+// wall clock says, until the producer is closed and the ring is empty. It waits for a report's worth of frames
+// (or the interval, to notice the end).
+func (p *Pipeline) meterFast(s *stream) {
+	want := int(min(s.perReport, int64(s.frames/2))) * s.format.Channels
+	for {
+		err := s.cons.Wait(max(s.format.Channels, want), p.opts.Interval)
+		for s.drainUpTo(s.perReport - s.sinceReport) {
+			p.snapshot(s, false)
+		}
+		if errors.Is(err, ring.ErrClosed) {
+			break
+		}
+	}
+	<-s.supervised
+	p.snapshot(s, true)
+}
+
+// drainUpTo meters what is in the ring, at most n frames, and reports whether it metered n.
+func (s *stream) drainUpTo(n int64) bool {
+	ch := s.format.Channels
+	for n > 0 {
+		take := min(int64(len(s.scratch)/ch), n, int64(s.cons.Len()/ch))
+		if take <= 0 {
+			return false
+		}
+		got := s.cons.Read(s.scratch[:take*int64(ch)]) / ch
+		if hook := s.hook; hook != nil {
+			hook(s.name, got)
+		}
+		s.meter.Process(s.scratch[:got*ch])
+		s.metered += int64(got)
+		s.sinceReport += int64(got)
+		n -= int64(got)
+	}
+	return true
+}
+
 // drain meters what is in the ring when it is called, in pieces. It does not chase frames that arrive while it
 // runs: a source read as fast as the meter goes refills the ring as it is drained, and a drain that took those
 // too would never end, and the reports would stop.
@@ -499,6 +556,7 @@ func (s *stream) drain() {
 		}
 		s.meter.Process(s.scratch[:n])
 		s.metered += int64(n / ch)
+		s.sinceReport += int64(n / ch)
 	}
 }
 
@@ -508,7 +566,11 @@ func (p *Pipeline) snapshot(s *stream, final bool) {
 	fill := s.cons.Len() / s.format.Channels
 	dropped := s.w.dropped.Load()
 	newest := s.w.newest.Load()
-	s.drain()
+	if !s.fast || final {
+		// A fast source drops nothing (it waits for room), and its reports end at their frame count.
+		s.drain()
+	}
+	s.sinceReport = 0
 	var r Report
 	r.Source = s.name
 	r.Time = time.Now()
@@ -543,13 +605,14 @@ func (p *Pipeline) snapshot(s *stream, final bool) {
 		RingFill:  fill,
 		RingCap:   s.frames,
 	}
-	if !final {
+	if !final && !s.fast {
 		if p.queue.Push(r) != nil {
 			s.lost++
 		}
 		return
 	}
-	// The Final report must get through: the reporter goroutine is draining, so space comes.
+	// The Final report, and every report of a fast source, must get through: the reporter goroutine is
+	// draining, so space comes.
 	for p.queue.Push(r) != nil {
 		time.Sleep(time.Millisecond)
 	}

@@ -53,6 +53,7 @@ func Input(cfg *config.Config, i int) (pipeline.Input, error) {
 				"does not match the file, which has %d; omit channels to use the file's", info.Channels)
 		}
 		f.Paced = s.Pace == config.PaceRealtime
+		in.Fast = !f.Paced
 		f.Loop = s.Loop
 		f.FramesPerBuffer = s.FramesPerBuffer
 		in.Source = f
