@@ -248,3 +248,60 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestResetAPI: POST /api/reset resets one source or all; other methods, cross-origin requests and unknown
+// sources are refused.
+func TestResetAPI(t *testing.T) {
+	var logs syncBuffer
+	d, err := daemon.New(wavConfig(t, true, "127.0.0.1:0"), zerolog.New(&logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- d.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-ran; err != nil {
+			t.Error(err)
+		}
+	}()
+	base := "http://" + d.Addr().String() + "/api/reset"
+	for _, tc := range []struct {
+		name, method, query string
+		header               map[string]string
+		status               int
+		body                 string
+	}{
+		{"all", "POST", "", nil, 200, `{"reset":["sine-s16-stereo"]}`},
+		{"one", "POST", "?source=sine-s16-stereo", nil, 200, `{"reset":["sine-s16-stereo"]}`},
+		{"same origin", "POST", "", map[string]string{"Origin": "http://" + d.Addr().String(), "Sec-Fetch-Site": "same-origin"}, 200, ""},
+		{"unknown", "POST", "?source=nope", nil, 404, "no source named nope"},
+		{"get", "GET", "", nil, 405, "use POST"},
+		{"cross origin", "POST", "", map[string]string{"Origin": "http://evil.example"}, 403, "cross-origin"},
+		{"cross site", "POST", "", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403, "cross-origin"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tc.method, base+tc.query, nil)
+			for k, v := range tc.header {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var b bytes.Buffer
+			b.ReadFrom(resp.Body)
+			if resp.StatusCode != tc.status || !strings.Contains(b.String(), tc.body) {
+				t.Fatalf("%s %s: %s %q, want %d %q", tc.method, tc.query, resp.Status, b.String(), tc.status, tc.body)
+			}
+			if tc.status == 405 && resp.Header.Get("Allow") != "POST" {
+				t.Fatalf("Allow %q", resp.Header.Get("Allow"))
+			}
+		})
+	}
+	if n := len(logs.lines(t, "since-start values reset")); n != 3 {
+		t.Errorf("%d reset lines logged, want 3", n)
+	}
+}
