@@ -269,9 +269,9 @@ func TestResetAPI(t *testing.T) {
 	base := "http://" + d.Addr().String() + "/api/reset"
 	for _, tc := range []struct {
 		name, method, query string
-		header               map[string]string
-		status               int
-		body                 string
+		header              map[string]string
+		status              int
+		body                string
 	}{
 		{"all", "POST", "", nil, 200, `{"reset":["sine-s16-stereo"]}`},
 		{"one", "POST", "?source=sine-s16-stereo", nil, 200, `{"reset":["sine-s16-stereo"]}`},
