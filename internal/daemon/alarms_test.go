@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -303,5 +304,64 @@ func TestResetAPI(t *testing.T) {
 	}
 	if n := len(logs.lines(t, "since-start values reset")); n != 3 {
 		t.Errorf("%d reset lines logged, want 3", n)
+	}
+}
+
+// TestWebhookEvents: a configured webhook receives each alarm's start and end as JSON, with the source, the
+// values, and the duration on the end.
+func TestWebhookEvents(t *testing.T) {
+	got := make(chan map[string]any, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&m); err != nil || r.Header.Get("Authorization") != "Bearer x" {
+			t.Errorf("request %v, %v", err, r.Header)
+		}
+		got <- m
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	writeWAV(t, filepath.Join(dir, "gap.wav"), 8, func(s float64) (float64, float64) {
+		if between(s, 1, 5) {
+			return 0, 0
+		}
+		return tone(s, 0.25), tone(s, 0.25)
+	})
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`
+sources: [{name: studio, wav: %s, pace: fast}]
+http: {listen: ""}
+alarms:
+  silence: {on_delay: 1s}
+  webhooks: [{name: test, url: %s, headers: {Authorization: Bearer x}}]
+`, filepath.Join(dir, "gap.wav"), srv.URL)), "x.yaml")
+	if err == nil {
+		err = cfg.Validate()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := daemon.New(cfg, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	close(got)
+	var events []map[string]any
+	for m := range got {
+		events = append(events, m)
+	}
+	if len(events) != 2 {
+		t.Fatalf("%d events: %v", len(events), events)
+	}
+	s, e := events[0], events[1]
+	if s["source"] != "studio" || s["alarm"] != "silence" || s["state"] != "start" || s["duration_seconds"] != nil {
+		t.Errorf("start event %v", s)
+	}
+	if v := s["values"].(map[string]any); v["value"] != nil || v["threshold"] != -50.0 || v["channel"] != nil {
+		t.Errorf("start values %v: want digital silence as null, the threshold, no channel", v)
+	}
+	if e["state"] != "end" || math.Abs(e["duration_seconds"].(float64)-(5+2-2)) > 0.1+1e-9 {
+		t.Errorf("end event %v: want the alarm's duration, 5 s (from 2 s to 7 s of audio)", e)
 	}
 }
