@@ -96,9 +96,14 @@ alarms:
 	if took > time.Duration(length*float64(time.Second)) {
 		t.Errorf("resolved after the file ended (%v): the end of the source, not of the alarm, resolved it", took)
 	}
+	// Only studio is silent. (Health alerts, such as frames dropped on a loaded test machine, are not the
+	// subject here; they are logged.)
 	for _, a := range f.Receiver.Alerts() {
-		if a.Labels["instance"] != addr1 || a.Labels["source"] != "studio" {
+		switch {
+		case a.Labels["alertname"] == "LevelmeterSilence" && (a.Labels["instance"] != addr1 || a.Labels["source"] != "studio"):
 			t.Errorf("unexpected alert %v (the backup daemon at %s has no silence)", a, addr2)
+		case a.Labels["alertname"] != "LevelmeterSilence":
+			t.Logf("other alert: %v", a)
 		}
 	}
 }
