@@ -344,11 +344,24 @@ func (c *Config) AlarmConfig(i int) (alarm.Config, error) {
 	return cfg, nil
 }
 
-// WebhookTargets returns the configured webhooks as webhook targets.
+// webhookName is w's name, or the one the webhook package derives from its URL (scheme, host and path, without
+// user information, query or fragment, which may hold a token).
+func webhookName(w *Webhook) string {
+	if w.Name != "" {
+		return w.Name
+	}
+	u, err := url.Parse(w.URL)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host + u.Path
+}
+
+// WebhookTargets returns the configured webhooks as webhook targets, each named (see webhook.Target.Name).
 func (c *Config) WebhookTargets() []webhook.Target {
 	var ts []webhook.Target
 	for _, w := range c.Alarms.Webhooks {
-		ts = append(ts, webhook.Target{Name: w.Name, URL: w.URL, Headers: w.Headers, Timeout: w.Timeout,
+		ts = append(ts, webhook.Target{Name: webhookName(&w), URL: w.URL, Headers: w.Headers, Timeout: w.Timeout,
 			Retries: w.Retries, Queue: w.Queue, Backoff: w.Backoff, MaxBackoff: w.MaxBackoff})
 	}
 	return ts
@@ -392,10 +405,7 @@ func (c *Config) validateAlarms() Errors {
 		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 			errs = append(errs, c.errorf(p+".url", w.URL, "is not an http or https URL"))
 		}
-		name := w.Name
-		if name == "" && err == nil && u != nil {
-			name = u.Scheme + "://" + u.Host + u.Path
-		}
+		name := webhookName(&w)
 		if j, dup := names[name]; dup && name != "" {
 			errs = append(errs, c.errorf(p+".name", name, "is already the name of alarms.webhooks[%d]; "+
 				"names label the metrics and must be unique", j))

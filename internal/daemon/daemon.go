@@ -233,6 +233,12 @@ func (d *Daemon) logStart() {
 		Float64("peak_decay", cfg.PeakDecay).
 		Dict("log", zerolog.Dict().Str("level", cfg.Log.Level).Str("format", cfg.Log.Format).
 			Str("interval", cfg.Log.Interval.String()))
+	// The alarms' profile and the webhooks' names, never their URLs: those often carry a token.
+	hooks := []string{}
+	for _, t := range cfg.WebhookTargets() {
+		hooks = append(hooks, t.Name)
+	}
+	e = e.Dict("alarms", zerolog.Dict().Str("profile", cfg.Alarms.Profile).Strs("webhooks", hooks))
 	if d.ln != nil {
 		e = e.Str("listen", d.ln.Addr().String()).Strs("http", d.patterns)
 	} else {
