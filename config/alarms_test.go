@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -127,5 +128,16 @@ func TestBadAlarms(t *testing.T) {
 				t.Fatalf("error\n  %v\nwant\n  %s", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestAlarmKindsInOrder: the fields of Alarms are the alarm kinds, named and ordered as alarm.Kind (rule finds
+// a kind's field by its index).
+func TestAlarmKindsInOrder(t *testing.T) {
+	names := fieldNames(reflect.TypeOf(Alarms{}))
+	for _, k := range alarm.Kinds() {
+		if names[k] != k.String() {
+			t.Errorf("field %d of Alarms is %q, want %q", k, names[k], k)
+		}
 	}
 }
