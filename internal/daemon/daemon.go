@@ -7,8 +7,11 @@
 //     open. The command line adds remedies by recognising the cause (errors.Is).
 //   - Addr is the address actually bound (port 0 picks a free one), so callers need not read it from the log.
 //   - Run meters until its context is done or every source has ended; it returns after every source's final
-//     report has been taken by every reporter, the closing reporters are closed and the HTTP server is shut
-//     down (at most 2 s for open connections).
+//     report has been taken by every reporter, the closing reporters are closed (the webhooks get at most 5 s
+//     to send the alarm events still queued) and the HTTP server is shut down (at most 2 s for open
+//     connections).
+//   - Alarms go to the logs, the metrics and the webhooks independently: a webhook receiver that hangs or
+//     fails holds up neither the reporters nor the audio (webhook.Notifier.Enqueue never waits).
 package daemon
 
 import (
