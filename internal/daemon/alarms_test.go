@@ -68,35 +68,35 @@ type want struct {
 func TestAlarmsThroughDaemon(t *testing.T) {
 	dir := t.TempDir()
 	const a = 0.25
-	writeWAV(t, filepath.Join(dir, "gap.wav"), 18, func(s float64) (float64, float64) {
+	writeWAV(t, filepath.Join(dir, "gap.wav"), 17.5, func(s float64) (float64, float64) {
 		if between(s, 3, 15) {
 			return 0, 0
 		}
 		return tone(s, a), tone(s, a)
 	})
-	writeWAV(t, filepath.Join(dir, "clip.wav"), 16, func(s float64) (float64, float64) {
+	writeWAV(t, filepath.Join(dir, "clip.wav"), 14.5, func(s float64) (float64, float64) {
 		v := tone(s, a)
 		if between(s, 3, 4) {
 			v = max(-1, min(1, tone(s, 2))) // hard clipped at full scale
 		}
 		return v, v
 	})
-	writeWAV(t, filepath.Join(dir, "flip.wav"), 19, func(s float64) (float64, float64) {
+	writeWAV(t, filepath.Join(dir, "flip.wav"), 18, func(s float64) (float64, float64) {
 		if between(s, 3, 15) {
 			return tone(s, a), -tone(s, a)
 		}
 		return tone(s, a), tone(s, a)
 	})
-	writeWAV(t, filepath.Join(dir, "dead.wav"), 18, func(s float64) (float64, float64) {
+	writeWAV(t, filepath.Join(dir, "dead.wav"), 17.5, func(s float64) (float64, float64) {
 		if between(s, 3, 15) {
 			return tone(s, a), 0
 		}
 		return tone(s, a), tone(s, a)
 	})
-	// -20 LUFS (a 997 Hz sine of amplitude 0.1 on both channels), 10 dB louder from 10 s to 20 s.
+	// -20 LUFS (a 997 Hz sine of amplitude 0.1 on both channels), 10 dB louder from 4 s to 12 s.
 	lo, hi := 0.1, 0.1*math.Sqrt(10)
-	writeWAV(t, filepath.Join(dir, "step.wav"), 30, func(s float64) (float64, float64) {
-		if between(s, 10, 20) {
+	writeWAV(t, filepath.Join(dir, "step.wav"), 17.5, func(s float64) (float64, float64) {
+		if between(s, 4, 12) {
 			return tone(s, hi), tone(s, hi)
 		}
 		return tone(s, lo), tone(s, lo)
@@ -111,7 +111,7 @@ sources:
   - wav: step.wav
     pace: fast
     alarms:
-      loudness_high: {enabled: true, threshold: -17, on_delay: 5s, off_delay: 2s}
+      loudness_high: {enabled: true, threshold: -17, on_delay: 2s, off_delay: 2s}
   - {wav: %s, pace: fast}
 report_interval: 100ms
 http: {listen: ""}
@@ -153,7 +153,7 @@ http: {listen: ""}
 		// when less than 60 % is.
 		"flip": {{"phase_inverted", "start", 3 + 0.75 + 5}, {"phase_inverted", "end", 15 + 0.4 + 2}},
 		"dead": {{"channel_dead", "start", 3 + 10}, {"channel_dead", "end", 15 + 2}},
-		"step": {{"loudness_high", "start", 10 + stOn + 5}, {"loudness_high", "end", 20 + stOff + 2}},
+		"step": {{"loudness_high", "start", 4 + stOn + 2}, {"loudness_high", "end", 12 + stOff + 2}},
 		"demo": nil,
 	}
 	got := map[string][]want{}
