@@ -39,6 +39,11 @@ type Config struct {
 	Log  Log  `yaml:"log"`
 	HTTP HTTP `yaml:"http"`
 
+	// Alarms are the alarm detectors' defaults for every source and the webhooks that receive their events.
+	Alarms Alarms `yaml:"alarms"`
+	// Profiles are custom loudness targets, usable by name like the built-in ones (alarm.Profiles).
+	Profiles []Profile `yaml:"profiles"`
+
 	file   string            // the file the configuration came from, for errors
 	lines  map[string]int    // key path → line in file, for errors found after decoding
 	origin map[string]string // key path → the flag that set it
@@ -85,6 +90,9 @@ type Source struct {
 	// dsp.ParseLayout. It sets the channels' labels and loudness weights. Default: a WAV file's channel mask,
 	// or ffmpeg's layout for the channel count.
 	Layout string `yaml:"layout"`
+
+	// Alarms overrides the top-level alarms for this source, key by key (webhooks excepted).
+	Alarms Alarms `yaml:"alarms"`
 }
 
 // Log configures the log reporter.
@@ -185,6 +193,7 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+	errs = append(errs, c.validateAlarms()...)
 	if len(errs) == 0 {
 		return nil
 	}

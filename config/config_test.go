@@ -75,11 +75,11 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("device source realtime %v, want true", dev.Realtime)
 	}
 	dev.Realtime = nil
-	if dev != want {
+	if !reflect.DeepEqual(dev, want) {
 		t.Errorf("device source %+v, want %+v", dev, want)
 	}
 	want = Source{Name: "tone", WAV: wav, Pace: PaceRealtime, FramesPerBuffer: 1024, RingCapacity: 16384}
-	if file != want {
+	if !reflect.DeepEqual(file, want) {
 		t.Errorf("wav source %+v, want %+v", file, want)
 	}
 	if c.ReportInterval != 100*time.Millisecond || c.HTTP.Listen != "127.0.0.1:9464" || !c.HTTP.Web || !c.HTTP.Metrics ||
@@ -126,7 +126,7 @@ http:
 		t.Errorf("mic realtime %v, want false", got.Realtime)
 	}
 	got.Realtime = nil
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("mic %+v, want %+v", got, want)
 	}
 	if s := c.Sources[1]; s.Pace != PaceFast || !s.Loop {
@@ -149,13 +149,13 @@ func TestBadConfigs(t *testing.T) {
 		want       string // the whole error, "x.yaml:" prefix added
 	}{
 		{"unknown top key", src + "report_intervl: 1s\n",
-			`3: report_intervl: unknown key; did you mean report_interval? Valid keys are sources, report_interval, peak_hold, peak_decay, log, http`},
+			`3: report_intervl: unknown key; did you mean report_interval? Valid keys are sources, report_interval, peak_hold, peak_decay, log, http, alarms, profiles`},
 		{"unknown source key", "sources:\n  - device: default\n    chanels: 2\n",
-			`3: sources[0].chanels: unknown key; did you mean channels? Valid keys in sources[0] are name, device, wav, pace, loop, sample_rate, channels, frames_per_buffer, input_latency, ring_capacity, realtime, layout`},
+			`3: sources[0].chanels: unknown key; did you mean channels? Valid keys in sources[0] are name, device, wav, pace, loop, sample_rate, channels, frames_per_buffer, input_latency, ring_capacity, realtime, layout, alarms`},
 		{"key with a space", "sources:\n  - device: default\n    sample rate: 1\n",
-			`3: sources[0]."sample rate": unknown key; did you mean sample_rate? Valid keys in sources[0] are name, device, wav, pace, loop, sample_rate, channels, frames_per_buffer, input_latency, ring_capacity, realtime, layout`},
+			`3: sources[0]."sample rate": unknown key; did you mean sample_rate? Valid keys in sources[0] are name, device, wav, pace, loop, sample_rate, channels, frames_per_buffer, input_latency, ring_capacity, realtime, layout, alarms`},
 		{"key with a line break (found by FuzzLoad)", "{0\n\n0}",
-			`1: "0\n0": unknown key; valid keys are sources, report_interval, peak_hold, peak_decay, log, http`},
+			`1: "0\n0": unknown key; valid keys are sources, report_interval, peak_hold, peak_decay, log, http, alarms, profiles`},
 		{"unknown nested key", src + "log:\n  colour: true\n",
 			`4: log.colour: unknown key; valid keys in log are level, format, interval`},
 		{"duplicate key", src + "peak_hold: 1s\npeak_hold: 2s\n",
@@ -251,7 +251,7 @@ func TestBadConfigs(t *testing.T) {
 		{"scalar expected", "sources:\n  - device: [a, b]\n",
 			`2: sources[0].device: is a list; expected a single value`},
 		{"top level list", "- a\n- b\n",
-			`1: (top level): is a list; expected a mapping of keys (sources, report_interval, peak_hold, peak_decay, log, http)`},
+			`1: (top level): is a list; expected a mapping of keys (sources, report_interval, peak_hold, peak_decay, log, http, alarms, profiles)`},
 		{"syntax", "sources:\n  - device: default\n   bad indent: [\n",
 			`1: is not valid YAML: did not find expected '-' indicator`},
 		{"two documents", src + "---\nreport_interval: 1s\n",

@@ -227,6 +227,30 @@ func (w *walker) value(n *yaml.Node, t reflect.Type, path string) {
 			w.c.lines[p] = item.Line
 			w.value(item, t.Elem(), p)
 		}
+	case t.Kind() == reflect.Map && t.Key().Kind() == reflect.String: // names to values (a webhook's headers)
+		if n.Kind != yaml.MappingNode {
+			w.fail(n, path, quoteScalar(n), "is %s; expected a mapping of names to values", kindName(n))
+			return
+		}
+		seen := map[string]int{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Kind != yaml.ScalarNode {
+				w.fail(k, path, "", "has a key that is %s; keys are plain names", kindName(k))
+				continue
+			}
+			p := path + "." + strconv.Quote(k.Value)
+			if plainName(k.Value) {
+				p = path + "." + k.Value
+			}
+			if line, dup := seen[k.Value]; dup {
+				w.fail(k, p, "", "is set twice (first on line %d); keep one", line)
+				continue
+			}
+			seen[k.Value] = k.Line
+			w.c.lines[p] = k.Line
+			w.value(v, t.Elem(), p)
+		}
 	default:
 		if n.Kind != yaml.ScalarNode {
 			w.fail(n, path, "", "is %s; expected a single value", kindName(n))

@@ -99,7 +99,7 @@ const (
 )
 
 // Keys is the configuration schema, in the order of the documentation and the help.
-var Keys = []Key{
+var Keys = append([]Key{
 	source("name", Sources, str(func(s *Source) *string { return &s.Name })).
 		noFlag("--source LABEL=wav:FILE labels a source").zeroDefault().defDoc("a name made from the device or file").
 		defFunc(func(s *Source) {
@@ -209,7 +209,7 @@ var Keys = []Key{
 		flag("max-requests", "COUNT").def(httpserver.DefaultMaxRequests).zeroDefault().
 		valid("1 to 65536").checkWith(countRange(65536)).
 		doc("how many /metrics requests may run at once; more get 503 (as node_exporter's --web.max-requests)"),
-}
+}, alarmKeys()...)
 
 // DefaultListen is http.listen's default; `levelmeter watch` connects there.
 const DefaultListen = "127.0.0.1:9464"

@@ -1,6 +1,7 @@
 // Package logreport writes levelmeter's reports as log lines with zerolog: a level line per source at a fixed
 // interval, warnings when audio is lost (at most one per source per interval, carrying the counts since the
-// previous one), the sources' failures and restarts, and a summary per source when it stops.
+// previous one), the sources' failures and restarts, a summary per source when it stops, and the sources' alarms:
+// one warning when an alarm starts and one info line when it ends, with its duration and values.
 //
 // Levels in dB that are -Inf (digital silence, nothing measured yet) or undefined are written as null, so every
 // line is valid JSON with the same keys.
@@ -19,6 +20,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 
+	"github.com/levelmeter/levelmeter/alarm"
 	"github.com/levelmeter/levelmeter/dsp"
 	"github.com/levelmeter/levelmeter/pipeline"
 )
@@ -126,6 +128,9 @@ func (lr *Reporter) Report(r *pipeline.Report) {
 		lr.sources[r.Source] = s
 	}
 	s.acc.add(&r.Interval)
+	for i := range r.Events() {
+		lr.alarm(r.Source, &r.Alarms[i])
+	}
 	c := &r.Counters
 	if (c.Dropped > s.warnedDropped || c.Overflows > s.warnedOverflows || c.Lost > s.warnLost) &&
 		(s.lastWarn.IsZero() || r.Time.Sub(s.lastWarn) >= lr.interval) {
@@ -236,6 +241,49 @@ func (lr *Reporter) summary(r *pipeline.Report) {
 		Int64("restarts", c.Restarts).
 		Int64("reports_lost", c.Lost).
 		Msg("summary")
+}
+
+// alarm logs an alarm starting (a warning) or ending (info). stream_s is the position in the source's audio at
+// which the report that raised the event ended; held_s how long the condition (or its absence) had held.
+func (lr *Reporter) alarm(source string, ev *alarm.Event) {
+	var e *zerolog.Event
+	msg := "alarm started: " + ev.Kind.String()
+	if ev.State == alarm.Start {
+		e = lr.log.Warn()
+	} else {
+		e = lr.log.Info()
+		msg = "alarm ended: " + ev.Kind.String()
+	}
+	if !e.Enabled() {
+		return
+	}
+	unit := ev.Kind.Unit()
+	e = e.Str("source", source).Str("alarm", ev.Kind.String()).Str("state", ev.State.String())
+	e = value(e, "value", ev.Value, unit)
+	e = value(e, "threshold", ev.Threshold, unit)
+	if unit != "" {
+		e = e.Str("unit", unit)
+	}
+	if ev.Channel >= 0 {
+		e = e.Int("channel", ev.Channel)
+	}
+	e = e.Float64("stream_s", ev.Stream.Seconds()).Float64("held_s", ev.Held.Seconds())
+	if ev.State == alarm.End {
+		e = value(e, "worst", ev.Worst, unit).Float64("duration_s", ev.Duration.Seconds())
+	}
+	e.Msg(msg)
+}
+
+// value adds an alarm's value: a level in dB or LU as db does; another number (a correlation, a DC offset, a
+// count) in full, as rounding 0.004 to 0 would lie; null when not finite.
+func value(e *zerolog.Event, key string, v float64, unit string) *zerolog.Event {
+	if strings.HasPrefix(unit, "dB") || strings.HasPrefix(unit, "LU") {
+		return db(e, key, v)
+	}
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return e.RawJSON(key, null)
+	}
+	return e.Float64(key, v)
 }
 
 // Event logs a source's failure, restart or end.

@@ -49,6 +49,13 @@
 //	levelmeter_source_up              1 while the source runs, 0 after its final report
 //	levelmeter_last_report_timestamp_seconds   when the latest report was taken (Unix time)
 //
+// Per source and alarm kind (label alarm: silence, clipping, true_peak_over, …; package alarm), for sources whose
+// alarms are on:
+//
+//	levelmeter_alarm_active                1 while the alarm is active, 0 otherwise (absent after the final report)
+//	levelmeter_alarm_starts_total          times the alarm started since the source started (counter)
+//	levelmeter_alarm_active_seconds_total  time the alarm has been active, on the stream clock (counter)
+//
 // And once per process: levelmeter_build_info{version, goversion} 1.
 //
 // # Peaks between scrapes
@@ -262,7 +269,13 @@ var (
 	descUp        = newDesc("levelmeter_source_up", "1 while the source runs, 0 after its final report.", prometheus.GaugeValue, src...)
 	descLastTime  = newDesc("levelmeter_last_report_timestamp_seconds", "When the latest report was taken, in seconds since the Unix epoch.", prometheus.GaugeValue, src...)
 
+	alarmLabels       = []string{"source", "alarm"}
+	descAlarmActive   = newDesc("levelmeter_alarm_active", "1 while the alarm is active (after its on-delay, until its off-delay), 0 otherwise.", prometheus.GaugeValue, alarmLabels...)
+	descAlarmStarts   = newDesc("levelmeter_alarm_starts_total", "Times the alarm started since the source started.", prometheus.CounterValue, alarmLabels...)
+	descAlarmDuration = newDesc("levelmeter_alarm_active_seconds_total", "Time the alarm has been active since the source started, in seconds of audio (wall-clock seconds for source_stalled).", prometheus.CounterValue, alarmLabels...)
+
 	allDescs = []desc{
+		descAlarmActive, descAlarmStarts, descAlarmDuration,
 		descBuildInfo,
 		descSamplePeak, descTruePeak, descSamplePeakMax, descTruePeakMax, descRMS, descDC, descCrest, descClipped, descNonFinite, descChannelInfo,
 		descMomentary, descShortTerm, descMomentaryMax, descShortTermMax, descIntegrated, descRange, descCorrelation,
@@ -354,6 +367,22 @@ func collect(out chan<- prometheus.Metric, snap *snapshot) {
 		emit(descNonFinite, float64(t.NonFinite), s, channelLabels[i])
 		if i < len(rep.Layout) {
 			emit(descChannelInfo, 1, s, channelLabels[i], rep.Layout.Label(i))
+		}
+	}
+
+	if rep.AlarmsOn {
+		for k := range rep.AlarmStatus {
+			st := &rep.AlarmStatus[k]
+			name := st.Kind.String()
+			emit(descAlarmStarts, float64(st.Starts), s, name)
+			emit(descAlarmDuration, st.ActiveTime.Seconds(), s, name)
+			if !rep.Final {
+				active := 0.0
+				if st.Active {
+					active = 1
+				}
+				emit(descAlarmActive, active, s, name)
+			}
 		}
 	}
 

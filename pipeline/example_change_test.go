@@ -9,12 +9,12 @@ import (
 	"github.com/levelmeter/levelmeter/pipeline"
 )
 
-// silentSource delivers nothing until it is stopped.
-type silentSource struct{}
+// idleSource delivers nothing until it is stopped.
+type idleSource struct{}
 
-func (silentSource) Format() audio.Format { return audio.Format{SampleRate: 48000, Channels: 1} }
+func (idleSource) Format() audio.Format { return audio.Format{SampleRate: 48000, Channels: 1} }
 
-func (silentSource) Run(ctx context.Context, w audio.Writer) error {
+func (idleSource) Run(ctx context.Context, w audio.Writer) error {
 	<-ctx.Done()
 	return nil
 }
@@ -25,7 +25,7 @@ func ExamplePipeline_Change() {
 	var once sync.Once
 	running := make(chan struct{})
 	p, err := pipeline.New(pipeline.Options{
-		Inputs: []pipeline.Input{{Name: "old", Source: silentSource{}}},
+		Inputs: []pipeline.Input{{Name: "old", Source: idleSource{}}},
 		Reporters: []pipeline.Reporter{pipeline.ReporterFunc(func(r *pipeline.Report) {
 			once.Do(func() { close(running) })
 			if r.Final {

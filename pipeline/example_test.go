@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"time"
 
+	"github.com/levelmeter/levelmeter/alarm"
 	"github.com/levelmeter/levelmeter/audio"
 	"github.com/levelmeter/levelmeter/pipeline"
 )
@@ -51,4 +53,46 @@ func Example() {
 	}
 	// Output:
 	// tone: 48000 frames captured = 48000 metered + 0 dropped; peak -6.02 dBFS, RMS -9.03 dBFS
+}
+
+// silentSource delivers three seconds of digital silence, as fast as the pipeline takes it.
+type silentSource struct{}
+
+func (silentSource) Format() audio.Format { return audio.Format{SampleRate: 48000, Channels: 2} }
+
+func (silentSource) Run(ctx context.Context, w audio.Writer) error {
+	block := make([]float32, 2*480)
+	for range 300 {
+		if err := w.(audio.SpaceWaiter).WaitFree(ctx, 480); err != nil {
+			return nil
+		}
+		w.Write(block, 0)
+	}
+	return io.EOF
+}
+
+// A fast source's alarms fall at the same position in its audio on every machine.
+func Example_alarms() {
+	cfg := alarm.DefaultConfig()
+	cfg.Rules[alarm.Silence].OnDelay = time.Second
+	p, err := pipeline.New(pipeline.Options{
+		Inputs: []pipeline.Input{{Name: "feed", Source: silentSource{}, Fast: true, Alarms: &cfg}},
+		Reporters: []pipeline.Reporter{pipeline.ReporterFunc(func(r *pipeline.Report) {
+			for _, e := range r.Events() {
+				fmt.Printf("%s: %s %s at %v of audio\n", r.Source, e.Kind, e.State, e.Stream)
+			}
+			if r.Final {
+				st := r.AlarmStatus[alarm.Silence]
+				fmt.Printf("%s: silence active %v, for %v\n", r.Source, st.Active, st.ActiveTime)
+			}
+		})},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p.Run(context.Background())
+	// Output:
+	// feed: silence start at 1s of audio
+	// feed: silence active true, for 2s
 }

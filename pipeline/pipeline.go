@@ -13,6 +13,13 @@
 //   - A source that fails is restarted with exponential backoff while the others keep going; a source that
 //     fails before it delivered anything ends the run with its error; a finite source that ends (io.EOF) gets
 //     its Final report and the others keep going.
+//   - A fast source (Input.Fast: a file replayed as fast as the meter goes) is reported every Interval of audio
+//     rather than of wall-clock time, and none of its reports is discarded: its reports, and its alarms, fall at
+//     the same stream positions on every machine.
+//   - Each source's alarms (package alarm) are judged on its DSP goroutine at every report, from the interval's
+//     levels, without allocating or locking; their events and states travel in the Report.
+//   - A reset of a source's since-start values (Pipeline.Reset) is a flag the DSP goroutine reads after its next
+//     report: it takes no lock on the audio path and loses no frame of any interval.
 //   - A source that stops delivering without failing (its Run neither writes nor returns) is noticed after its
 //     stall timeout, its Run is cancelled, and it fails with ErrStalled like any other failure. A source
 //     waiting for room in a full ring (a file read as fast as the meter goes, behind a stalled meter) is not
@@ -37,6 +44,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/levelmeter/levelmeter/alarm"
 	"github.com/levelmeter/levelmeter/audio"
 	"github.com/levelmeter/levelmeter/dsp"
 	"github.com/levelmeter/levelmeter/ring"
@@ -59,6 +67,15 @@ type Input struct {
 	// channel mask, or the source's layout key), which set their loudness weights and labels. It must have one
 	// position per channel of the source.
 	Layout dsp.Layout
+	// Fast says the source is replayed as fast as the meter takes it (a WAV file at pace fast: it waits for room
+	// in the ring and drops nothing). Its reports are then taken every Interval of audio instead of wall-clock
+	// time, and are never discarded: a replay gives the same reports, and alarms at the same positions, on every
+	// machine, and no alarm event is lost to reporters that fall behind (the replay waits for them instead).
+	Fast bool
+	// Alarms configures the source's alarm detectors. nil selects alarm.DefaultConfig: an unattended meter is
+	// expected to report silence, clipping and the other faults without being told to. A Config with no rule
+	// enabled turns the detectors off (the Report then carries no alarm states: Report.AlarmsOn is false).
+	Alarms *alarm.Config
 }
 
 // Options configure a Pipeline. The zero values of the optional fields select the defaults.
@@ -195,9 +212,16 @@ type stream struct {
 	hook       func(source string, n int)
 	stall      time.Duration // <= 0: no watchdog
 
-	cancel context.CancelFunc // stops this source alone
-	done   chan struct{}      // closed when the meter has queued the Final report
-	added  bool               // added while running: a failure before any audio is not fatal to the run
+	cancel   context.CancelFunc          // stops this source alone
+	done     chan struct{}               // closed when the meter has queued the Final report
+	added    bool                        // added while running: a failure before any audio is not fatal to the run
+	detector *alarm.Detector             // nil: alarms off
+	events   [alarm.NumKinds]alarm.Event // the detector's output buffer: Update never grows it
+	reset    atomic.Bool                 // a reset of the since-start values was asked for
+
+	fast        bool  // Input.Fast: reports every perReport frames of audio
+	perReport   int64 // frames of audio per report of a fast source
+	sinceReport int64 // frames metered since the last report
 }
 
 // DefaultRingFrames is the ring capacity, in frames, of an Input that does not set one, and the default of the
@@ -295,7 +319,24 @@ func (p *Pipeline) newStream(in Input) (*stream, error) {
 	if stall == 0 {
 		stall = p.opts.StallTimeout
 	}
+	acfg := alarm.DefaultConfig()
+	if in.Alarms != nil {
+		acfg = *in.Alarms
+	}
+	var det *alarm.Detector
+	for _, r := range acfg.Rules {
+		if r.Enabled {
+			if det, err = alarm.NewDetector(acfg); err != nil {
+				return nil, err
+			}
+			break
+		}
+	}
+	perReport := max(1, int64(p.opts.Interval)*int64(f.SampleRate)/int64(time.Second))
 	return &stream{
+		fast:       in.Fast,
+		perReport:  perReport,
+		detector:   det,
 		stall:      stall,
 		name:       in.Name,
 		src:        in.Source,
@@ -593,6 +634,10 @@ func (p *Pipeline) event(e Event) {
 // ring before the snapshot, so waking for every block would cost wake-ups without making reports fresher, and
 // half a ring leaves the other half for the source while the meter catches up.
 func (p *Pipeline) meter(s *stream) {
+	if s.fast {
+		p.meterFast(s)
+		return
+	}
 	ch := s.format.Channels
 	interval := p.opts.Interval
 	next := s.started.Add(interval)
@@ -616,6 +661,44 @@ func (p *Pipeline) meter(s *stream) {
 	p.snapshot(s, true)
 }
 
+// meterFast is the DSP goroutine of a fast source: it reports every perReport frames of audio, whatever the
+// wall clock says, until the producer is closed and the ring is empty. It waits for a report's worth of frames
+// (or the interval, to notice the end).
+func (p *Pipeline) meterFast(s *stream) {
+	want := int(min(s.perReport, int64(s.frames/2))) * s.format.Channels
+	for {
+		err := s.cons.Wait(max(s.format.Channels, want), p.opts.Interval)
+		for s.drainUpTo(s.perReport - s.sinceReport) {
+			p.snapshot(s, false)
+		}
+		if errors.Is(err, ring.ErrClosed) {
+			break
+		}
+	}
+	<-s.supervised
+	p.snapshot(s, true)
+}
+
+// drainUpTo meters what is in the ring, at most n frames, and reports whether it metered n.
+func (s *stream) drainUpTo(n int64) bool {
+	ch := s.format.Channels
+	for n > 0 {
+		take := min(int64(len(s.scratch)/ch), n, int64(s.cons.Len()/ch))
+		if take <= 0 {
+			return false
+		}
+		got := s.cons.Read(s.scratch[:take*int64(ch)]) / ch
+		if hook := s.hook; hook != nil {
+			hook(s.name, got)
+		}
+		s.meter.Process(s.scratch[:got*ch])
+		s.metered += int64(got)
+		s.sinceReport += int64(got)
+		n -= int64(got)
+	}
+	return true
+}
+
 // drain meters what is in the ring when it is called, in pieces. It does not chase frames that arrive while it
 // runs: a source read as fast as the meter goes refills the ring as it is drained, and a drain that took those
 // too would never end, and the reports would stop.
@@ -632,6 +715,7 @@ func (s *stream) drain() {
 		}
 		s.meter.Process(s.scratch[:n])
 		s.metered += int64(n / ch)
+		s.sinceReport += int64(n / ch)
 	}
 }
 
@@ -641,7 +725,11 @@ func (p *Pipeline) snapshot(s *stream, final bool) {
 	fill := s.cons.Len() / s.format.Channels
 	dropped := s.w.dropped.Load()
 	newest := s.w.newest.Load()
-	s.drain()
+	if !s.fast || final {
+		// A fast source drops nothing (it waits for room), and its reports end at their frame count.
+		s.drain()
+	}
+	s.sinceReport = 0
 	var r Report
 	r.Source = s.name
 	r.Time = time.Now()
@@ -659,6 +747,18 @@ func (p *Pipeline) snapshot(s *stream, final bool) {
 	r.Interval = s.meter.Interval()
 	r.Layout = s.layout
 	r.Total = s.meter.Levels()
+	if s.reset.Swap(false) {
+		// After the snapshot, so that the report just taken and the intervals keep every frame. Only the
+		// since-start loudness values: the sliding windows go on, and the sample totals stay monotonic for the
+		// counters made from them.
+		s.meter.ResetIntegrated()
+	}
+	if d := s.detector; d != nil {
+		ev := d.Update(&r.Interval, alarm.Input{Wall: r.Time}, s.events[:0])
+		r.NumAlarms = copy(r.Alarms[:], ev)
+		r.AlarmStatus = d.Statuses()
+		r.AlarmsOn = true
+	}
 	r.Counters = Counters{
 		Captured:  s.metered + dropped,
 		Metered:   s.metered,
@@ -670,16 +770,40 @@ func (p *Pipeline) snapshot(s *stream, final bool) {
 		RingFill:  fill,
 		RingCap:   s.frames,
 	}
-	if !final {
+	if !final && !s.fast {
 		if p.queue.Push(r) != nil {
 			s.lost++
 		}
 		return
 	}
-	// The Final report must get through: the reporter goroutine is draining, so space comes.
+	// The Final report, and every report of a fast source, must get through: the reporter goroutine is
+	// draining, so space comes.
 	for p.queue.Push(r) != nil {
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// Reset asks the DSP goroutine of the source named source, or of every source when source is "", to reset its
+// since-start values (integrated loudness, loudness range, maxima; Report.Total) right after its next report.
+// It returns false when no source has that name. It never waits for the DSP goroutine.
+func (p *Pipeline) Reset(source string) bool {
+	found := false
+	for _, s := range p.streams {
+		if source == "" || s.name == source {
+			s.reset.Store(true)
+			found = true
+		}
+	}
+	return found
+}
+
+// Sources returns the names of the sources, in the order of Options.Inputs.
+func (p *Pipeline) Sources() []string {
+	names := make([]string, len(p.streams))
+	for i, s := range p.streams {
+		names[i] = s.name
+	}
+	return names
 }
 
 // report is the reporter goroutine: it hands every queued report to every reporter, until the queue is closed

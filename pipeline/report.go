@@ -3,6 +3,7 @@ package pipeline
 import (
 	"time"
 
+	"github.com/levelmeter/levelmeter/alarm"
 	"github.com/levelmeter/levelmeter/dsp"
 )
 
@@ -32,7 +33,20 @@ type Report struct {
 	Layout dsp.Layout
 
 	Counters Counters
+
+	// AlarmsOn says the source's alarms are judged (Input.Alarms enables at least one); the fields below are
+	// zero otherwise.
+	AlarmsOn bool
+	// Alarms[:NumAlarms] are the alarm events this report raised (starts and ends), at most one per kind. They
+	// are fixed arrays, not slices, so that the DSP goroutine fills them without allocating.
+	Alarms    [alarm.NumKinds]alarm.Event
+	NumAlarms int
+	// AlarmStatus is every alarm kind's state after this report, indexed by alarm.Kind.
+	AlarmStatus [alarm.NumKinds]alarm.Status
 }
+
+// Events returns the alarm events of the report: r.Alarms[:r.NumAlarms].
+func (r *Report) Events() []alarm.Event { return r.Alarms[:r.NumAlarms] }
 
 // Counters account for every frame a source delivered. At every report, Captured == Metered + Dropped exactly.
 type Counters struct {

@@ -2,6 +2,7 @@
 //
 //	levelmeter run [flags]                       meter the configured sources until SIGINT or SIGTERM (SIGHUP reloads)
 //	levelmeter watch [--addr HOST:PORT]          show a running daemon's meters in the terminal
+//	levelmeter reset [--addr] [--source NAME]    reset a running daemon's since-start values
 //	levelmeter analyze [flags] FILE.wav...       measure WAV files and print a report
 //	levelmeter devices [--json]                  list the audio input devices
 //	levelmeter version                           print the version

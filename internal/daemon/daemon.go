@@ -7,13 +7,16 @@
 //     open. The command line adds remedies by recognising the cause (errors.Is).
 //   - Addr is the address actually bound (port 0 picks a free one), so callers need not read it from the log.
 //   - Run meters until its context is done or every source has ended; it returns after every source's final
-//     report has been taken by every reporter, the closing reporters are closed and the HTTP server is shut
-//     down (at most 2 s for open connections).
+//     report has been taken by every reporter, the closing reporters are closed (the webhooks get at most 5 s
+//     to send the alarm events still queued) and the HTTP server is shut down (at most 2 s for open
+//     connections).
 //   - The HTTP server is an httpserver.Server: capped headers and connections (http.max_connections), at most
 //     http.max_requests concurrent /metrics scrapes, the Host check (http.allowed_hosts), TLS and basic auth
 //     from http.web_config, the same security headers on every route, and its own errors in the JSON log.
 //     New refuses a web-config file the server could not use; Run logs a warning when the server listens
 //     beyond loopback without TLS or basic auth.
+//   - Alarms go to the logs, the metrics and the webhooks independently: a webhook receiver that hangs or
+//     fails holds up neither the reporters nor the audio (webhook.Notifier.Enqueue never waits).
 package daemon
 
 import (
@@ -26,6 +29,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/rs/zerolog"
 
 	"github.com/levelmeter/levelmeter/config"
@@ -35,6 +40,7 @@ import (
 	"github.com/levelmeter/levelmeter/metrics"
 	"github.com/levelmeter/levelmeter/pipeline"
 	"github.com/levelmeter/levelmeter/web"
+	"github.com/levelmeter/levelmeter/webhook"
 )
 
 // A Daemon meters the configured sources and reports their levels; make one with New, run it with Run.
@@ -113,9 +119,23 @@ func New(cfg *config.Config, log zerolog.Logger, opts ...Option) (*Daemon, error
 			d.patterns = append(d.patterns, pattern)
 		}
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if cfg.HTTP.Metrics {
-		m := metrics.New(nil, metrics.Options{Version: d.o.version})
+		m := metrics.New(reg, metrics.Options{Version: d.o.version})
 		add(m, "/metrics", m.Handler())
+	}
+	if targets := cfg.WebhookTargets(); len(targets) > 0 {
+		n, err := webhook.New(targets, webhook.Options{Version: d.o.version, Log: log})
+		if err != nil {
+			d.closeReporters()
+			return nil, cfg.Errorf("alarms.webhooks", len(targets), "cannot be used: %w", err)
+		}
+		reg.MustRegister(n)
+		add(&webhooks{n}, "", nil)
+	}
+	if d.mux != nil { // an API beside what is served; alone it would be a server to reset a meter nobody sees
+		add(nil, resetPath, d.resetHandler())
 	}
 	if cfg.HTTP.Web {
 		wm := web.New(web.Options{Version: d.o.version, ClientBuffer: max(256, 32*len(cfg.Sources))})
@@ -200,6 +220,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			WebConfigFile:  h.WebConfig,
 			MaxConnections: h.MaxConnections,
 			MaxRequests:    h.MaxRequests,
+			PostPaths:      []string{resetPath},
 		})
 		go func() { served <- srv.Serve(d.ln) }()
 	}
@@ -255,6 +276,12 @@ func (d *Daemon) logStart() {
 		Float64("peak_decay", cfg.PeakDecay).
 		Dict("log", zerolog.Dict().Str("level", cfg.Log.Level).Str("format", cfg.Log.Format).
 			Str("interval", cfg.Log.Interval.String()))
+	// The alarms' profile and the webhooks' names, never their URLs: those often carry a token.
+	hooks := []string{}
+	for _, t := range cfg.WebhookTargets() {
+		hooks = append(hooks, t.Name)
+	}
+	e = e.Dict("alarms", zerolog.Dict().Str("profile", cfg.Alarms.Profile).Strs("webhooks", hooks))
 	if d.ln != nil {
 		e = e.Str("listen", d.ln.Addr().String()).Strs("http", d.patterns).
 			Strs("allowed_hosts", cfg.HTTP.AllowedHosts).Str("web_config", cfg.HTTP.WebConfig).

@@ -38,6 +38,11 @@ func input(cfg *config.Config, i int, check bool) (pipeline.Input, error) {
 	s := &cfg.Sources[i]
 	key := fmt.Sprintf("sources[%d]", i)
 	in := pipeline.Input{Name: s.Name, RingFrames: s.RingCapacity}
+	acfg, err := cfg.AlarmConfig(i)
+	if err != nil {
+		return in, cfg.Errorf(key+".alarms", "", "%w", err)
+	}
+	in.Alarms = &acfg
 	if s.WAV != "" {
 		f, err := audio.OpenFile(s.WAV)
 		if err != nil {
@@ -67,6 +72,7 @@ func input(cfg *config.Config, i int, check bool) (pipeline.Input, error) {
 			in.Layout = l
 		}
 		f.Paced = s.Pace == config.PaceRealtime
+		in.Fast = !f.Paced
 		f.Loop = s.Loop
 		f.FramesPerBuffer = s.FramesPerBuffer
 		in.Source = f

@@ -93,6 +93,9 @@ type Options struct {
 	// StreamPaths are the paths of long-lived responses, exempt from ReadTimeout and WriteTimeout; nil selects
 	// {"/events"}.
 	StreamPaths []string
+	// PostPaths are the paths that also take POST (an action, such as /api/reset); their handlers check the
+	// method and the request's origin themselves. Every other path serves GET and HEAD only.
+	PostPaths []string
 }
 
 // A Server is an http.Server with the package's limits and checks. Make one with New.
@@ -159,7 +162,7 @@ func (s *Server) handler() http.Handler {
 	h := s.opts.Handler
 	h = limitRequests(h, s.opts.MetricsPath, s.opts.MaxRequests)
 	h = streamDeadlines(h, s.opts.StreamPaths)
-	h = onlyGetHead(h)
+	h = onlyGetHead(h, s.opts.PostPaths)
 	h = checkHost(h, s.opts.AllowedHosts)
 	h = securityHeaders(h)
 	return h
@@ -334,10 +337,11 @@ func limitRequests(h http.Handler, path string, max int) http.Handler {
 	})
 }
 
-// onlyGetHead answers 405 to any method but GET and HEAD: nothing the daemon serves changes anything.
-func onlyGetHead(h http.Handler) http.Handler {
+// onlyGetHead answers 405 to any method but GET and HEAD, except on the paths given, whose handlers judge the
+// method: nothing else the daemon serves changes anything.
+func onlyGetHead(h http.Handler, post []string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && !slices.Contains(post, r.URL.Path) {
 			w.Header().Set("Allow", "GET, HEAD")
 			http.Error(w, "levelmeter: method "+r.Method+" is not allowed: only GET and HEAD are served", http.StatusMethodNotAllowed)
 			return
