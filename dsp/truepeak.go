@@ -50,16 +50,22 @@ const (
 	tpSpan = 20       // outputs per skip decision: tpSpan >= tpHist
 	tpSafe = 1 + 1e-9 // margin for rounding in the bound
 
-	tpD       = 2048         // the long filter's taps on each side of an interval
-	tpNear    = 64           // of which the nearest, tabulated for each point of the grid
-	tpCarry   = 2*tpD - 1    // samples carried from one block to the next
-	tpFlush   = tpD + tpHalf // zeros that flush reads: up to the detector windows past the last sample
-	tpGrid    = 8            // the refinement's first grid: eighths of a sample
-	tpMargin  = 3.0          // dB by which the detector may read below the band-limited signal, at most
-	tpSmall   = 0.001        // dB by which it may read below on a signal without high frequencies
-	tpK       = 0.25         // and by how much more per unit of hf, up to tpMargin
-	tpGainMin = 0.01         // dB by which a refinement must be able to raise the maximum: equal peaks (a steady tone) are not refined again
+	tpD       = 2048           // the long filter's taps on each side of an interval
+	tpNear    = 64             // of which the nearest, tabulated for each point of the grid
+	tpCarry   = 2*tpD - 1      // samples carried from one block to the next
+	tpFlush   = tpD + tpHalf   // zeros that flush reads: up to the detector windows past the last sample
+	tpGrid    = 8              // the refinement's first grid: eighths of a sample
+	tpMargin  = 3.0            // dB by which the detector may read below the band-limited signal, at most
+	tpSmall   = 0.001          // dB by which it may read below on a signal without high frequencies
+	tpK       = 0.25           // and by how much more per unit of hf, up to tpMargin
+	tpGainMin = TruePeakMargin // dB by which a refinement must be able to raise the maximum
 )
+
+// TruePeakMargin is how much, in dB, a candidate between samples must be able to raise the maximum so far to be
+// measured with the long filter, so that the equal peaks of a steady tone are not measured again and again. A
+// true peak may read up to this much low for it, and two meters whose Interval calls fall differently may
+// differ by up to this much.
+const TruePeakMargin = 0.01
 
 // tpFilter holds the detector's folded coefficients, in the order of the window (tap j pairs w[j] with
 // w[tpTaps-1-j]), and the long filter's table.

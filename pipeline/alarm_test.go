@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
 
@@ -138,25 +139,32 @@ func TestReset(t *testing.T) {
 		}
 		return r
 	}
-	s.w.Write(signal(4800, stereo48k), 0)
-	p.snapshot(s, false)
-	if r := pop(); r.Total.Frames != 4800 {
-		t.Fatalf("total %d frames before the reset", r.Total.Frames)
+	var r Report
+	for range 5 { // a second, in reports of 200 ms (the ring holds 16384 frames)
+		s.w.Write(signal(9600, stereo48k), 0)
+		p.snapshot(s, false)
+		r = pop()
+	}
+	if r.Total.Frames != 48000 || math.IsInf(r.Total.Loudness.Integrated, -1) {
+		t.Fatalf("total %d frames, integrated %v before the reset", r.Total.Frames, r.Total.Loudness.Integrated)
 	}
 	if !p.Reset("a") {
 		t.Fatal("Reset did not find the source")
 	}
 	s.w.Write(signal(480, stereo48k), 0)
 	p.snapshot(s, false)
-	if r := pop(); r.Total.Frames != 5280 || r.Interval.Frames != 480 {
-		t.Fatalf("the report that sees the reset covers %d frames in total, %d in the interval; want all of them",
-			r.Total.Frames, r.Interval.Frames)
+	if r := pop(); r.Total.Frames != 48480 || r.Interval.Frames != 480 || math.IsInf(r.Total.Loudness.Integrated, -1) {
+		t.Fatalf("the report that sees the reset covers %d frames in total, %d in the interval, integrated %v; "+
+			"want all of them, before the reset", r.Total.Frames, r.Interval.Frames, r.Total.Loudness.Integrated)
 	}
 	s.w.Write(signal(960, stereo48k), 0)
 	p.snapshot(s, false)
-	if r := pop(); r.Total.Frames != 960 || r.Counters.Metered != 4800+480+960 {
-		t.Fatalf("after the reset: total %d frames, metered %d; want 960 since the reset, every frame metered",
-			r.Total.Frames, r.Counters.Metered)
+	// The since-start loudness starts again (no 400 ms block has ended since the reset); the sample totals go on,
+	// so that the counters made from them stay monotonic.
+	if r := pop(); r.Total.Frames != 48000+480+960 || r.Counters.Metered != 48000+480+960 ||
+		!math.IsInf(r.Total.Loudness.Integrated, -1) {
+		t.Fatalf("after the reset: total %d frames, metered %d, integrated %v; want every frame, and no block since the reset",
+			r.Total.Frames, r.Counters.Metered, r.Total.Loudness.Integrated)
 	}
 }
 

@@ -89,6 +89,7 @@ func TestFastExact(t *testing.T) {
 				t.Fatal(err)
 			}
 			m.Process(signal(total, tc.format))
+			m.End() // as the final report does
 			want := m.Levels()
 			if d := dsptest.Diff(final.Total, want); d != "" {
 				t.Fatalf("final levels differ from one meter over the whole signal:\n%s", d)
