@@ -74,3 +74,19 @@ func TestFLACStreamInfo(t *testing.T) {
 		}
 	}
 }
+
+// FuzzFLACStreamInfo: reading the stream info never panics, and what it accepts is in the ranges the format
+// allows.
+func FuzzFLACStreamInfo(f *testing.F) {
+	f.Add([]byte("fLaC\x00\x00\x00\x22\x10\x00\x10\x00\x00\x00\x00\x00\x00\x00\x0b\xb8\x03\x70\x00\x02\xbf\x20" +
+		strings.Repeat("\x00", 16)))
+	f.Add([]byte("fLaC\x80\x00\x00\x22" + strings.Repeat("\xff", 34)))
+	f.Add([]byte("fLaC"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rate, ch, bits, frames, ok := flacStreamInfo(b)
+		if ok && (rate < 1 || rate >= 1<<20 || ch < 1 || ch > 8 || bits < 4 || bits > 32 || frames == 0 ||
+			frames >= 1<<36) {
+			t.Fatalf("flacStreamInfo(%q) = %d Hz, %d channels, %d bits, %d frames", b, rate, ch, bits, frames)
+		}
+	})
+}
