@@ -44,6 +44,9 @@ func Run(src Source, m *dsp.Meter, rate, channels int, buf []float32, row func(t
 		if err != nil {
 			return err
 		}
+		if n == 0 {
+			return io.ErrNoProgress // a source that neither reads nor ends would spin here
+		}
 		m.Process(buf[:n])
 		pos += int64(n / channels)
 		if pos == next {

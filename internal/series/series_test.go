@@ -343,3 +343,38 @@ func sameLevels(a, b dsp.Levels, tol float64) bool {
 		eq(oa.SamplePeak, ob.SamplePeak) && eq(oa.TruePeak, ob.TruePeak) && eq(oa.RMS, ob.RMS) &&
 		eq(oa.DCOffset, ob.DCOffset) && eq(oa.CrestFactor, ob.CrestFactor) && oa.Clipped == ob.Clipped
 }
+
+type stuckSource struct{}
+
+func (stuckSource) Read([]float32) (int, error) { return 0, nil }
+
+type failSource struct{}
+
+func (failSource) Read([]float32) (int, error) { return 0, errors.New("decode: bad frame") }
+
+func TestRunErrors(t *testing.T) {
+	m := newMeter(t, 48000)
+	row := func(float64, *dsp.Levels) error { return nil }
+	buf := make([]float32, 1024)
+	if err := Run(stuckSource{}, m, 48000, 2, buf, row); !errors.Is(err, io.ErrNoProgress) {
+		t.Errorf("a stuck source: %v", err)
+	}
+	if err := Run(failSource{}, m, 48000, 2, buf, row); err == nil || err.Error() != "decode: bad frame" {
+		t.Errorf("a failing source: %v", err)
+	}
+	if err := Run(failSource{}, m, 48000, 2, buf[:1], row); !errors.Is(err, io.ErrShortBuffer) {
+		t.Errorf("a buffer of less than a frame: %v", err)
+	}
+	stop := errors.New("stop")
+	rows := 0
+	err := Run(&sliceSource{p: noise(48000, 48000), ch: 2, chunk: 1 << 20}, m, 48000, 2, buf, func(float64, *dsp.Levels) error {
+		rows++
+		if rows == 3 {
+			return stop
+		}
+		return nil
+	})
+	if err != stop || rows != 3 {
+		t.Errorf("a row's error: %v after %d rows", err, rows)
+	}
+}
