@@ -16,7 +16,8 @@
 //     names the format and wraps ErrNeedsFFmpeg, so that the command can say how to install it. A WAV file
 //     given by name whose codec audio/wavfile does not decode (µ-law, ADPCM, MP3 in WAV) goes to ffmpeg too.
 //
-// Decoders: WAV through audio/wavfile; FLAC through github.com/mewkiz/flac; MP3 through
+// Decoders: WAV through audio/wavfile; FLAC through ffmpeg when it is installed (2 to 3 times faster), else
+// github.com/mewkiz/flac, both bit-exact (see flac_ffmpeg.go); MP3 through
 // github.com/hajimehoshi/go-mp3; Ogg Vorbis through github.com/jfreymuth/vorbis with the Ogg pages read here;
 // AIFF and AIFF-C here. Ogg Vorbis decodes as ffmpeg's decode does, frame count and overshoot above full scale
 // included (tested).
@@ -249,7 +250,19 @@ func newReader(in io.Reader, name string, regular, byPath bool) (*Reader, error)
 			src, r.info, err = newWAV(stream{br}, name)
 		}
 	case FLAC:
-		src, r.info, err = newFLAC(br, name)
+		took := false
+		if flacByFFmpeg && hasFFmpeg() {
+			var in io.Reader = br
+			if byPath && regular && start == 0 && skipped == 0 {
+				in = nil // ffmpeg reads the file itself
+			}
+			// The first bytes are still in br (peeked, not read): the stream info is there.
+			head, _ := br.Peek(42)
+			src, r.info, took, err = newFLACByFFmpeg(head, name, in)
+		}
+		if !took {
+			src, r.info, err = newFLAC(br, name)
+		}
 	case MP3:
 		src, r.info, err = newMP3(br, name)
 	case Vorbis:

@@ -101,6 +101,30 @@ func openBoth(t testing.TB, path string) map[string]*Reader {
 	return map[string]*Reader{"file": byName, "stream": stream}
 }
 
+// openAll is openBoth, and for FLAC openBoth again with the native decoder, which is used when ffmpeg is not
+// installed: both paths must decode bit for bit as ffmpeg does.
+func openAll(t testing.TB, path string) map[string]*Reader {
+	t.Helper()
+	rs := openBoth(t, path)
+	if rs["file"].Info().Format != FLAC {
+		return rs
+	}
+	for how, r := range rs {
+		if !r.Info().FFmpeg {
+			t.Fatalf("%s: FLAC is decoded natively although ffmpeg is installed", how)
+		}
+	}
+	flacByFFmpeg = false
+	defer func() { flacByFFmpeg = true }()
+	for how, r := range openBoth(t, path) {
+		if r.Info().FFmpeg {
+			t.Fatalf("%s: FLAC is decoded by ffmpeg with the native decoder selected", how)
+		}
+		rs[how+" (native)"] = r
+	}
+	return rs
+}
+
 func TestLosslessAgainstFFmpeg(t *testing.T) {
 	needTool(t, "ffmpeg")
 	dir := t.TempDir()
@@ -137,7 +161,7 @@ func TestLosslessAgainstFFmpeg(t *testing.T) {
 			}
 			p := ffmpegGen(t, dir, tt.file, tt.channels, 2.5, args...)
 			want := ffmpegDecode(t, p)
-			for how, r := range openBoth(t, p) {
+			for how, r := range openAll(t, p) {
 				info := r.Info()
 				if info.Format != tt.format || info.Channels != tt.channels || info.SampleRate != 48000 ||
 					info.BitsPerSample != tt.bits || info.Float != tt.float {
@@ -425,7 +449,7 @@ func TestSoxFilesAgainstFFmpeg(t *testing.T) {
 				t.Fatalf("sox: %v\n%s", err, out)
 			}
 			want := ffmpegDecode(t, p)
-			for how, r := range openBoth(t, p) {
+			for how, r := range openAll(t, p) {
 				if got := readAll(t, r); !slicesEqual(got, want) {
 					t.Errorf("%s: %d samples differ from ffmpeg's %d", how, len(got), len(want))
 				}

@@ -325,6 +325,8 @@ func TestWAVErrorsNameTheStream(t *testing.T) {
 // TestFLACTruncated cuts a FLAC file in the middle of a frame and at a frame boundary.
 func TestFLACTruncated(t *testing.T) {
 	needTool(t, "ffmpeg")
+	flacByFFmpeg = false // the native decoder's errors; TestFLACByFFmpegErrors tests ffmpeg's
+	defer func() { flacByFFmpeg = true }()
 	p := ffmpegGen(t, t.TempDir(), "t.flac", 2, 1, "-c:a", "flac")
 	b, err := os.ReadFile(p)
 	if err != nil {
@@ -394,7 +396,9 @@ func TestReadAllocs(t *testing.T) {
 	}
 	if _, err := exec.LookPath("ffmpeg"); err == nil {
 		p := ffmpegGen(t, t.TempDir(), "a.flac", 2, 2, "-c:a", "flac", "-sample_fmt", "s32")
+		flacByFFmpeg = false // the native decoder, used when ffmpeg is not installed
 		r, err := Open(p)
+		flacByFFmpeg = true
 		if err != nil {
 			t.Fatal(err)
 		}

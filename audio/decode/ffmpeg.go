@@ -55,7 +55,14 @@ func newFFmpeg(format Format, name string, in io.Reader) (source, Info, error) {
 		}
 		input = "file:" + abs // "file:" so that a name with a colon or a leading dash is a file name
 	}
-	args := append([]string{"-nostdin", "-hide_banner", "-v", "error", "-i", input}, ffmpegArgs...)
+	args := []string{"-nostdin", "-hide_banner", "-v", "error"}
+	if format == FLAC {
+		// A lossless decode must be whole: a corrupt or cut frame is an error, not a warning and a gap or a
+		// concealed frame. ffmpeg checks the frames' CRCs only when asked, and then reports a mismatch but exits
+		// 0, so flacFFmpeg also takes anything ffmpeg writes at -v error as an error.
+		args = append(args, "-xerror", "-err_detect", "crccheck")
+	}
+	args = append(append(args, "-i", input), ffmpegArgs...)
 	if in != nil {
 		args = args[1:] // it reads its input from standard input
 	}
