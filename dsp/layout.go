@@ -389,7 +389,7 @@ func ParseLayout(s string) (Layout, error) {
 			if len(fields) == 1 {
 				return nil, fmt.Errorf("%w: unknown layout %q: want a name such as stereo, 5.1 or 7.1, or the channels such as L,R,C,LFE,Ls,Rs", ErrLayout, s)
 			}
-			return nil, fmt.Errorf("%w: unknown channel %q (channel %d of %q): want L, R, C, LFE, Ls, Rs, Lb, Rb, ... or FL, FR, FC, ...", ErrLayout, f, i+1, s)
+			return nil, fmt.Errorf("%w: unknown channel %q (channel %d of %q): want a label such as L, R, C, LFE, Ls, Rs, Lb, Rb or a name such as FL, FR, FC", ErrLayout, f, i+1, s)
 		}
 		if seen[p] {
 			return nil, fmt.Errorf("%w: channel %q appears twice in %q", ErrLayout, f, s)

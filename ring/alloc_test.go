@@ -62,10 +62,12 @@ func TestZeroAllocs(t *testing.T) {
 }
 
 func TestTypeHasPointers(t *testing.T) {
+	//lint:ignore U1000 the fields give the types their shape; reflection reads it
 	type plain struct {
 		a int64
 		b [2]float32
 	}
+	//lint:ignore U1000 as above
 	type withString struct {
 		a int
 		s string

@@ -6,6 +6,7 @@ import (
 	"time"
 )
 
+//lint:ignore U1000 the field gives the item its size
 type blob struct{ data [1 << 10]byte }
 
 // TestReleasedItemsAreCollectable checks, for every way an item leaves a ring, that the ring keeps no reference

@@ -129,10 +129,6 @@ func (v *historyVal) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// historyWindows are the windows the page offers; /api/history takes any duration from 10 s to the history's
-// length in whole seconds.
-var historyWindows = []string{"1m", "10m", "1h", "24h"}
-
 // parseWindow reads a window such as "10m" or "24h".
 func parseWindow(s string, limit time.Duration) (time.Duration, bool) {
 	d, err := time.ParseDuration(s)

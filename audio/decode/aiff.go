@@ -165,9 +165,8 @@ func parseCOMM(b []byte, aifc bool) (Info, aiffCodec, int, error) {
 		if len(b) < 22 {
 			return Info{}, codec, 0, fmt.Errorf("has an AIFF-C COMM chunk of %d bytes, without a compression type%w", len(b), errMalformed)
 		}
-		typ := string(b[18:22])
 		var ok bool
-		codec, ok = aiffCodecs[typ]
+		codec, ok = aiffCodecs[string(b[18:22])]
 		if !ok {
 			return Info{}, codec, 0, fmt.Errorf("is compressed as %q, which levelmeter does not decode: convert "+
 				"it, e.g. with ffmpeg -i in.aifc -c:a pcm_s24le out.wav", printableID(b[18:22]))

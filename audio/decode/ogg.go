@@ -64,7 +64,7 @@ func (o *oggReader) readPage() error {
 		crc := binary.LittleEndian.Uint32(h[22:])
 		h[22], h[23], h[24], h[25] = 0, 0, 0, 0
 		if oggCRC(oggCRC(oggCRC(0, h), o.segs), o.body) != crc {
-			return errors.New("Ogg page checksum mismatch (the file is damaged)")
+			return errors.New("ogg: page checksum mismatch (the file is damaged)")
 		}
 		serial := binary.LittleEndian.Uint32(h[14:])
 		if !o.started {

@@ -178,13 +178,6 @@ func interleave(chans ...[]float64) []float64 {
 	return out
 }
 
-func scale(s []float64, k float64) []float64 {
-	out := make([]float64, len(s))
-	for i, x := range s {
-		out[i] = k * x
-	}
-	return out
-}
 
 // stats are the expected sample-domain levels of one channel or of all.
 type stats struct {
