@@ -215,6 +215,7 @@ type stream struct {
 	cancel   context.CancelFunc          // stops this source alone
 	done     chan struct{}               // closed when the meter has queued the Final report
 	added    bool                        // added while running: a failure before any audio is not fatal to the run
+	ended    atomic.Bool                 // the source delivered everything (io.EOF): its audio ends here
 	detector *alarm.Detector             // nil: alarms off
 	events   [alarm.NumKinds]alarm.Event // the detector's output buffer: Update never grows it
 	reset    atomic.Bool                 // a reset of the since-start values was asked for
@@ -529,6 +530,7 @@ func (p *Pipeline) supervise(ctx context.Context, s *stream, stop context.Cancel
 			return
 		}
 		if errors.Is(err, io.EOF) {
+			s.ended.Store(true)
 			p.event(Event{Source: s.name, Kind: SourceEnded, Attempt: attempt})
 			return
 		}
@@ -741,8 +743,10 @@ func (p *Pipeline) snapshot(s *stream, final bool) {
 	if e := s.lastError.Load(); e != nil {
 		r.LastError = *e
 	}
-	if final {
-		s.meter.End() // the stream ends in silence: measure the true peak of its last samples
+	if final && s.ended.Load() {
+		// The audio ends here, in silence: measure the true peak of its last samples. A live source that is
+		// stopped is not measured so, because its audio goes on where the meter stops listening.
+		s.meter.End()
 	}
 	r.Interval = s.meter.Interval()
 	r.Layout = s.layout
