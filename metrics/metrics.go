@@ -237,7 +237,7 @@ var (
 	descSamplePeak    = newDesc("levelmeter_sample_peak_dbfs", "Largest absolute sample in the latest report interval, in dBFS; -120 means at or below -120 (digital silence included).", prometheus.GaugeValue, ch...)
 	descSamplePeakMax = newDesc("levelmeter_sample_peak_max_dbfs", "Largest sample peak over the last peak window (15 s by default), in dBFS; -120 means at or below -120.", prometheus.GaugeValue, ch...)
 	descTruePeakMax   = newDesc("levelmeter_true_peak_max_dbtp", "Largest true peak over the last peak window (15 s by default), in dBTP; -120 means at or below -120.", prometheus.GaugeValue, ch...)
-	descTruePeak      = newDesc("levelmeter_true_peak_dbtp", "True peak (ITU-R BS.1770-4, 4x oversampled) in the latest report interval, in dBTP; -120 means at or below -120.", prometheus.GaugeValue, ch...)
+	descTruePeak      = newDesc("levelmeter_true_peak_dbtp", "True peak (the band-limited peak between samples, within 0.05 dB) in the latest report interval, in dBTP; -120 means at or below -120.", prometheus.GaugeValue, ch...)
 	descRMS           = newDesc("levelmeter_rms_dbfs", "RMS level in the latest report interval, in dBFS (a full-scale sine reads -3.01); -120 means at or below -120.", prometheus.GaugeValue, ch...)
 	descDC            = newDesc("levelmeter_dc_offset_ratio", "Mean sample value in the latest report interval, -1 to +1.", prometheus.GaugeValue, ch...)
 	descCrest         = newDesc("levelmeter_crest_factor_db", "Peak over RMS in the latest report interval, in dB; absent for silence.", prometheus.GaugeValue, ch...)
