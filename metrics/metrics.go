@@ -14,7 +14,7 @@
 // Per source and channel (gauges, the latest report interval unless noted):
 //
 //	levelmeter_sample_peak_dbfs      largest |sample| in the interval
-//	levelmeter_true_peak_dbtp        largest |sample| of the 4× oversampled signal in the interval
+//	levelmeter_true_peak_dbtp        the band-limited peak between samples in the interval
 //	levelmeter_sample_peak_max_dbfs  largest sample peak over the last Options.PeakWindow
 //	levelmeter_true_peak_max_dbtp    largest true peak over the last Options.PeakWindow
 //	levelmeter_rms_dbfs              RMS in the interval (a full-scale sine reads -3.01)
