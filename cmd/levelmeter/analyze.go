@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/levelmeter/levelmeter/alarm"
 	"github.com/levelmeter/levelmeter/audio/decode"
@@ -39,8 +40,7 @@ directory stands for the audio files under it, recursively, by name in a stable 
 and /dev/stdin work too: nothing seeks.
 
 Up to --jobs files are measured at once, each on its own core; the reports come in the order of the files all the
-same, each as soon as its turn comes (a pipe sees the first while later ones are measured). Ctrl-C stops every
-file being measured and exits with status 130.
+same, each as soon as its turn comes (a pipe sees the first while later ones are measured).
 
 Each channel's position comes from the file's channel mask (WAVE_FORMAT_EXTENSIBLE), or, without one, from
 ffmpeg's default layout for the channel count; it sets the channel's label and its loudness weight (LFE 0,
@@ -53,7 +53,7 @@ and a note in the report. A file that cannot be read gets one line on stderr, "l
 and the other files are still measured.
 
 Exit status: 0 when every file was measured; 1 when one could not be; 2 for a usage error; 3 with --strict when
-a file was cut short (3 takes precedence over 1).`
+a file was cut short (3 takes precedence over 1); 130 when Ctrl-C stopped it.`
 
 // analyzeOptions are what the flags ask of every file.
 type analyzeOptions struct {
@@ -163,22 +163,39 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "levelmeter analyze: %v\n", err)
 		status = exitFailed
 	}
-	err := batch.Run(ctx, files, *jobs, func(ctx context.Context, name string) (fileResult, error) {
-		return measureFile(ctx, name, opts), nil
-	}, func(r batch.Result[string, fileResult]) error {
-		if err := ctx.Err(); err != nil {
-			return err // a file stopped part way is not reported
+	done := make(chan error, 1)
+	go func() {
+		done <- batch.Run(ctx, files, *jobs, func(ctx context.Context, name string) (fileResult, error) {
+			return measureFile(ctx, name, opts), nil
+		}, func(r batch.Result[string, fileResult]) error {
+			if err := ctx.Err(); err != nil {
+				return err // a file stopped part way is not reported
+			}
+			status = max(status, r.Value.write(stdout, stderr, *asJSON, plotName(plots, r.Index), r.Index == len(files)-1))
+			return nil
+		})
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		// Every file being measured stops at its next block; a read blocked on a pipe that sends nothing (standard
+		// input left open) cannot be stopped, and is left behind when it has not returned within a second.
+		select {
+		case err = <-done:
+		case <-time.After(interruptGrace):
+			err = ctx.Err()
 		}
-		status = max(status, r.Value.write(stdout, stderr, *asJSON, plotName(plots, r.Index), r.Index == len(files)-1))
-		return nil
-	})
+	}
 	if err != nil {
-		// Interrupted: the files not yet reported were not measured, and every started one has stopped.
 		fmt.Fprintf(stderr, "levelmeter analyze: interrupted: the files not reported were not measured\n")
 		return exitInterrupted
 	}
 	return status
 }
+
+// interruptGrace is how long analyze waits, after Ctrl-C, for the files being measured to stop.
+const interruptGrace = time.Second
 
 func plotName(plots []string, i int) string {
 	if plots == nil {
