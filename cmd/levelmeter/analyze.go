@@ -111,6 +111,9 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	if len(files) == 0 {
 		return c.usageError(stderr, "no files given")
 	}
+	if n := countOf(files, "-"); n > 1 {
+		return c.usageError(stderr, "standard input (-) is given %d times; it can be read once", n)
+	}
 	if *jobs < 1 {
 		return c.usageError(stderr, "--jobs %d: give at least 1 (the number of files measured at once)", *jobs)
 	}
@@ -196,6 +199,15 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 
 // interruptGrace is how long analyze waits, after Ctrl-C, for the files being measured to stop.
 const interruptGrace = time.Second
+
+func countOf(list []string, s string) (n int) {
+	for _, x := range list {
+		if x == s {
+			n++
+		}
+	}
+	return n
+}
 
 func plotName(plots []string, i int) string {
 	if plots == nil {

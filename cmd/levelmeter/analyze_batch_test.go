@@ -74,6 +74,10 @@ func TestAnalyzeJobsUsage(t *testing.T) {
 			t.Errorf("-j %s: status %d, stderr %q", jobs, status, errs)
 		}
 	}
+	_, errs, status := analyze(t, "-", td+"dc.wav", "-")
+	if status != exitUsage || !strings.HasPrefix(errs, "levelmeter analyze: standard input (-) is given 2 times; it can be read once") {
+		t.Errorf("- twice: status %d, stderr %q", status, errs)
+	}
 }
 
 // TestAnalyzeDirectory: a directory stands for the audio files under it, recursively, sorted by name, without
