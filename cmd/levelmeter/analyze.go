@@ -89,7 +89,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	c.arg("profile", "NAME")
 	jobs := c.fs.Int("jobs", runtime.NumCPU(), "measure up to N files at once; the reports still come in the "+
 		"order of the files")
-	c.fs.IntVar(jobs, "j", runtime.NumCPU(), "short for --jobs")
+	c.fs.IntVar(jobs, "j", runtime.NumCPU(), "the same as --jobs (-j 4 works too)")
 	c.arg("jobs", "N")
 	c.arg("j", "N")
 	c.defaults["jobs"] = "the number of CPUs"
