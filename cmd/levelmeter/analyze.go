@@ -1,26 +1,46 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"runtime"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/levelmeter/levelmeter/alarm"
+	"github.com/levelmeter/levelmeter/audio/decode"
 	"github.com/levelmeter/levelmeter/audio/wavfile"
 	"github.com/levelmeter/levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/internal/batch"
 )
 
 func init() {
-	register(command{name: "analyze", summary: "measure WAV files and print a report", run: runAnalyze})
+	register(command{name: "analyze", summary: "measure audio files and print a report", run: runAnalyze})
 }
 
 // exitTruncated is analyze's status when --strict refused a file cut short.
 const exitTruncated = 3
 
+// exitInterrupted is analyze's status when Ctrl-C (SIGINT) or SIGTERM stopped it, as a shell reports SIGINT.
+const exitInterrupted = 130
+
 const analyzeHelp = `Measures each file from start to end (sample peak, true peak, RMS, DC offset, crest factor, clipped samples,
 EBU R 128 loudness and loudness range, stereo correlation) and prints a report per file. The files are read in
 fixed-size blocks: memory does not depend on their length. Flags may come before, between or after the files.
+
+FILE may be WAV (RF64/BW64 too), FLAC, MP3, Ogg Vorbis or AIFF, read natively, or any other format ffmpeg reads
+(Opus, CAF, M4A, ...) when ffmpeg is installed; the format is told by the file's first bytes, not its name. A
+directory stands for the audio files under it, recursively, by name in a stable order. "-" reads standard input
+(a WAV with sizes never written, as ffmpeg -f wav - writes it, or any other format read natively); named pipes
+and /dev/stdin work too: nothing seeks.
+
+Up to --jobs files are measured at once, each on its own core; the reports come in the order of the files all the
+same, each as soon as its turn comes (a pipe sees the first while later ones are measured).
 
 Each channel's position comes from the file's channel mask (WAVE_FORMAT_EXTENSIBLE), or, without one, from
 ffmpeg's default layout for the channel count; it sets the channel's label and its loudness weight (LFE 0,
@@ -33,7 +53,7 @@ and a note in the report. A file that cannot be read gets one line on stderr, "l
 and the other files are still measured.
 
 Exit status: 0 when every file was measured; 1 when one could not be; 2 for a usage error; 3 with --strict when
-a file was cut short (3 takes precedence over 1).`
+a file was cut short (3 takes precedence over 1); 130 when Ctrl-C stopped it.`
 
 // analyzeOptions are what the flags ask of every file.
 type analyzeOptions struct {
@@ -45,7 +65,7 @@ type analyzeOptions struct {
 }
 
 func runAnalyze(args []string, stdout, stderr io.Writer) int {
-	c := newCLI("analyze", "[--json] [--layout LAYOUT] [--weights LIST] [--profile NAME] [--strict] [--plot OUT.png] FILE.wav...", analyzeHelp)
+	c := newCLI("analyze", "[--json] [--layout LAYOUT] [--weights LIST] [--profile NAME] [--strict] [--plot OUT.png] [-j N] FILE|DIR|-...", analyzeHelp)
 	asJSON := c.fs.Bool("json", false, "print one JSON object per file per line instead of the report, with every "+
 		"value at the precision the meter computed it; a level of digital silence is null, and so is the "+
 		"correlation of a mono file or a silent channel")
@@ -67,7 +87,14 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	c.arg("layout", "LAYOUT")
 	c.arg("weights", "LIST")
 	c.arg("profile", "NAME")
-	c.order = []string{"json", "layout", "weights", "profile", "strict", "plot"}
+	jobs := c.fs.Int("jobs", runtime.NumCPU(), "measure up to N files at once; the reports still come in the "+
+		"order of the files")
+	c.fs.IntVar(jobs, "j", runtime.NumCPU(), "the same as --jobs (-j 4 works too)")
+	c.arg("jobs", "N")
+	c.arg("j", "N")
+	c.defaults["jobs"] = "the number of CPUs"
+	c.defaults["j"] = "the number of CPUs"
+	c.order = []string{"json", "layout", "weights", "profile", "strict", "plot", "jobs", "j"}
 	var files []string
 	// Flags may come before, between or after the files, as users type them.
 	for {
@@ -83,6 +110,20 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(files) == 0 {
 		return c.usageError(stderr, "no files given")
+	}
+	if n := countOf(files, "-"); n > 1 {
+		return c.usageError(stderr, "standard input (-) is given %d times; it can be read once", n)
+	}
+	if *jobs < 1 {
+		return c.usageError(stderr, "--jobs %d: give at least 1 (the number of files measured at once)", *jobs)
+	}
+	// A directory stands for the audio files under it, recursively, in a stable order.
+	given := files
+	files, expandErrs := batch.Expand(given, decode.HasAudioExtension)
+	if len(files) == 0 && len(expandErrs) == 0 {
+		fmt.Fprintf(stderr, "levelmeter analyze: %s: holds no audio files (they are picked by name: .wav, .flac, "+
+			".mp3, ...)\n", strings.Join(given, " "))
+		return exitFailed
 	}
 	if *plotOut != "" && !strings.HasSuffix(strings.ToLower(*plotOut), ".png") {
 		return c.usageError(stderr, "--plot %s: the plot is a PNG file; give a name ending in .png", *plotOut)
@@ -118,12 +159,54 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	plots := plotNames(*plotOut, files)
 	opts.withSeries = plots != nil
 
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	status := exitOK
-	for i, name := range files {
-		r := measureFile(name, opts)
-		status = max(status, r.write(stdout, stderr, *asJSON, plotName(plots, i), i == len(files)-1))
+	for _, err := range expandErrs {
+		fmt.Fprintf(stderr, "levelmeter analyze: %v\n", err)
+		status = exitFailed
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- batch.Run(ctx, files, *jobs, func(ctx context.Context, name string) (fileResult, error) {
+			return measureFile(ctx, name, opts), nil
+		}, func(r batch.Result[string, fileResult]) error {
+			if err := ctx.Err(); err != nil {
+				return err // a file stopped part way is not reported
+			}
+			status = max(status, r.Value.write(stdout, stderr, *asJSON, plotName(plots, r.Index), r.Index == len(files)-1))
+			return nil
+		})
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		// Every file being measured stops at its next block; a read blocked on a pipe that sends nothing (standard
+		// input left open) cannot be stopped, and is left behind when it has not returned within a second.
+		select {
+		case err = <-done:
+		case <-time.After(interruptGrace):
+			err = ctx.Err()
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "levelmeter analyze: interrupted: the files not reported were not measured\n")
+		return exitInterrupted
 	}
 	return status
+}
+
+// interruptGrace is how long analyze waits, after Ctrl-C, for the files being measured to stop.
+const interruptGrace = time.Second
+
+func countOf(list []string, s string) (n int) {
+	for _, x := range list {
+		if x == s {
+			n++
+		}
+	}
+	return n
 }
 
 func plotName(plots []string, i int) string {
@@ -142,14 +225,14 @@ type fileResult struct {
 	status int
 }
 
-// measureFile opens and measures one file.
-func measureFile(name string, opts analyzeOptions) fileResult {
+// measureFile opens and measures one file; cancelling ctx stops it between blocks.
+func measureFile(ctx context.Context, name string, opts analyzeOptions) fileResult {
 	src, format, err := openAudio(name)
 	if err != nil {
 		return fileResult{name: name, err: withFileRemedy(err), status: exitFailed}
 	}
 	defer src.Close()
-	a, err := analyzeFile(name, src, format, opts)
+	a, err := analyzeFile(ctx, name, src, format, opts)
 	if err != nil {
 		return fileResult{name: name, err: withFileRemedy(err), status: exitFailed}
 	}
@@ -220,7 +303,7 @@ const readBlock = 8192
 
 // analyzeFile measures src, the opened file name, in fixed-size blocks. With opts.withSeries, it also keeps the
 // levels of every 100 ms for the plot.
-func analyzeFile(name string, src frameReader, f fileFormat, opts analyzeOptions) (*analysis, error) {
+func analyzeFile(ctx context.Context, name string, src frameReader, f fileFormat, opts analyzeOptions) (*analysis, error) {
 	ch := f.Channels
 	layout := opts.layout
 	switch {
@@ -257,6 +340,9 @@ func analyzeFile(name string, src frameReader, f fileFormat, opts analyzeOptions
 		want := len(buf)
 		if opts.withSeries {
 			want = int(next-pos) * ch
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
 		n, err := src.Read(buf[:want])
 		if err == io.EOF {

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"math"
+	"os"
 
+	"github.com/levelmeter/levelmeter/audio/decode"
 	"github.com/levelmeter/levelmeter/audio/wavfile"
 	"github.com/levelmeter/levelmeter/dsp"
 )
@@ -30,13 +34,61 @@ type fileFormat struct {
 	ClipLevel   float64 // the |x| that counts as clipped, 0 for full scale
 }
 
-// openAudio opens the named file for measuring.
+// openAudio opens the named input for measuring: a file, a named pipe or /dev/stdin, or "-" for standard input.
+// WAV is read by audio/wavfile, so that what its reader reads past (a size never written, a size that wrapped, a
+// file cut short) reaches the report and --strict, and the channel mask sets the layout; every other format is
+// read by audio/decode. The format is told by the first bytes, never by the name. Nothing seeks on a pipe: the
+// bytes looked at to tell the format are handed on to the reader.
 func openAudio(name string) (frameReader, fileFormat, error) {
+	if name == "-" {
+		return openStream(os.Stdin, "-", nil)
+	}
+	st, err := os.Stat(name)
+	if err != nil || st.IsDir() {
+		return openWAV(name) // wavfile says what is wrong, as analyze always has
+	}
+	if !st.Mode().IsRegular() {
+		f, err := os.Open(name)
+		if err != nil {
+			return openWAV(name)
+		}
+		return openStream(f, name, f)
+	}
+	if format, ok := sniff(name); !ok || format == decode.WAV {
+		return openWAV(name) // a file that cannot be read is reported as analyze always has
+	}
+	r, err := decode.Open(name)
+	if err != nil {
+		return nil, fileFormat{}, err
+	}
+	return decodedFile(r, nil)
+}
+
+// sniff tells the format of a regular file by its first bytes; ok is false when it cannot be read (opening it
+// again then says why).
+func sniff(name string) (f decode.Format, ok bool) {
+	file, err := os.Open(name)
+	if err != nil {
+		return decode.Unknown, false
+	}
+	defer file.Close()
+	head := make([]byte, decode.SniffLen)
+	n, err := io.ReadFull(file, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return decode.Unknown, false
+	}
+	return decode.Detect(head[:n]), true
+}
+
+func openWAV(name string) (frameReader, fileFormat, error) {
 	r, err := wavfile.Open(name)
 	if err != nil {
 		return nil, fileFormat{}, err
 	}
-	info := r.Info()
+	return r, wavFormat(r.Info()), nil
+}
+
+func wavFormat(info wavfile.Info) fileFormat {
 	f := fileFormat{Description: info.String(), SampleRate: info.SampleRate, Channels: info.Channels,
 		ChannelMask: info.ChannelMask}
 	if info.Encoding == wavfile.PCM {
@@ -44,8 +96,71 @@ func openAudio(name string) (frameReader, fileFormat, error) {
 		full := math.Ldexp(1, info.BitsPerSample-1)
 		f.ClipLevel = float64(float32((full - 1) / full))
 	}
-	return r, f, nil
+	return f
 }
+
+// openStream reads in front to back (standard input, a pipe); closer, when not nil, is closed with the reader.
+func openStream(in io.Reader, name string, closer io.Closer) (frameReader, fileFormat, error) {
+	br := bufio.NewReaderSize(in, 64<<10)
+	head, _ := br.Peek(decode.SniffLen)
+	if decode.Detect(head) == decode.WAV {
+		// A bufio.Reader cannot seek: wavfile reads it as a stream, sizes never written included.
+		r, err := wavfile.NewReader(br)
+		if err != nil {
+			closeIf(closer)
+			var fe *wavfile.FormatError
+			if errors.As(err, &fe) && fe.File == "" {
+				fe.File = name
+			}
+			return nil, fileFormat{}, err
+		}
+		return closing{r, closer}, wavFormat(r.Info()), nil
+	}
+	r, err := decode.NewReader(br, name)
+	if err != nil {
+		closeIf(closer)
+		return nil, fileFormat{}, err
+	}
+	return decodedFile(r, closer)
+}
+
+func closeIf(c io.Closer) {
+	if c != nil {
+		c.Close()
+	}
+}
+
+// closing is a frameReader that closes what it reads from with itself.
+type closing struct {
+	frameReader
+	also io.Closer
+}
+
+func (c closing) Close() error {
+	err := c.frameReader.Close()
+	if c.also != nil {
+		if e := c.also.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// decoded is a frameReader of audio/decode, which reports what is wrong as errors, never as warnings.
+type decoded struct{ *decode.Reader }
+
+func (decoded) Warnings() []error { return nil }
+
+func decodedFile(r *decode.Reader, closer io.Closer) (frameReader, fileFormat, error) {
+	info := r.Info()
+	f := fileFormat{Description: info.String(), SampleRate: info.SampleRate, Channels: info.Channels,
+		ClipLevel: info.ClipLevel}
+	return closing{decoded{r}, closer}, f, nil
+}
+
+// formatsRead names the formats analyze reads, for the remedy of a file in none of them.
+const formatsRead = "levelmeter reads WAV (RF64/BW64 too), FLAC, MP3, Ogg Vorbis and AIFF, and with ffmpeg " +
+	"installed also Opus, CAF, M4A/MP4 (AAC, ALAC), WMA, Matroska/WebM, WavPack, Monkey's Audio, AC-3, AU and W64"
 
 // withFileRemedy rewrites an error opening or measuring a file in the user's words, with what to do about it:
 // the libraries state bare conditions (and the meter's sample-rate range, which is narrower than the WAV
@@ -74,10 +189,10 @@ func withFileRemedy(err error) error {
 	case errors.Is(err, wavfile.ErrChannelCount):
 		return fmt.Errorf("%w; levelmeter measures at most %d channels: extract the channels to measure, e.g. "+
 			"ffmpeg -i in.wav -af 'pan=7.1|c0=c0|c1=c1|c2=c2|c3=c3|c4=c4|c5=c5|c6=c6|c7=c7' out.wav", err, dsp.MaxChannels)
-	case errors.Is(err, wavfile.ErrNotWAV) && errors.As(err, &fe) && fe.Msg != "is a directory, not a WAV file" &&
-		fe.Msg != "is not a WAV file (no RIFF/WAVE header)":
-		// A known format that is not WAV (MP3, FLAC, Ogg, AIFF, ...): analyze reads WAV only.
-		return fmt.Errorf("%w; convert it to WAV first, e.g. ffmpeg -i in.mp3 out.wav", err)
+	case errors.Is(err, decode.ErrNeedsFFmpeg):
+		return fmt.Errorf("%w; install ffmpeg (e.g. apt-get install ffmpeg) or convert the file to WAV or FLAC", err)
+	case errors.Is(err, decode.ErrUnknownFormat):
+		return fmt.Errorf("%w; %s", err, formatsRead)
 	case errors.Is(err, wavfile.ErrEncoding):
 		return fmt.Errorf("%w; convert it to PCM or float WAV first, e.g. ffmpeg -i in.wav -c:a pcm_s24le out.wav", err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"math"
 	"os"
@@ -166,7 +167,7 @@ func analyzePath(name string, opts analyzeOptions) (*analysis, error) {
 		return nil, err
 	}
 	defer src.Close()
-	return analyzeFile(name, src, f, opts)
+	return analyzeFile(context.Background(), name, src, f, opts)
 }
 
 func TestHumanReport(t *testing.T) {
@@ -207,10 +208,9 @@ func TestBadFiles(t *testing.T) {
 	missing := filepath.Join(dir, "missing.wav")
 	tests := []struct{ file, line string }{
 		{missing, "levelmeter analyze: " + missing + ": no such file or directory"},
-		{dir, "levelmeter analyze: " + dir + ": is a directory, not a WAV file"},
-		{mp3, "levelmeter analyze: " + mp3 + ": is not a WAV file (it looks like MP3)"},
-		{flac, "levelmeter analyze: " + flac + ": is not a WAV file (it looks like FLAC)"},
-		{text, "levelmeter analyze: " + text + ": is not a WAV file (no RIFF/WAVE header)"},
+		{mp3, "levelmeter analyze: " + mp3 + `: is not in an audio format levelmeter recognises (it starts with "rest of "); levelmeter reads WAV`},
+		{flac, "levelmeter analyze: " + flac + ": cannot read the FLAC header"},
+		{text, "levelmeter analyze: " + text + `: is not in an audio format levelmeter recognises (it starts with "these ar"); levelmeter reads WAV`},
 	}
 	for _, tt := range tests {
 		out, errs, status := analyze(t, "--json", tt.file, td+"dc.wav")

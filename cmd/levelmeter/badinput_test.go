@@ -47,6 +47,11 @@ func TestHostileInput(t *testing.T) {
 	locked := write("locked.wav", good, 0o000)
 	renamed := write("notes.wav", []byte("these are my notes about the mix, saved with the wrong extension"), 0o644)
 	empty := write("empty-file.wav", nil, 0o644)
+	noAudioDir := filepath.Join(dir, "covers")
+	if err := os.Mkdir(noAudioDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write("covers/front.jpg", []byte("not audio"), 0o644)
 	fifo := filepath.Join(dir, "pipe.wav")
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
 		t.Fatal(err)
@@ -95,8 +100,8 @@ func TestHostileInput(t *testing.T) {
 			want: "levelmeter analyze: " + missing + ": no such file or directory"},
 		{name: "run missing file", args: run(missing), code: 2,
 			want: wavKey(missing) + "does not exist; give the path of a WAV file"},
-		{name: "analyze directory", args: []string{"analyze", dir}, code: 1,
-			want: "levelmeter analyze: " + dir + ": is a directory, not a WAV file"},
+		{name: "analyze directory without audio", args: []string{"analyze", noAudioDir}, code: 1,
+			want: "levelmeter analyze: " + noAudioDir + ": holds no audio files"},
 		{name: "run directory", args: run(dir), code: 2,
 			want: wavKey(dir) + "is a directory; give the path of a WAV file"},
 		{name: "analyze file in the way of a directory", args: []string{"analyze", inTheWay}, code: 1,
@@ -119,17 +124,20 @@ func TestHostileInput(t *testing.T) {
 
 		// Files that are not WAV.
 		{name: "analyze text renamed .wav", args: []string{"analyze", renamed}, code: 1,
-			want: "levelmeter analyze: " + renamed + ": is not a WAV file (no RIFF/WAVE header)"},
+			want: "levelmeter analyze: " + renamed + `: is not in an audio format levelmeter recognises (it starts with "these ar"); levelmeter reads WAV`},
 		{name: "run text renamed .wav", args: run(renamed), code: 1,
 			want: wavKey(renamed) + "cannot be replayed: " + renamed + ": is not a WAV file (no RIFF/WAVE header)"},
 		{name: "analyze empty file", args: []string{"analyze", empty}, code: 1,
-			want: "levelmeter analyze: " + empty + ": is empty, not a WAV file"},
-		{name: "analyze MP3", args: []string{"analyze", mp3}, code: 1, skip: skipIf(mp3 == "", "ffmpeg is not installed"),
-			want: "levelmeter analyze: " + mp3 + ": is not a WAV file (it looks like MP3)"},
+			want: "levelmeter analyze: " + empty + ": is empty, not an audio file; levelmeter reads WAV"},
+		// MP3 and FLAC are measured, as any format audio/decode reads.
+		{name: "analyze MP3", args: []string{"analyze", mp3}, code: 0, skip: skipIf(mp3 == "", "ffmpeg is not installed"),
+			out: "format         MP3, 44100 Hz, 1 channel"},
+		{name: "analyze MP3 renamed .wav", args: []string{"analyze", mp3AsWAV}, code: 0, skip: skipIf(mp3 == "", "ffmpeg is not installed"),
+			out: "format         MP3, 44100 Hz, 1 channel"},
 		{name: "run MP3 renamed .wav", args: run(mp3AsWAV), code: 1, skip: skipIf(mp3 == "", "ffmpeg is not installed"),
 			want: wavKey(mp3AsWAV) + "cannot be replayed: " + mp3AsWAV + ": is not a WAV file (it looks like MP3)"},
-		{name: "analyze FLAC", args: []string{"analyze", flac}, code: 1, skip: skipIf(flac == "", "ffmpeg is not installed"),
-			want: "levelmeter analyze: " + flac + ": is not a WAV file (it looks like FLAC)"},
+		{name: "analyze FLAC", args: []string{"analyze", flac}, code: 0, skip: skipIf(flac == "", "ffmpeg is not installed"),
+			out: "format         FLAC, 44100 Hz, 1 channel, 16-bit"},
 		{name: "run FLAC", args: run(flac), code: 1, skip: skipIf(flac == "", "ffmpeg is not installed"),
 			want: wavKey(flac) + "cannot be replayed: " + flac + ": is not a WAV file (it looks like FLAC)"},
 
