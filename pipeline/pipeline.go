@@ -50,6 +50,9 @@ type Input struct {
 	// StallTimeout overrides Options.StallTimeout for this input when not 0 (negative: never). A source whose
 	// blocks are long (seconds of audio each) needs a few blocks' time.
 	StallTimeout time.Duration
+	// Retry restarts a source that fails before it delivered anything, with the same backoff as any failure,
+	// instead of ending the run: a live feed (a command reading a network stream) that is down at start-up.
+	Retry bool
 }
 
 // Options configure a Pipeline. The zero values of the optional fields select the defaults.
@@ -164,6 +167,13 @@ type stream struct {
 	supervised chan struct{} // closed when the supervisor has closed the producer
 	hook       func(source string, n int)
 	stall      time.Duration // <= 0: no watchdog
+	retry      bool          // a failure before the first block is retried, not fatal
+	streamed   func() audio.StreamStats
+}
+
+// streamer is a source that keeps a stream's counters (audio.Command, audio.Stream).
+type streamer interface {
+	Stats() audio.StreamStats
 }
 
 // DefaultRingFrames is the ring capacity, in frames, of an Input that does not set one, and the default of the
@@ -258,7 +268,13 @@ func (p *Pipeline) newStream(in Input) (*stream, error) {
 	if stall == 0 {
 		stall = p.opts.StallTimeout
 	}
+	var streamed func() audio.StreamStats
+	if st, ok := in.Source.(streamer); ok {
+		streamed = st.Stats
+	}
 	return &stream{
+		retry:      in.Retry,
+		streamed:   streamed,
 		stall:      stall,
 		name:       in.Name,
 		src:        in.Source,
@@ -337,7 +353,7 @@ func (p *Pipeline) supervise(ctx context.Context, s *stream, stop context.Cancel
 		s.errors.Add(1)
 		msg := err.Error()
 		s.lastError.Store(&msg)
-		if attempt == 0 && s.w.blocks.Load() == 0 {
+		if attempt == 0 && s.w.blocks.Load() == 0 && !s.retry {
 			p.fatalOnce.Do(func() { p.fatal = fmt.Errorf("source %q: %w", s.name, err) })
 			p.event(Event{Source: s.name, Kind: SourceFatal, Err: err})
 			stop()
@@ -492,6 +508,10 @@ func (p *Pipeline) snapshot(s *stream, final bool) {
 	}
 	if e := s.lastError.Load(); e != nil {
 		r.LastError = *e
+	}
+	if s.streamed != nil {
+		r.Stream = s.streamed()
+		r.IsStream = true
 	}
 	r.Interval = s.meter.Interval()
 	r.Total = s.meter.Levels()

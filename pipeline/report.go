@@ -3,6 +3,7 @@ package pipeline
 import (
 	"time"
 
+	"github.com/levelmeter/levelmeter/audio"
 	"github.com/levelmeter/levelmeter/dsp"
 )
 
@@ -29,6 +30,11 @@ type Report struct {
 	Total dsp.Levels
 
 	Counters Counters
+
+	// IsStream says the source is a stream that paces itself (a command, standard input), and Stream holds its
+	// counters: its runs, how many ended by exiting or stalling, and its lag behind the wall clock.
+	IsStream bool
+	Stream   audio.StreamStats
 }
 
 // Counters account for every frame a source delivered. At every report, Captured == Metered + Dropped exactly.

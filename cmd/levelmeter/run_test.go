@@ -366,7 +366,7 @@ func TestRunBadInput(t *testing.T) {
 		{"not a wav", []string{"--source", "wav:" + notWAV}, 1,
 			`levelmeter run: sources[0].wav (set by --source/--device): "` + notWAV + `" cannot be replayed: `},
 		{"bad source kind", []string{"--source", "mp3:x.mp3"}, 2,
-			`levelmeter run: invalid value "mp3:x.mp3" for flag --source: "mp3:x.mp3" is not wav:FILE or device:NAME (optionally LABEL=wav:FILE)`},
+			`levelmeter run: invalid value "mp3:x.mp3" for flag --source: "mp3:x.mp3" is not wav:FILE, device:NAME or stdin (optionally LABEL=wav:FILE)`},
 		{"same file twice", []string{"--source", "wav:../../testdata/silence.wav", "--source", "wav:../../testdata/silence.wav"}, 2,
 			`levelmeter run: sources[1].name (set by --source/--device): "silence" is already the name of sources[0]; source names must be unique (set name:)`},
 		{"bad interval", []string{"--source", "wav:../../testdata/silence.wav", "--report-interval", "0s"}, 2,

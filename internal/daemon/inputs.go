@@ -33,6 +33,10 @@ func Input(cfg *config.Config, i int) (pipeline.Input, error) {
 	s := &cfg.Sources[i]
 	key := fmt.Sprintf("sources[%d]", i)
 	in := pipeline.Input{Name: s.Name, RingFrames: s.RingCapacity}
+	switch s.Kind() {
+	case config.KindCommand, config.KindStdin:
+		return streamInput(cfg, i, in)
+	}
 	if s.WAV != "" {
 		f, err := audio.OpenFile(s.WAV)
 		if err != nil {
