@@ -378,7 +378,7 @@ func TestRunBadInput(t *testing.T) {
 		{"zero rate", []string{"--device", "default", "--sample-rate", "0"}, 2,
 			"levelmeter run: sources[0].sample_rate (set by --sample-rate): 0 is not a sample rate; must be 1 to 1048576 frames per second"},
 		{"device flag without device", []string{"--source", "wav:../../testdata/silence.wav", "--channels", "1"}, 2,
-			"levelmeter run: --channels applies to device sources, and none is configured"},
+			"levelmeter run: --channels applies to device, command and stdin sources, and none is configured"},
 		{"pace without file", []string{"--device", "default", "--pace", "fast"}, 2,
 			"levelmeter run: --pace applies to WAV file sources, and none is configured"},
 		{"address in use", []string{"--source", "wav:../../testdata/silence.wav", "--listen", busy.Addr().String()}, 1,
