@@ -541,8 +541,12 @@ func (p *Pipeline) snapshot(s *stream, final bool) {
 // report is the reporter goroutine: it hands every queued report to every reporter, until the queue is closed
 // and empty, then flushes the reporters.
 func (p *Pipeline) report() {
+	// One Report, reused: reporters do not keep it past the call (see Reporter). Taking the address of a fresh
+	// one per report moved each to the heap, 3 KB of garbage per report (20 kB/s per source at 100 ms).
+	var r Report
 	for {
-		r, err := p.queue.Pop()
+		var err error
+		r, err = p.queue.Pop()
 		if err == nil {
 			for _, rep := range p.opts.Reporters {
 				rep.Report(&r)

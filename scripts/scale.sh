@@ -8,8 +8,10 @@
 # the web page's /events is read. Printed: levelmeter's own CPU time per wall second (from /proc/PID/stat
 # utime+stime over the measured span, after a warm-up; the generators are separate processes and not counted),
 # its peak RSS, goroutines, frames dropped, reports lost, and the report latency (levelmeter_latency_seconds)
-# over all sources and scrapes. Set PROFILE=FILE to also save a 20 s CPU profile (needs LEVELMETER_PPROF
-# support in the binary: not in releases; see docs/PERFORMANCE.md).
+# over all sources and scrapes.
+# Environment: FILE_BLOCK sets the WAV sources' frames_per_buffer (default 1024), LOG_LEVEL the log level (info).
+# A CPU profile of the same load comes from the in-process harness: LEVELMETER_SCALE_PROFILE=cpu.prof go test
+# -run TestScaleProfile ./internal/daemon/ (see docs/PERFORMANCE.md).
 set -eu
 commands=${1:-32}
 files=${2:-32}
@@ -47,11 +49,12 @@ cfg="$tmp/scale.yaml"
 		echo "  - name: file$i"
 		echo "    wav: $root/testdata/demo.wav"
 		echo "    loop: true"
+		echo "    frames_per_buffer: ${FILE_BLOCK:-1024}"
 		i=$((i + 1))
 	done
 } >"$cfg"
 
-"$tmp/levelmeter" run --config "$cfg" --log-format json >"$tmp/log" 2>&1 &
+"$tmp/levelmeter" run --config "$cfg" --log-format json --log-level "${LOG_LEVEL:-info}" >"$tmp/log" 2>&1 &
 pid=$!
 url="http://127.0.0.1:$port"
 n=0
