@@ -60,3 +60,27 @@ func ExampleOverrides() {
 	// Output:
 	// sources[0].ring_capacity (set by --ring-capacity): 1000 is not a power of two from 16 to 16777216 (frames); try 1024
 }
+
+// A command source reads a feed through ffmpeg; its kind decides which keys apply and their defaults.
+func ExampleSource_Kind() {
+	c, err := config.Parse([]byte(`
+sources:
+  - name: radio
+    command: [ffmpeg, -nostdin, -loglevel, warning, -i, "http://icecast.example.com/live",
+              -vn, -ac, "2", -ar, "48000", -f, s16le, -]
+    format: s16le
+    sample_rate: 48000
+    channels: 2
+  - wav: "-"
+`), "levelmeter.yaml")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, s := range c.Sources {
+		fmt.Printf("%s: %v, format %s, stall timeout %v\n", s.Name, s.Kind(), s.Format, s.StallTimeout)
+	}
+	// Output:
+	// radio: command, format s16le, stall timeout 10s
+	// stdin: stdin, format wav, stall timeout 10s
+}
