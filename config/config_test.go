@@ -52,7 +52,8 @@ func TestShippedConfig(t *testing.T) {
 	data, _ := os.ReadFile("../config.yaml")
 	for _, key := range []string{"sources", "name", "device", "wav", "pace", "loop", "sample_rate", "channels",
 		"frames_per_buffer", "input_latency", "ring_capacity", "report_interval", "peak_hold", "peak_decay",
-		"log", "level", "format", "interval", "http", "listen", "metrics", "web"} {
+		"log", "level", "format", "interval", "http", "listen", "metrics", "web", "command", "shell", "stdin",
+		"stall_timeout", "kill_grace"} {
 		if !strings.Contains(string(data), key+":") {
 			t.Errorf("config.yaml does not show %s", key)
 		}

@@ -157,13 +157,16 @@ func TestCommandSourceRestartsAndMeters(t *testing.T) {
 	dir := t.TempDir()
 	pids := filepath.Join(dir, "pids")
 	t.Setenv("LEVELMETER_TEST_GEN", "1")
+	// A race-enabled generator would wait a second at its exit for races to report: long enough to count as a
+	// stall instead of an exit.
+	t.Setenv("GORACE", "atexit_sleep_ms=0")
 	t.Setenv("GEN_AMP", "0.1")
 	t.Setenv("GEN_SECONDS", "1")
 	t.Setenv("GEN_THEN", "exit")
 	t.Setenv("GEN_FAIL_ONCE", filepath.Join(dir, "failed"))
 	t.Setenv("GEN_PIDS", pids)
 	var logs syncBuffer
-	d, err := daemon.New(commandConfig(t, time.Second), zerolog.New(&logs))
+	d, err := daemon.New(commandConfig(t, 3*time.Second), zerolog.New(&logs))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,6 +216,7 @@ func TestCommandSourceRestartsAndMeters(t *testing.T) {
 func TestCommandSourceStall(t *testing.T) {
 	pids := filepath.Join(t.TempDir(), "pids")
 	t.Setenv("LEVELMETER_TEST_GEN", "1")
+	t.Setenv("GORACE", "atexit_sleep_ms=0")
 	t.Setenv("GEN_AMP", "0.5")
 	t.Setenv("GEN_SECONDS", "0.3")
 	t.Setenv("GEN_THEN", "stall")

@@ -14,9 +14,6 @@ import (
 	"github.com/levelmeter/levelmeter/pipeline"
 )
 
-// stdin is what a standard-input source reads; tests replace it.
-var stdin = os.Stdin
-
 // streamInput maps a command or standard-input source to a pipeline input.
 //
 // A command is a live feed: one that fails before its first block (a stream that is down at start-up) is
@@ -53,7 +50,7 @@ func streamInput(cfg *config.Config, i int, in pipeline.Input) (pipeline.Input, 
 			info, _ = c.Probe(context.Background()) // a raw encoding: the declared format, nothing run
 		}
 	} else {
-		st, err := audio.NewStream(stdin, enc, audio.Format{SampleRate: s.SampleRate, Channels: s.Channels})
+		st, err := audio.NewStream(os.Stdin, enc, audio.Format{SampleRate: s.SampleRate, Channels: s.Channels})
 		if err != nil {
 			return in, cfg.Errorf(key+".stdin", true, "cannot be read: %w", err)
 		}
