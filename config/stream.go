@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -126,4 +127,18 @@ func (sc Scope) what() string {
 		return "device, command and stdin sources"
 	}
 	return "sources"
+}
+
+// Equal reports whether s and o configure the same source, key for key. A Source holds a list (Command), so
+// == does not compile on it; a reload that keeps unchanged sources running compares them with Equal.
+func (s *Source) Equal(o *Source) bool {
+	a, b := *s, *o
+	if len(a.Command) == 0 {
+		a.Command = nil
+	}
+	if len(b.Command) == 0 {
+		b.Command = nil
+	}
+	return reflect.DeepEqual(a, b) // Realtime's pointees, not the pointers
+
 }

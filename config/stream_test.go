@@ -92,3 +92,25 @@ func TestBadStreamSources(t *testing.T) {
 		})
 	}
 }
+
+func TestSourceEqual(t *testing.T) {
+	on, on2, off := true, true, false
+	a := Source{Name: "a", Command: Argv{"ffmpeg", "-i", "x"}, Realtime: &on}
+	for _, tc := range []struct {
+		b    Source
+		want bool
+	}{
+		{Source{Name: "a", Command: Argv{"ffmpeg", "-i", "x"}, Realtime: &on2}, true},
+		{Source{Name: "a", Command: Argv{"ffmpeg", "-i", "y"}, Realtime: &on}, false},
+		{Source{Name: "a", Command: Argv{"ffmpeg", "-i", "x"}, Realtime: &off}, false},
+		{Source{Name: "a", Command: Argv{"ffmpeg", "-i", "x"}}, false},
+		{Source{Name: "b", Command: Argv{"ffmpeg", "-i", "x"}, Realtime: &on}, false},
+	} {
+		if got := a.Equal(&tc.b); got != tc.want {
+			t.Errorf("%+v.Equal(%+v) = %v, want %v", a, tc.b, got, tc.want)
+		}
+	}
+	if e := (Source{Device: "x"}); !e.Equal(&Source{Device: "x", Command: Argv{}}) {
+		t.Errorf("an empty command differs from none")
+	}
+}
