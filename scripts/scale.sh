@@ -68,8 +68,11 @@ events=$!
 
 tck=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+# Context switches of all levelmeter's threads: how often its threads sleep and are woken.
+switches() { cat /proc/"$pid"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s + 0}'; }
 sleep "$warmup"
 c0=$(cpu)
+w0=$(switches)
 t0=$(date +%s.%N)
 s=0
 : >"$tmp/latency"
@@ -80,21 +83,25 @@ while [ "$s" -lt "$seconds" ]; do
 	sleep 1
 done
 c1=$(cpu)
+w1=$(switches)
 t1=$(date +%s.%N)
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
 sum() { grep "^$1{" "$tmp/metrics" | awk '{s += $2} END {print s + 0}'; }
 goroutines=$(grep '^go_goroutines ' "$tmp/metrics" | awk '{print $2}')
 sources=$((commands + files))
-awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v tck="$tck" -v n="$sources" -v rss="$rss" \
+awk -v c0="$c0" -v c1="$c1" -v w0="$w0" -v w1="$w1" -v t0="$t0" -v t1="$t1" -v tck="$tck" -v n="$sources" -v rss="$rss" \
 	-v drop="$(sum levelmeter_frames_dropped_total)" -v lost="$(sum levelmeter_reports_lost_total)" \
 	-v restarts="$(sum levelmeter_source_restarts_total)" -v g="$goroutines" -v cmds="$commands" -v files="$files" \
 	'BEGIN {
 		cpu = (c1 - c0) / tck; wall = t1 - t0
 		printf "sources: %d (%d commands, %d files), 48 kHz stereo, %.0f s measured\n", n, cmds, files, wall
 		printf "levelmeter CPU: %.3f CPU-s/s (%.1f %% of one core), %.2f ms/s per source\n", cpu / wall, 100 * cpu / wall, 1000 * cpu / wall / n
+		printf "thread context switches: %.0f/s (%.0f/s per source)\n", (w1 - w0) / wall, (w1 - w0) / wall / n
 		printf "peak RSS: %.1f MB; goroutines: %d (%.1f per source)\n", rss / 1024, g, g / n
 		printf "frames dropped: %d; reports lost: %d; restarts: %d\n", drop, lost, restarts
 	}'
+grep '^levelmeter_frames_dropped_total{' "$tmp/metrics" | awk '$2 > 0 {print "  dropped:", $0}' | head -10
+grep -E '"level":"(warn|error)"' "$tmp/log" | grep -v '"stderr"' | head -5
 sort -g "$tmp/latency" | awk '{v[NR] = $1} END {if (NR) printf "report latency over %d readings: median %.1f ms, p99 %.1f ms, max %.1f ms\n", NR, 1000 * v[int(NR / 2) + 1], 1000 * v[int(NR * 0.99) + 1], 1000 * v[NR]}'
 if grep -q '"level":"error"' "$tmp/log"; then
 	echo "errors logged:"
