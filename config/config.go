@@ -49,7 +49,9 @@ type Config struct {
 	origin map[string]string // key path → the flag that set it
 }
 
-// A Source is one input: a sound device or a WAV file replayed like one. Exactly one of Device and WAV is set.
+// A Source is one input: a sound device, a WAV file replayed like one, a command whose standard output is
+// audio (an ffmpeg reading a network feed), or levelmeter's standard input. Exactly one of Device, WAV, Command
+// and Stdin is set; WAV "-" is standard input too.
 type Source struct {
 	// Name labels the source in logs, metrics and the web page; names are unique. Default: the device
 	// string, or the WAV file's base name without its extension.
@@ -93,6 +95,22 @@ type Source struct {
 
 	// Alarms overrides the top-level alarms for this source, key by key (webhooks excepted).
 	Alarms Alarms `yaml:"alarms"`
+
+	// Command is a command to start, whose standard output is the audio: its argv (no shell), or with Shell
+	// one string for /bin/sh -c. In YAML a list, or one string with shell: true.
+	Command Argv `yaml:"command"`
+	// Shell runs Command, one string, with /bin/sh -c (pipes, redirections).
+	Shell bool `yaml:"shell"`
+	// Stdin reads the audio from levelmeter's standard input (as wav: "-" does). One source at most.
+	Stdin bool `yaml:"stdin"`
+	// Format is how a command or standard input carries its audio: wav (default) or raw s16le, s24le, s32le,
+	// f32le. A raw stream needs SampleRate and Channels.
+	Format string `yaml:"format"`
+	// StallTimeout is how long a command or standard input may deliver no bytes before it counts as stalled
+	// (a command is then stopped and started again).
+	StallTimeout time.Duration `yaml:"stall_timeout"`
+	// KillGrace is how long a stopped command has between SIGTERM and SIGKILL to its process group.
+	KillGrace time.Duration `yaml:"kill_grace"`
 }
 
 // Log configures the log reporter.
@@ -147,8 +165,64 @@ func Default() *Config {
 // RealtimeOn reports whether s asks for real-time scheduling: Realtime, or its default (true) when unset.
 func (s *Source) RealtimeOn() bool { return s.Realtime == nil || *s.Realtime }
 
-// IsDevice reports whether s is a device (not a WAV file).
-func (s *Source) IsDevice() bool { return s.WAV == "" }
+// A SourceKind says what a source reads.
+type SourceKind int
+
+const (
+	KindDevice  SourceKind = iota // a PortAudio device (device:)
+	KindWAV                       // a WAV file replayed (wav: FILE)
+	KindCommand                   // a command's standard output (command:)
+	KindStdin                     // levelmeter's standard input (stdin: true, or wav: "-")
+)
+
+func (k SourceKind) String() string {
+	switch k {
+	case KindWAV:
+		return "wav"
+	case KindCommand:
+		return "command"
+	case KindStdin:
+		return "stdin"
+	}
+	return "device"
+}
+
+// StdinPath is the wav: value that stands for standard input.
+const StdinPath = "-"
+
+// Kind returns what s reads. A source that sets none of device, wav, command and stdin is a device (Validate
+// reports it).
+func (s *Source) Kind() SourceKind {
+	switch {
+	case s.Stdin || s.WAV == StdinPath:
+		return KindStdin
+	case len(s.Command) > 0:
+		return KindCommand
+	case s.WAV != "":
+		return KindWAV
+	}
+	return KindDevice
+}
+
+// kinds lists the keys that say what s is (device, wav, command, stdin) that are set: one in a valid source.
+func (s *Source) kinds() []string {
+	var kinds []string
+	for _, k := range []struct {
+		name string
+		set  bool
+	}{{"device", s.Device != ""}, {"wav", s.WAV != ""}, {"command", len(s.Command) > 0}, {"stdin", s.Stdin}} {
+		if k.set {
+			kinds = append(kinds, k.name)
+		}
+	}
+	return kinds
+}
+
+// IsDevice reports whether s is a device.
+func (s *Source) IsDevice() bool { return s.Kind() == KindDevice }
+
+// IsStream reports whether s is a stream that paces itself: a command or standard input.
+func (s *Source) IsStream() bool { k := s.Kind(); return k == KindCommand || k == KindStdin }
 
 // SetDefaults fills the omitted (zero) fields of the sources with their defaults (see Keys). Load and Parse
 // call it; call it again after adding sources in code.
@@ -165,6 +239,10 @@ func (c *Config) SetDefaults() {
 
 func (s *Source) defaultName() string {
 	switch {
+	case s.Kind() == KindStdin:
+		return "stdin"
+	case s.Kind() == KindCommand:
+		return commandName(s.Command)
 	case s.WAV != "":
 		b := filepath.Base(s.WAV)
 		return strings.TrimSuffix(b, filepath.Ext(b))
@@ -183,8 +261,16 @@ func (c *Config) Validate() error {
 			"no sources configured; add one with a device (device: default) or a WAV file (wav: FILE)"))
 	}
 	names := map[string]int{}
+	stdin := -1
 	for i := range c.Sources {
 		errs = append(errs, c.validateSource(i, names)...)
+		if c.Sources[i].Kind() == KindStdin && len(c.Sources[i].kinds()) == 1 {
+			if stdin >= 0 {
+				errs = append(errs, c.keyError(fmt.Sprintf("sources[%d]", i), fmt.Sprintf("reads standard input, as "+
+					"sources[%d] does; there is one standard input, so one source at most may read it", stdin)))
+			}
+			stdin = i
+		}
 	}
 	for i := range Keys {
 		if k := &Keys[i]; k.Scope == Global {
@@ -208,11 +294,14 @@ func (c *Config) validateSource(i int, names map[string]int) Errors {
 	add := func(key string, value any, format string, args ...any) {
 		errs = append(errs, c.errorf(key, value, format, args...))
 	}
+	kinds := s.kinds()
 	switch {
-	case s.Device != "" && s.WAV != "":
-		errs = append(errs, c.keyError(p, "has both device and wav; a source is either a device or a WAV file"))
-	case s.Device == "" && s.WAV == "":
-		errs = append(errs, c.keyError(p, "has neither device nor wav; set device: default (a sound card) or wav: FILE"))
+	case len(kinds) > 1:
+		errs = append(errs, c.keyError(p, fmt.Sprintf("has %s; a source is one of a device, a WAV file, a command "+
+			"or standard input: keep one", strings.Join(kinds, " and "))))
+	case len(kinds) == 0:
+		errs = append(errs, c.keyError(p, "has none of device, wav, command and stdin; set device: default (a sound "+
+			"card), wav: FILE, command: [ffmpeg, ...] or stdin: true"))
 	}
 	if strings.TrimSpace(s.Name) == "" {
 		add(p+".name", s.Name, "is empty; give the source a name")
@@ -226,7 +315,13 @@ func (c *Config) validateSource(i int, names map[string]int) Errors {
 	if msg := controlChar(s.Device); msg != "" {
 		add(p+".device", s.Device, "%s", msg)
 	}
-	if s.WAV != "" {
+	if s.Kind() == KindCommand && len(kinds) == 1 {
+		errs = append(errs, c.validateCommand(p, s)...)
+	}
+	if s.IsStream() && len(kinds) == 1 {
+		errs = append(errs, checkStreamFormat(c, p, s)...)
+	}
+	if s.WAV != "" && s.WAV != StdinPath {
 		switch fi, err := os.Stat(s.WAV); {
 		case err != nil && os.IsNotExist(err):
 			add(p+".wav", s.WAV, "does not exist; give the path of a WAV file")
@@ -239,8 +334,8 @@ func (c *Config) validateSource(i int, names map[string]int) Errors {
 			add(p+".wav", s.WAV, "is not a regular file (%s); give the path of a WAV file", fileKind(fi.Mode()))
 		}
 	}
-	if s.Device == "" && s.WAV == "" {
-		return errs // neither kind: which keys apply is unknown
+	if len(kinds) != 1 {
+		return errs // which keys apply is unknown
 	}
 	for j := range Keys {
 		if k := &Keys[j]; k.Scope != Global {
@@ -262,10 +357,13 @@ func (c *Config) checkKey(k *Key, path string, s *Source) *Error {
 		if p, ok := v.(*bool); ok {
 			v = *p
 		}
-		if k.Scope == Devices {
+		switch {
+		case k.Scope == Devices && s.Kind() == KindWAV:
 			return c.errorf(path, v, "applies to devices only; remove it from a wav source%s", k.hint)
+		case k.Scope == WAVs && s.Kind() == KindDevice:
+			return c.errorf(path, v, "applies to wav sources only%s", k.hint)
 		}
-		return c.errorf(path, v, "applies to wav sources only%s", k.hint)
+		return c.errorf(path, v, "applies to %s only; remove it from a %s source%s", k.Scope.what(), s.Kind(), k.hint)
 	}
 	if k.check == nil {
 		return nil

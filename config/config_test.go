@@ -53,7 +53,7 @@ func TestShippedConfig(t *testing.T) {
 	for _, key := range []string{"sources", "name", "device", "wav", "pace", "loop", "sample_rate", "channels",
 		"frames_per_buffer", "input_latency", "ring_capacity", "report_interval", "peak_hold", "peak_decay",
 		"log", "level", "format", "interval", "http", "listen", "metrics", "web", "allowed_hosts", "web_config",
-		"max_connections", "max_requests"} {
+		"max_connections", "max_requests", "command", "shell", "stdin", "stall_timeout", "kill_grace"} {
 		if !strings.Contains(string(data), key+":") {
 			t.Errorf("config.yaml does not show %s", key)
 		}
@@ -151,9 +151,9 @@ func TestBadConfigs(t *testing.T) {
 		{"unknown top key", src + "report_intervl: 1s\n",
 			`3: report_intervl: unknown key; did you mean report_interval? Valid keys are sources, report_interval, peak_hold, peak_decay, log, http, alarms, profiles`},
 		{"unknown source key", "sources:\n  - device: default\n    chanels: 2\n",
-			`3: sources[0].chanels: unknown key; did you mean channels? Valid keys in sources[0] are name, device, wav, pace, loop, sample_rate, channels, frames_per_buffer, input_latency, ring_capacity, realtime, layout, alarms`},
+			`3: sources[0].chanels: unknown key; did you mean channels? Valid keys in sources[0] are name, device, wav, pace, loop, sample_rate, channels, frames_per_buffer, input_latency, ring_capacity, realtime, layout, alarms, command, shell, stdin, format, stall_timeout, kill_grace`},
 		{"key with a space", "sources:\n  - device: default\n    sample rate: 1\n",
-			`3: sources[0]."sample rate": unknown key; did you mean sample_rate? Valid keys in sources[0] are name, device, wav, pace, loop, sample_rate, channels, frames_per_buffer, input_latency, ring_capacity, realtime, layout, alarms`},
+			`3: sources[0]."sample rate": unknown key; did you mean sample_rate? Valid keys in sources[0] are name, device, wav, pace, loop, sample_rate, channels, frames_per_buffer, input_latency, ring_capacity, realtime, layout, alarms, command, shell, stdin, format, stall_timeout, kill_grace`},
 		{"key with a line break (found by FuzzLoad)", "{0\n\n0}",
 			`1: "0\n0": unknown key; valid keys are sources, report_interval, peak_hold, peak_decay, log, http, alarms, profiles`},
 		{"unknown nested key", src + "log:\n  colour: true\n",
@@ -195,9 +195,9 @@ func TestBadConfigs(t *testing.T) {
 		{"empty name", "sources:\n  - device: default\n    name: \"\"\n",
 			`3: sources[0].name: "" is empty or zero; omit the key for the default (a name made from the device or file)`},
 		{"both", "sources:\n  - device: default\n    wav: " + wav + "\n",
-			`2: sources[0]: has both device and wav; a source is either a device or a WAV file`},
+			`2: sources[0]: has device and wav; a source is one of a device, a WAV file, a command or standard input: keep one`},
 		{"neither", "sources:\n  - name: x\n",
-			`2: sources[0]: has neither device nor wav; set device: default (a sound card) or wav: FILE`},
+			`2: sources[0]: has none of device, wav, command and stdin; set device: default (a sound card), wav: FILE, command: [ffmpeg, ...] or stdin: true`},
 		{"no sources", "report_interval: 1s\n",
 			`sources: no sources configured; add one with a device (device: default) or a WAV file (wav: FILE)`},
 		{"missing file", "sources:\n  - wav: " + filepath.Join(dir, "nope.wav") + "\n",

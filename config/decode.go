@@ -48,7 +48,7 @@ func Read(path string) (*Config, error) {
 	}
 	dir := filepath.Dir(path)
 	for i := range c.Sources {
-		if w := c.Sources[i].WAV; w != "" && !filepath.IsAbs(w) {
+		if w := c.Sources[i].WAV; w != "" && w != StdinPath && !filepath.IsAbs(w) {
 			c.Sources[i].WAV = filepath.Join(dir, w)
 		}
 	}
@@ -179,7 +179,10 @@ func (w *walker) fail(n *yaml.Node, key, value, format string, args ...any) {
 
 func (w *walker) result() error { return w.errs }
 
-var durationType = reflect.TypeOf(time.Duration(0))
+var (
+	durationType = reflect.TypeOf(time.Duration(0))
+	argvType     = reflect.TypeOf(Argv(nil))
+)
 
 func kindName(n *yaml.Node) string {
 	switch n.Kind {
@@ -211,6 +214,7 @@ func (w *walker) value(n *yaml.Node, t reflect.Type, path string) {
 		w.recordRaw(path, n)
 	}
 	switch {
+	case t == argvType && n.Kind == yaml.ScalarNode: // a shell command: one string
 	case t.Kind() == reflect.Struct:
 		if n.Kind != yaml.MappingNode {
 			w.fail(n, keyOrTop(path), quoteScalar(n), "is %s; expected a mapping of keys (%s)", kindName(n), strings.Join(fieldNames(t), ", "))

@@ -28,7 +28,7 @@ report_interval: 250ms
 	fmt.Println(err)
 	// Output:
 	// mic: device "default", 48000 Hz, 1 channel, ring of 16384 frames; reports every 250ms to logs and 127.0.0.1:9464
-	// levelmeter.yaml:3: sources[0].chanels: unknown key; did you mean channels? Valid keys in sources[0] are name, device, wav, pace, loop, sample_rate, channels, frames_per_buffer, input_latency, ring_capacity, realtime, layout, alarms
+	// levelmeter.yaml:3: sources[0].chanels: unknown key; did you mean channels? Valid keys in sources[0] are name, device, wav, pace, loop, sample_rate, channels, frames_per_buffer, input_latency, ring_capacity, realtime, layout, alarms, command, shell, stdin, format, stall_timeout, kill_grace
 	// levelmeter.yaml:4: sources[0].sample_rate: "44.1k" is not a whole number
 }
 
@@ -59,4 +59,28 @@ func ExampleOverrides() {
 	fmt.Println(c.Validate())
 	// Output:
 	// sources[0].ring_capacity (set by --ring-capacity): 1000 is not a power of two from 16 to 16777216 (frames); try 1024
+}
+
+// A command source reads a feed through ffmpeg; its kind decides which keys apply and their defaults.
+func ExampleSource_Kind() {
+	c, err := config.Parse([]byte(`
+sources:
+  - name: radio
+    command: [ffmpeg, -nostdin, -loglevel, warning, -i, "http://icecast.example.com/live",
+              -vn, -ac, "2", -ar, "48000", -f, s16le, -]
+    format: s16le
+    sample_rate: 48000
+    channels: 2
+  - wav: "-"
+`), "levelmeter.yaml")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, s := range c.Sources {
+		fmt.Printf("%s: %v, format %s, stall timeout %v\n", s.Name, s.Kind(), s.Format, s.StallTimeout)
+	}
+	// Output:
+	// radio: command, format s16le, stall timeout 10s
+	// stdin: stdin, format wav, stall timeout 10s
 }

@@ -57,11 +57,7 @@ func (o *Overrides) Apply(c *Config) error {
 			}
 		}
 		if n == 0 {
-			kind := "device"
-			if k.FlagScope == WAVs {
-				kind = "WAV file"
-			}
-			return fmt.Errorf("--%s applies to %s sources, and none is configured", k.Flag, kind)
+			return fmt.Errorf("--%s applies to %s, and none is configured", k.Flag, k.FlagScope.what())
 		}
 	}
 	for i := range Keys {

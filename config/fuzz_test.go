@@ -16,6 +16,8 @@ func FuzzLoad(f *testing.F) {
 		"sources:\n  - device: default\n",
 		"sources:\n  - device: default\n    realtime: false\n  - wav: x.wav\n    realtime: ~\n",
 		"sources:\n  - wav: x.wav\n    pace: fast\n    loop: true\n",
+		"sources:\n  - command: [cat, -]\n    format: s16le\n    sample_rate: 48000\n    channels: 2\n  - stdin: true\n",
+		"sources:\n  - command: \"a | b\"\n    shell: true\n  - wav: \"-\"\n    command: {a: 1}\n",
 		"sources: [{device: 1, sample_rate: 44100, channels: 1, ring_capacity: 1024}]\nlog: {format: json}\n",
 		"report_interval: 100\n",
 		"a: &x [*x]\n",

@@ -20,10 +20,13 @@ import (
 type Scope int
 
 const (
-	Global  Scope = iota // a top-level key (report_interval, log.level)
-	Sources              // a key of every source (sources[i].ring_capacity)
-	Devices              // a key of device sources only (sources[i].input_latency)
-	WAVs                 // a key of WAV file sources only (sources[i].pace)
+	Global   Scope = iota // a top-level key (report_interval, log.level)
+	Sources               // a key of every source (sources[i].ring_capacity)
+	Devices               // a key of device sources only (sources[i].input_latency)
+	WAVs                  // a key of WAV file sources only (sources[i].pace)
+	Streams               // a key of command and standard-input sources (sources[i].format)
+	Commands              // a key of command sources only (sources[i].kill_grace)
+	Live                  // devices, commands and standard input: all but WAV files (--sample-rate's scope)
 )
 
 // A Key describes one setting of the configuration: its name, type, default, limits and documentation. Keys is
@@ -82,7 +85,13 @@ func (sc Scope) AppliesTo(s *Source) bool {
 	case Devices:
 		return s.IsDevice()
 	case WAVs:
-		return !s.IsDevice()
+		return s.Kind() == KindWAV
+	case Streams:
+		return s.IsStream()
+	case Commands:
+		return s.Kind() == KindCommand
+	case Live:
+		return s.Kind() != KindWAV
 	}
 	return true
 }
@@ -114,6 +123,30 @@ var Keys = append([]Key{
 	source("wav", Sources, str(func(s *Source) *string { return &s.WAV })).
 		noFlag("--source wav:FILE chooses files").
 		doc("a WAV file to replay, relative to the configuration file's directory"),
+	source("command", Sources, argv(func(s *Source) *Argv { return &s.Command })).
+		noFlag("commands come from the configuration file").defDoc("none").
+		doc("a command whose standard output is the audio: a list [program, arg, ...] run without a shell, or " +
+			"one string with shell: true; its standard error goes to the log"),
+	source("shell", Commands, boolean(func(s *Source) *bool { return &s.Shell })).
+		noFlag("commands come from the configuration file").def(false).
+		doc("run command, one string, with /bin/sh -c (pipes, redirections)"),
+	source("stdin", Sources, boolean(func(s *Source) *bool { return &s.Stdin })).
+		noFlag(`--source stdin reads standard input`).def(false).
+		doc(`read the audio from levelmeter's standard input (as wav: "-" does); one source at most`),
+	source("format", Streams, str(func(s *Source) *string { return &s.Format })).
+		flag("format", "FORMAT").def(audio.WAV.String()).valid("wav, s16le, s24le, s32le or f32le").
+		checkWith(checkFormat).
+		doc("how a command or standard input carries its audio: wav (a streamed WAV header) or raw PCM; raw " +
+			"needs sample_rate and channels"),
+	source("stall_timeout", Streams, duration(func(s *Source) *time.Duration { return &s.StallTimeout })).
+		flag("stall-timeout", "DURATION").def(audio.DefaultCommandStallTimeout).zeroDefault().
+		durRange(100*time.Millisecond, time.Hour).
+		doc("how long a command or standard input may deliver no bytes before it is stalled (twice as long " +
+			"for its first bytes); a stalled command is stopped and started again"),
+	source("kill_grace", Commands, duration(func(s *Source) *time.Duration { return &s.KillGrace })).
+		noFlag("commands come from the configuration file").def(audio.DefaultKillGrace).zeroDefault().
+		durRange(10*time.Millisecond, time.Minute).
+		doc("how long a stopped command's process group has between SIGTERM and SIGKILL"),
 	source("pace", WAVs, str(func(s *Source) *string { return &s.Pace })).
 		flag("pace", "PACE").def(PaceRealtime).
 		oneOf(PaceRealtime, PaceFast).scopeHint("; a device runs at its own pace").
@@ -123,15 +156,15 @@ var Keys = append([]Key{
 		flag("loop", "").def(false).
 		doc("replay WAV sources from the start when they end (--loop=false: once)"),
 	source("sample_rate", Sources, integer(func(s *Source) *int { return &s.SampleRate })).
-		flag("sample-rate", "HZ").flagScope(Devices).
+		flag("sample-rate", "HZ").flagScope(Live).
 		deviceDef(strconv.Itoa(audio.DefaultSampleRate)+" for a device, the file's rate for a WAV file", audio.DefaultSampleRate).
 		intRange(1, MaxSampleRate, "is not a sample rate; must be 1 to %d frames per second").
-		doc("devices' sample rate in frames per second; a WAV source may only state its file's"),
+		doc("the sample rate in frames per second of a device, a command or raw standard input; a WAV source may only state its file's"),
 	source("channels", Sources, integer(func(s *Source) *int { return &s.Channels })).
-		flag("channels", "COUNT").flagScope(Devices).
+		flag("channels", "COUNT").flagScope(Live).
 		deviceDef(strconv.Itoa(audio.DefaultChannels)+" for a device, the file's channels for a WAV file", audio.DefaultChannels).
 		intRange(1, dsp.MaxChannels, "is out of range; must be 1 to %d").
-		doc("devices' channel count; a WAV source may only state its file's"),
+		doc("the channel count of a device, a command or raw standard input; a WAV source may only state its file's"),
 	source("frames_per_buffer", Sources, integer(func(s *Source) *int { return &s.FramesPerBuffer })).
 		flag("frames-per-buffer", "FRAMES").
 		sourceDef(fmt.Sprintf("%d for a device, %d for a WAV file", audio.DefaultFramesPerBuffer, audio.DefaultFileFramesPerBuffer),
@@ -261,6 +294,10 @@ func at[T any, A accessor[T]](a A) func(c *Config, s *Source) *T {
 		return func(c *Config, _ *Source) *T { return a(c) }
 	}
 	panic("unreachable")
+}
+
+func argv(a func(*Source) *Argv) field {
+	return typed(at[Argv](a), func(s string) (Argv, error) { return Argv{s}, nil })
 }
 
 func str[A accessor[string]](a A) field {

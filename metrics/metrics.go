@@ -48,6 +48,8 @@
 //	levelmeter_sample_rate_hertz, levelmeter_channels
 //	levelmeter_source_up              1 while the source runs, 0 after its final report
 //	levelmeter_last_report_timestamp_seconds   when the latest report was taken (Unix time)
+//	levelmeter_source_lag_seconds     a stream source's (command, stdin) sample clock behind the wall clock
+//	levelmeter_source_stream_ends_total{reason="exit"|"stall"}   a stream source's runs that ended, by reason
 //
 // Per source and alarm kind (label alarm: silence, clipping, true_peak_over, …; package alarm), for sources whose
 // alarms are on:
@@ -267,6 +269,8 @@ var (
 	descLatency   = newDesc("levelmeter_latency_seconds", "Time from the capture of the newest frame the latest report covers to the report reaching the metrics reporter.", prometheus.GaugeValue, src...)
 	descStarted   = newDesc("levelmeter_source_start_time_seconds", "When the source's metering began, in seconds since the Unix epoch.", prometheus.GaugeValue, src...)
 	descUp        = newDesc("levelmeter_source_up", "1 while the source runs, 0 after its final report.", prometheus.GaugeValue, src...)
+	descLag       = newDesc("levelmeter_source_lag_seconds", "How far a stream source's sample clock (a command, standard input) is behind the wall clock since its run's first block: near 0 for a feed that keeps time, growing for one slower than real time or stalled; 0 between runs.", prometheus.GaugeValue, src...)
+	descEnds      = newDesc("levelmeter_source_stream_ends_total", "Runs of a stream source (a command, standard input) that ended, by reason: exit (the command exited or closed its output) or stall (no bytes for its stall timeout).", prometheus.CounterValue, "source", "reason")
 	descLastTime  = newDesc("levelmeter_last_report_timestamp_seconds", "When the latest report was taken, in seconds since the Unix epoch.", prometheus.GaugeValue, src...)
 
 	alarmLabels       = []string{"source", "alarm"}
@@ -280,7 +284,7 @@ var (
 		descSamplePeak, descTruePeak, descSamplePeakMax, descTruePeakMax, descRMS, descDC, descCrest, descClipped, descNonFinite, descChannelInfo,
 		descMomentary, descShortTerm, descMomentaryMax, descShortTermMax, descIntegrated, descRange, descCorrelation,
 		descCaptured, descMetered, descDropped, descOverflows, descRestarts, descErrors, descRingFill, descRingCap,
-		descRate, descChannels, descUp, descLastTime, descLost, descLatency, descStarted,
+		descRate, descChannels, descUp, descLastTime, descLost, descLatency, descStarted, descLag, descEnds,
 	}
 )
 
@@ -358,6 +362,13 @@ func collect(out chan<- prometheus.Metric, snap *snapshot) {
 	emit(descLost, float64(c.Lost), s)
 	if !rep.Started.IsZero() {
 		emit(descStarted, unixSeconds(rep.Started), s)
+	}
+	if rep.IsStream {
+		emit(descEnds, float64(rep.Stream.Exits), s, "exit")
+		emit(descEnds, float64(rep.Stream.Stalls), s, "stall")
+		if !rep.Final {
+			emit(descLag, rep.Stream.Lag.Seconds(), s)
+		}
 	}
 
 	n := min(max(rep.Total.Channels, rep.Interval.Channels, 0), dsp.MaxChannels)

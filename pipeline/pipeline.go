@@ -76,6 +76,9 @@ type Input struct {
 	// expected to report silence, clipping and the other faults without being told to. A Config with no rule
 	// enabled turns the detectors off (the Report then carries no alarm states: Report.AlarmsOn is false).
 	Alarms *alarm.Config
+	// Retry restarts a source that fails before it delivered anything, with the same backoff as any failure,
+	// instead of ending the run: a live feed (a command reading a network stream) that is down at start-up.
+	Retry bool
 }
 
 // Options configure a Pipeline. The zero values of the optional fields select the defaults.
@@ -223,6 +226,13 @@ type stream struct {
 	fast        bool  // Input.Fast: reports every perReport frames of audio
 	perReport   int64 // frames of audio per report of a fast source
 	sinceReport int64 // frames metered since the last report
+	retry       bool  // a failure before the first block is retried, not fatal
+	streamed    func() audio.StreamStats
+}
+
+// streamer is a source that keeps a stream's counters (audio.Command, audio.Stream).
+type streamer interface {
+	Stats() audio.StreamStats
 }
 
 // DefaultRingFrames is the ring capacity, in frames, of an Input that does not set one, and the default of the
@@ -333,11 +343,17 @@ func (p *Pipeline) newStream(in Input) (*stream, error) {
 			break
 		}
 	}
+	var streamed func() audio.StreamStats
+	if st, ok := in.Source.(streamer); ok {
+		streamed = st.Stats
+	}
 	perReport := max(1, int64(p.opts.Interval)*int64(f.SampleRate)/int64(time.Second))
 	return &stream{
 		fast:       in.Fast,
 		perReport:  perReport,
 		detector:   det,
+		retry:      in.Retry,
+		streamed:   streamed,
 		stall:      stall,
 		name:       in.Name,
 		src:        in.Source,
@@ -540,7 +556,7 @@ func (p *Pipeline) supervise(ctx context.Context, s *stream, stop context.Cancel
 		s.errors.Add(1)
 		msg := err.Error()
 		s.lastError.Store(&msg)
-		if attempt == 0 && s.w.blocks.Load() == 0 && !s.added {
+		if attempt == 0 && s.w.blocks.Load() == 0 && !s.added && !s.retry {
 			p.fatalOnce.Do(func() { p.fatal = fmt.Errorf("source %q: %w", s.name, err) })
 			p.event(Event{Source: s.name, Kind: SourceFatal, Err: err})
 			stop()
@@ -743,6 +759,10 @@ func (p *Pipeline) snapshot(s *stream, final bool) {
 	if e := s.lastError.Load(); e != nil {
 		r.LastError = *e
 	}
+	if s.streamed != nil {
+		r.Stream = s.streamed()
+		r.IsStream = true
+	}
 	if final && s.ended.Load() {
 		// The audio ends here, in silence: measure the true peak of its last samples. A live source that is
 		// stopped is not measured so, because its audio goes on where the meter stops listening.
@@ -813,8 +833,12 @@ func (p *Pipeline) Sources() []string {
 // report is the reporter goroutine: it hands every queued report to every reporter, until the queue is closed
 // and empty, then flushes the reporters.
 func (p *Pipeline) report() {
+	// One Report, reused: reporters do not keep it past the call (see Reporter). Taking the address of a fresh
+	// one per report moved each to the heap, 3 KB of garbage per report (20 kB/s per source at 100 ms).
+	var r Report
 	for {
-		r, err := p.queue.Pop()
+		var err error
+		r, err = p.queue.Pop()
 		if err == nil {
 			for _, rep := range p.opts.Reporters {
 				rep.Report(&r)

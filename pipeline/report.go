@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/levelmeter/levelmeter/alarm"
+	"github.com/levelmeter/levelmeter/audio"
 	"github.com/levelmeter/levelmeter/dsp"
 )
 
@@ -43,6 +44,10 @@ type Report struct {
 	NumAlarms int
 	// AlarmStatus is every alarm kind's state after this report, indexed by alarm.Kind.
 	AlarmStatus [alarm.NumKinds]alarm.Status
+	// IsStream says the source is a stream that paces itself (a command, standard input), and Stream holds its
+	// counters: its runs, how many ended by exiting or stalling, and its lag behind the wall clock.
+	IsStream bool
+	Stream   audio.StreamStats
 }
 
 // Events returns the alarm events of the report: r.Alarms[:r.NumAlarms].

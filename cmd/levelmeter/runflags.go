@@ -27,8 +27,9 @@ func runCLI() (*cli, *runFlags) {
 	fs := c.fs
 	fs.StringVar(&f.configPath, "config", "config.yaml", "the configuration file")
 	c.arg("config", "FILE")
-	fs.Func("source", "meter a WAV file (wav:FILE) or a device (device:NAME) instead of the configured sources, "+
-		"optionally labelled LABEL=wav:FILE; repeatable", func(s string) error {
+	fs.Func("source", "meter a WAV file (wav:FILE), a device (device:NAME) or standard input (stdin: WAV, or raw "+
+		"with --format, --sample-rate and --channels) instead of the configured sources, optionally labelled "+
+		"LABEL=wav:FILE; repeatable", func(s string) error {
 		if _, _, err := parseSourceFlag(s); err != nil {
 			return err
 		}
@@ -69,7 +70,7 @@ func runCLI() (*cli, *runFlags) {
 	return c, f
 }
 
-// parseSourceFlag reads a --source value: [LABEL=]wav:FILE or [LABEL=]device:NAME.
+// parseSourceFlag reads a --source value: [LABEL=]wav:FILE, [LABEL=]device:NAME or [LABEL=]stdin.
 func parseSourceFlag(s string) (config.Source, string, error) {
 	var src config.Source
 	spec := s
@@ -79,10 +80,14 @@ func parseSourceFlag(s string) (config.Source, string, error) {
 		}
 		src.Name, spec = label, rest
 	}
+	if spec == "stdin" || spec == "-" {
+		src.Stdin = true
+		return src, "stdin", nil
+	}
 	kind, arg, ok := strings.Cut(spec, ":")
 	switch {
 	case !ok || arg == "" || (kind != "wav" && kind != "device"):
-		return src, "", fmt.Errorf("%q is not wav:FILE or device:NAME (optionally LABEL=wav:FILE)", s)
+		return src, "", fmt.Errorf("%q is not wav:FILE, device:NAME or stdin (optionally LABEL=wav:FILE)", s)
 	case kind == "wav":
 		src.WAV = arg
 	default:

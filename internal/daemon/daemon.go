@@ -95,6 +95,7 @@ func New(cfg *config.Config, log zerolog.Logger, opts ...Option) (*Daemon, error
 		return nil, err
 	}
 	d.inputs = inputs
+	logStderr(inputs, log)
 	logs := logreport.New(log, cfg.Log.Interval)
 	reporters := []pipeline.Reporter{logs, pipeline.ReporterFunc(d.noteReport)}
 
@@ -252,7 +253,13 @@ func (d *Daemon) logStart() {
 	sources := zerolog.Arr()
 	for _, s := range cfg.Sources {
 		e := zerolog.Dict().Str("name", s.Name)
-		if s.WAV != "" {
+		if s.IsStream() {
+			e = e.Str("kind", s.Kind().String()).Str("format", s.Format).Int("sample_rate", s.SampleRate).
+				Int("channels", s.Channels).Str("stall_timeout", s.StallTimeout.String())
+			if s.Kind() == config.KindCommand {
+				e = e.Strs("command", s.Command).Bool("shell", s.Shell).Str("kill_grace", s.KillGrace.String())
+			}
+		} else if s.WAV != "" {
 			e = e.Str("wav", s.WAV).Str("pace", s.Pace).Bool("loop", s.Loop)
 		} else {
 			e = e.Str("device", s.Device).Int("sample_rate", s.SampleRate).Int("channels", s.Channels).

@@ -43,6 +43,10 @@ func input(cfg *config.Config, i int, check bool) (pipeline.Input, error) {
 		return in, cfg.Errorf(key+".alarms", "", "%w", err)
 	}
 	in.Alarms = &acfg
+	switch s.Kind() {
+	case config.KindCommand, config.KindStdin:
+		return streamInput(cfg, i, in)
+	}
 	if s.WAV != "" {
 		f, err := audio.OpenFile(s.WAV)
 		if err != nil {

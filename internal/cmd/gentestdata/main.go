@@ -178,7 +178,6 @@ func interleave(chans ...[]float64) []float64 {
 	return out
 }
 
-
 // stats are the expected sample-domain levels of one channel or of all.
 type stats struct {
 	peak, rms, dc float64 // dBFS, dBFS, linear
