@@ -15,7 +15,7 @@ RACEFLAGS := -race -gcflags=github.com/gordonklaus/portaudio=-d=checkptr=0
 BUILD_DEBS := portaudio19-dev pkg-config
 TEST_DEBS  := $(BUILD_DEBS) jackd2 libasound2-plugins ffmpeg sox libebur128-dev chromium prometheus prometheus-alertmanager
 
-.PHONY: all build run test vet lint bench bench-analyze fuzz fuzz-short soak deps deps-test testdata clean install uninstall
+.PHONY: all build run test vet lint bench bench-analyze bench-batch scale fuzz fuzz-short soak deps deps-test testdata clean install uninstall
 
 all: build
 
@@ -32,9 +32,13 @@ build: deps
 run: build
 	$(BIN) run --config $(CONFIG)
 
+# staticcheck is fetched through the Go module proxy at a pinned version (nothing to install by hand).
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
 vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) run $(STATICCHECK) ./...
 
 lint: vet
 
@@ -42,13 +46,13 @@ test: deps-test vet
 	$(GO) test $(RACEFLAGS) -count=1 -timeout 20m ./...
 	@$(MAKE) --no-print-directory fuzz-short
 
-# Every parser of outside input is fuzzed: a few seconds each in `make test`, longer with `make fuzz`.
-FUZZ_PKGS := ./audio/wavfile ./config ./web ./internal/termmeter ./internal/httpserver ./alarm ./audio/decode ./audio
+# Every parser of outside input is fuzzed: every fuzz target of every package (scripts/fuzz.sh finds them), a
+# few seconds each in `make test`, longer with `make fuzz`.
 fuzz-short:
-	./scripts/fuzz.sh 5 $(FUZZ_PKGS)
+	./scripts/fuzz.sh 5
 
 fuzz:
-	./scripts/fuzz.sh $${FUZZTIME:-60} $(FUZZ_PKGS) ./dsp ./audio
+	./scripts/fuzz.sh $${FUZZTIME:-60}
 
 bench: deps-test
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./...
@@ -56,6 +60,14 @@ bench: deps-test
 # levelmeter analyze against ffmpeg's ebur128 on one hour of 48 kHz stereo 24-bit audio (made in /tmp once).
 bench-analyze: deps-test build
 	./scripts/bench-analyze.sh
+
+# analyze over 20 three-minute files: -j 1 against -j 2 against ffmpeg's ebur128, one file after another.
+bench-batch: deps-test build
+	./scripts/bench-batch.sh
+
+# scale: 64 live sources (32 commands, 32 file replays) for a minute with /metrics and /events polled.
+scale: deps-test build
+	./scripts/scale.sh
 
 # soak: a day of 48 kHz stereo audio through the whole pipeline as fast as it goes (about 4 G frames, a quarter
 # of an hour on two cores), then SOAK_MINUTES (default 10) of the daemon in real time with /metrics and the web

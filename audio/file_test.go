@@ -19,14 +19,13 @@ import (
 
 // memReader is a frameReader over samples in memory, handing out at most chunk samples per Read.
 type memReader struct {
-	s        []float32
-	ch       int
-	chunk    int // samples per Read at most (whole frames); 0 means no limit
-	pos      int
-	rewinds  int
-	failAt   int // a Read at or past this sample fails; 0 means never
-	failErr  error
-	rewindOK bool
+	s       []float32
+	ch      int
+	chunk   int // samples per Read at most (whole frames); 0 means no limit
+	pos     int
+	rewinds int
+	failAt  int // a Read at or past this sample fails; 0 means never
+	failErr error
 }
 
 func (m *memReader) Read(p []float32) (int, error) {

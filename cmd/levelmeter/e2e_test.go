@@ -157,9 +157,6 @@ func e2eReadWAV(t *testing.T, path string) e2eWAV {
 	return w
 }
 
-// frames returns the number of whole frames.
-func (w e2eWAV) frames() int64 { return int64(len(w.data) / w.blockAlign) }
-
 // writePrefix writes the first n frames of w as a WAV file of the same format.
 func (w e2eWAV) writePrefix(t *testing.T, path string, n int64) {
 	t.Helper()
