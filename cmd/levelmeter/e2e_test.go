@@ -32,6 +32,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/levelmeter/levelmeter/dsp"
 	"github.com/levelmeter/levelmeter/internal/browsertest"
 	"github.com/levelmeter/levelmeter/web"
 )
@@ -407,8 +408,8 @@ func TestE2EMetricsDuringReplay(t *testing.T) {
 		cs := []e2eGauge{
 			{"levelmeter_integrated_lufs", src, a.Loudness.Integrated, -70},
 			{"levelmeter_loudness_range_lu", src, a.Loudness.Range, 0},
-			{"levelmeter_momentary_max_lufs", src, a.Loudness.MomentaryMax, -70},
-			{"levelmeter_short_term_max_lufs", src, a.Loudness.ShortTermMax, -70},
+			{"levelmeter_momentary_max_lufs", src, a.Loudness.MomentaryMax, dsp.LoudnessFloor},
+			{"levelmeter_short_term_max_lufs", src, a.Loudness.ShortTermMax, dsp.LoudnessFloor},
 		}
 		for c, st := range a.PerChannel {
 			l := []string{"source", "clip", "channel", strconv.Itoa(c)}
