@@ -221,21 +221,23 @@ func (t *truePeak) flush(f *tpFilter, peak float64) float64 {
 	return t.process(f, tpFlush, peak)
 }
 
-// spanMax returns max|x| of finite samples: four running maxima of |x| (a mask of the sign bit), without
-// branches.
+// spanMax returns max|x| of finite samples. A non-negative float64 orders as its bits do, so the maxima are
+// taken on the bits: an integer compare and move, where max on floats is a chain of five instructions (it must
+// order NaNs and signed zeros), four running maxima in parallel.
 func spanMax(x []float64) float64 {
-	var m0, m1, m2, m3 float64
+	const abs = 1<<63 - 1
+	var m0, m1, m2, m3 uint64
 	i := 0
 	for ; i+3 < len(x); i += 4 {
-		m0 = max(m0, math.Abs(x[i]))
-		m1 = max(m1, math.Abs(x[i+1]))
-		m2 = max(m2, math.Abs(x[i+2]))
-		m3 = max(m3, math.Abs(x[i+3]))
+		m0 = max(m0, math.Float64bits(x[i])&abs)
+		m1 = max(m1, math.Float64bits(x[i+1])&abs)
+		m2 = max(m2, math.Float64bits(x[i+2])&abs)
+		m3 = max(m3, math.Float64bits(x[i+3])&abs)
 	}
 	for ; i < len(x); i++ {
-		m0 = max(m0, math.Abs(x[i]))
+		m0 = max(m0, math.Float64bits(x[i])&abs)
 	}
-	return max(m0, m1, m2, m3)
+	return math.Float64frombits(max(m0, m1, m2, m3))
 }
 
 // reset forgets the carried samples.
@@ -410,13 +412,22 @@ func (t *truePeak) fir4(f *tpFilter, s0, count int, peak, wmax float64) float64 
 	return peak
 }
 
-// thirdMax returns the largest |third difference| in x: the largest hf of the windows whose centres it spans.
+// thirdMax returns the largest |third difference| in x: the largest hf of the windows whose centres it spans. Its
+// maxima are taken on the bits, in two running maxima, as spanMax's are (a third difference of finite samples is
+// finite).
 func thirdMax(x []float64) float64 {
-	e := 0.0
-	for i := 0; i+3 < len(x); i++ {
-		e = max(e, math.Abs(x[i]-3*x[i+1]+3*x[i+2]-x[i+3]))
+	const abs = 1<<63 - 1
+	var e0, e1 uint64
+	i := 0
+	for ; i+4 < len(x); i += 2 {
+		w := (*[5]float64)(x[i : i+5])
+		e0 = max(e0, math.Float64bits(w[0]-3*w[1]+3*w[2]-w[3])&abs)
+		e1 = max(e1, math.Float64bits(w[1]-3*w[2]+3*w[3]-w[4])&abs)
 	}
-	return e
+	for ; i+3 < len(x); i++ {
+		e0 = max(e0, math.Float64bits(x[i]-3*x[i+1]+3*x[i+2]-x[i+3])&abs)
+	}
+	return math.Float64frombits(max(e0, e1))
 }
 
 // hf returns the largest |third difference| of the samples around the centre of the detector's window x: a
