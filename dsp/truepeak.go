@@ -221,21 +221,23 @@ func (t *truePeak) flush(f *tpFilter, peak float64) float64 {
 	return t.process(f, tpFlush, peak)
 }
 
-// spanMax returns max|x| of finite samples: four running maxima of |x| (a mask of the sign bit), without
-// branches.
+// spanMax returns max|x| of finite samples. A non-negative float64 orders as its bits do, so the maxima are
+// taken on the bits: an integer compare and move, where max on floats is a chain of five instructions (it must
+// order NaNs and signed zeros), four running maxima in parallel.
 func spanMax(x []float64) float64 {
-	var m0, m1, m2, m3 float64
+	const abs = 1<<63 - 1
+	var m0, m1, m2, m3 uint64
 	i := 0
 	for ; i+3 < len(x); i += 4 {
-		m0 = max(m0, math.Abs(x[i]))
-		m1 = max(m1, math.Abs(x[i+1]))
-		m2 = max(m2, math.Abs(x[i+2]))
-		m3 = max(m3, math.Abs(x[i+3]))
+		m0 = max(m0, math.Float64bits(x[i])&abs)
+		m1 = max(m1, math.Float64bits(x[i+1])&abs)
+		m2 = max(m2, math.Float64bits(x[i+2])&abs)
+		m3 = max(m3, math.Float64bits(x[i+3])&abs)
 	}
 	for ; i < len(x); i++ {
-		m0 = max(m0, math.Abs(x[i]))
+		m0 = max(m0, math.Float64bits(x[i])&abs)
 	}
-	return max(m0, m1, m2, m3)
+	return math.Float64frombits(max(m0, m1, m2, m3))
 }
 
 // reset forgets the carried samples.
@@ -256,9 +258,9 @@ func (t *truePeak) refine(f *tpFilter, p int) float64 {
 	xn := x[tpD-tpNear : tpD+tpNear]
 	var a0, a1, a2 float64
 	for _, part := range [2][2]int{{0, tpD - tpNear}, {tpD + tpNear, 2 * tpD}} {
-		a0 += dot4(f.far[0][part[0]:part[1]], x[part[0]:part[1]])
-		a1 += dot4(f.far[1][part[0]:part[1]], x[part[0]:part[1]])
-		a2 += dot4(f.far[2][part[0]:part[1]], x[part[0]:part[1]])
+		lo, hi := part[0], part[1]
+		b0, b1, b2 := dot2x3(f.far[0][lo:hi], f.far[1][lo:hi], f.far[2][lo:hi], x[lo:hi])
+		a0, a1, a2 = a0+b0, a1+b1, a2+b2
 	}
 	far := func(u float64) float64 { e := u - 0.5; return math.Sin(math.Pi*u) / math.Pi * (a0 + e*(a1+e*a2)) }
 
@@ -301,6 +303,24 @@ func dot4(h, x []float64) float64 {
 		s3 += h[k+3] * x[k+3]
 	}
 	return (s0 + s1) + (s2 + s3)
+}
+
+// dot2x3 returns the dot products of x with g0, g1 and g2 (each at least as long as x, len(x) even) in one pass
+// over x, each in two chains: x is loaded once for three products (4 loads per 6 multiplications instead of 6), and
+// two chains per product keep the six sums and two samples in registers. A third faster than three dot4 calls.
+func dot2x3(g0, g1, g2, x []float64) (float64, float64, float64) {
+	g0, g1, g2 = g0[:len(x)], g1[:len(x)], g2[:len(x)]
+	var p0, p1, q0, q1, r0, r1 float64
+	for k := 0; k+1 < len(x); k += 2 {
+		x0, x1 := x[k], x[k+1]
+		p0 += g0[k] * x0
+		p1 += g0[k+1] * x1
+		q0 += g1[k] * x0
+		q1 += g1[k+1] * x1
+		r0 += g2[k] * x0
+		r1 += g2[k+1] * x1
+	}
+	return p0 + p1, q0 + q1, r0 + r1
 }
 
 // The long filter is the sinc under the window (1-(d/tpD)²)² at distance d from the point, over 2·tpD taps.
@@ -392,13 +412,22 @@ func (t *truePeak) fir4(f *tpFilter, s0, count int, peak, wmax float64) float64 
 	return peak
 }
 
-// thirdMax returns the largest |third difference| in x: the largest hf of the windows whose centres it spans.
+// thirdMax returns the largest |third difference| in x: the largest hf of the windows whose centres it spans. Its
+// maxima are taken on the bits, in two running maxima, as spanMax's are (a third difference of finite samples is
+// finite).
 func thirdMax(x []float64) float64 {
-	e := 0.0
-	for i := 0; i+3 < len(x); i++ {
-		e = max(e, math.Abs(x[i]-3*x[i+1]+3*x[i+2]-x[i+3]))
+	const abs = 1<<63 - 1
+	var e0, e1 uint64
+	i := 0
+	for ; i+4 < len(x); i += 2 {
+		w := (*[5]float64)(x[i : i+5])
+		e0 = max(e0, math.Float64bits(w[0]-3*w[1]+3*w[2]-w[3])&abs)
+		e1 = max(e1, math.Float64bits(w[1]-3*w[2]+3*w[3]-w[4])&abs)
 	}
-	return e
+	for ; i+3 < len(x); i++ {
+		e0 = max(e0, math.Float64bits(x[i]-3*x[i+1]+3*x[i+2]-x[i+3])&abs)
+	}
+	return math.Float64frombits(max(e0, e1))
 }
 
 // hf returns the largest |third difference| of the samples around the centre of the detector's window x: a

@@ -401,3 +401,73 @@ func TestTruePeakNoise(t *testing.T) {
 		}
 	}
 }
+
+// TestTruePeakSkipMaxima checks that the skip test's maxima, taken on the bits of |x|, are exactly the maxima
+// that float max takes, at every length and alignment, with signed zeros, infinities and NaN (which must keep
+// the detector from skipping: any comparison with it is false).
+func TestTruePeakSkipMaxima(t *testing.T) {
+	floatMax := func(x []float64) float64 {
+		m := 0.0
+		for _, v := range x {
+			m = max(m, math.Abs(v))
+		}
+		return m
+	}
+	floatThird := func(x []float64) float64 {
+		e := 0.0
+		for i := 0; i+3 < len(x); i++ {
+			e = max(e, math.Abs(x[i]-3*x[i+1]+3*x[i+2]-x[i+3]))
+		}
+		return e
+	}
+	r := rand.New(rand.NewPCG(5, 8))
+	noise := make([]float64, 300)
+	for i := range noise {
+		noise[i] = r.NormFloat64()
+	}
+	noise[17], noise[40] = math.Copysign(0, -1), -noise[40]*1e300
+	for _, tc := range []struct {
+		name string
+		x    []float64
+	}{
+		{"noise", noise},
+		{"negative zeros", []float64{math.Copysign(0, -1), math.Copysign(0, -1), math.Copysign(0, -1), math.Copysign(0, -1), math.Copysign(0, -1)}},
+		{"infinity", []float64{0.5, -0.25, math.Inf(-1), 0.1, 0, 0.3, -0.2}},
+		{"NaN", []float64{0.5, -0.25, 0.1, math.NaN(), 0, 0.3, -0.2}},
+	} {
+		for lo := 0; lo < len(tc.x); lo++ {
+			for hi := lo; hi <= min(len(tc.x), lo+45); hi++ {
+				x := tc.x[lo:hi]
+				for _, f := range []struct {
+					name      string
+					got, want float64
+				}{{"spanMax", spanMax(x), floatMax(x)}, {"thirdMax", thirdMax(x), floatThird(x)}} {
+					if f.got != f.want && !(math.IsNaN(f.got) && math.IsNaN(f.want)) || math.Signbit(f.got) {
+						t.Fatalf("%s: %s(x[%d:%d]) = %v, float max gives %v", tc.name, f.name, lo, hi, f.got, f.want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestTruePeakFarSums checks the one-pass sum of the long filter's far taps against three separate dot products.
+func TestTruePeakFarSums(t *testing.T) {
+	f := newTPFilter()
+	r := rand.New(rand.NewPCG(9, 1))
+	x := make([]float64, 2*tpD)
+	for i := range x {
+		x[i] = r.Float64()*2 - 1
+	}
+	for _, part := range [2][2]int{{0, tpD - tpNear}, {tpD + tpNear, 2 * tpD}} {
+		lo, hi := part[0], part[1]
+		var got [3]float64
+		got[0], got[1], got[2] = dot2x3(f.far[0][lo:hi], f.far[1][lo:hi], f.far[2][lo:hi], x[lo:hi])
+		for row := range 3 {
+			want := dot4(f.far[row][lo:hi], x[lo:hi])
+			if math.Abs(got[row]-want) > 1e-12*sumAbs(f.far[row][lo:hi]) {
+				t.Errorf("taps %d to %d, row %d: %.17g, three dot products %.17g", lo, hi, row, got[row], want)
+			}
+		}
+	}
+}
