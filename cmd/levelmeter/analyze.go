@@ -91,7 +91,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 		"to OUT.csv or OUT.jsonl (the format by the name), and name in the report when the maxima were reached. "+
 		"With several files, OUT-NAME.csv for each, named as --plot names its files")
 	seriesChannels := c.fs.Bool("series-channels", false, "add each channel's sample and true peak to the --series rows")
-	album := c.fs.Bool("album", false, "also measure all the files together, as one programme in the order given: "+
+	albumFlag := c.fs.Bool("album", false, "also measure all the files together, as one programme in the order given: "+
 		"one integrated loudness and loudness range over all of them (as ReplayGain's album gain), printed "+
 		"after the reports (with --json, as a last line {\"album\": {...}})")
 	c.arg("plot", "OUT.png")
@@ -151,7 +151,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 		return c.usageError(stderr, "--series-channels adds columns to --series: give --series OUT.csv too")
 	}
 	opts.perChannel = *seriesChannels
-	opts.album = *album
+	opts.album = *albumFlag
 	if *layoutFlag != "" {
 		l, err := dsp.ParseLayout(*layoutFlag)
 		if err != nil {
@@ -190,6 +190,11 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "levelmeter analyze: %v\n", err)
 		status = exitFailed
 	}
+	var album *albumSum
+	if opts.album {
+		album = newAlbumSum()
+		album.notMeasured = len(expandErrs)
+	}
 	done := make(chan error, 1)
 	go func() {
 		inputs := make([]int, len(files)) // positions, which name each file's series
@@ -203,6 +208,10 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 				return err // a file stopped part way is not reported
 			}
 			status = max(status, r.Value.write(stdout, stderr, *asJSON, plotName(plots, r.Index), r.Index == len(files)-1))
+			if album != nil {
+				album.add(r.Value)
+				album.lastShown = r.Value.a != nil && r.Index == len(files)-1
+			}
 			return nil
 		})
 	}()
@@ -221,6 +230,12 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "levelmeter analyze: interrupted: the files not reported were not measured\n")
 		return exitInterrupted
+	}
+	if album != nil {
+		if err := album.write(stdout, *asJSON); err != nil {
+			fmt.Fprintf(stderr, "levelmeter analyze: album: %v\n", err)
+			status = exitFailed
+		}
 	}
 	return status
 }
