@@ -190,6 +190,8 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "levelmeter analyze: %v\n", err)
 		status = exitFailed
 	}
+	bar, stderr := analyzeBar(stdout, stderr, len(files))
+	defer bar.Finish()
 	var album *albumSum
 	if opts.album {
 		album = newAlbumSum()
@@ -202,6 +204,8 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 			inputs[i] = i
 		}
 		done <- batch.Run(ctx, inputs, *jobs, func(ctx context.Context, i int) (fileResult, error) {
+			bar.Start(files[i])
+			defer bar.Done(1)
 			return measureFile(ctx, files[i], opts, pick(seriesFiles, i)), nil
 		}, func(r batch.Result[int, fileResult]) error {
 			if err := ctx.Err(); err != nil {
@@ -227,6 +231,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 			err = ctx.Err()
 		}
 	}
+	bar.Finish()
 	if err != nil {
 		fmt.Fprintf(stderr, "levelmeter analyze: interrupted: the files not reported were not measured\n")
 		return exitInterrupted
