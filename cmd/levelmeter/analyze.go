@@ -43,6 +43,10 @@ and /dev/stdin work too: nothing seeks.
 Up to --jobs files are measured at once, each on its own core; the reports come in the order of the files all the
 same, each as soon as its turn comes (a pipe sees the first while later ones are measured).
 
+--series OUT.csv|OUT.jsonl writes the levels of every 100 ms for plotting elsewhere, and the report then says when
+each maximum was reached. --album adds, after the reports, one integrated loudness and loudness range over all the
+files together. A progress bar is drawn on stderr when it is a terminal and the reports go to a file or a pipe.
+
 Each channel's position comes from the file's channel mask (WAVE_FORMAT_EXTENSIBLE), or, without one, from
 ffmpeg's default layout for the channel count; it sets the channel's label and its loudness weight (LFE 0,
 surrounds 1.41, others 1.0, as ITU-R BS.1770 says). --layout and --weights override them for files whose order
