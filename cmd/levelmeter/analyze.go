@@ -294,6 +294,9 @@ func measureFile(ctx context.Context, name string, opts analyzeOptions, seriesNa
 	if opts.strict {
 		for _, w := range a.Warnings {
 			if errors.Is(w, wavfile.ErrTruncated) {
+				if a.out != nil && a.out.f != nil {
+					os.Remove(a.out.name) // a refused file leaves no series, as it leaves no report
+				}
 				return fileResult{name: name, err: fmt.Errorf("%w; refused (--strict)", w), status: exitTruncated}
 			}
 		}

@@ -227,3 +227,23 @@ func TestSeriesNames(t *testing.T) {
 		}
 	}
 }
+
+// TestAnalyzeSeriesRefused: a file --strict refuses leaves no series behind, as it leaves no report.
+func TestAnalyzeSeriesRefused(t *testing.T) {
+	samples := toneIn(48000, 1, 1, -10, 0)
+	long := int64(len(samples)*2 + 1000)
+	cut := writeWAVSpec(t, "cut.wav", wavSpec{rate: 48000, channels: 1, pcm16: true, dataSize: &long}, samples)
+	out := filepath.Join(t.TempDir(), "s.csv")
+	if _, _, status := analyze(t, "--strict", "--series", out, cut); status != exitTruncated {
+		t.Errorf("status %d, want %d", status, exitTruncated)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("the series of a refused file is there: %v", err)
+	}
+	if _, _, status := analyze(t, "--series", out, cut); status != 0 {
+		t.Errorf("without --strict: status %d, want 0", status)
+	}
+	if _, rows := readSeries(t, out); len(rows) != 10 {
+		t.Errorf("without --strict: %d rows, want 10", len(rows))
+	}
+}
