@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"math"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -51,7 +52,7 @@ type jsonAlbumRead struct {
 
 // TestAnalyzeAlbum: the album of one file is that file, to the bit; the album of two is their concatenation
 // measured as one file, but for the few windows that would straddle the two: 3 of 350 blocks, within 0.01 LU
-// for a 6 dB step between them.
+// for a 6 dB step between them, and so ffmpeg's ebur128 of the concatenation is within its printed precision.
 func TestAnalyzeAlbum(t *testing.T) {
 	loud := toneIn(48000, 2, 20, -14, 0, 1)
 	quiet := toneIn(48000, 2, 15, -20, 0, 1)
@@ -72,6 +73,14 @@ func TestAnalyzeAlbum(t *testing.T) {
 		t.Errorf("album range %v, want the concatenation's %v within 0.1 LU", album.Range, whole[1])
 	}
 	t.Logf("album %v LUFS %v LU; concatenation %v LUFS %v LU", *album.Integrated, *album.Range, whole[0], whole[1])
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Log("ffmpeg is not installed: the album is not compared with ffmpeg's ebur128 of the concatenation")
+		return
+	}
+	// ffmpeg prints integrated loudness to 0.1 LU: within its rounding and the 0.01 LU above.
+	if ff := ffmpegEBUR128(t, both, 2, false); math.Abs(*album.Integrated-ff.integrated) > 0.06 {
+		t.Errorf("album %v LUFS, ffmpeg's ebur128 of the concatenation %v LUFS", *album.Integrated, ff.integrated)
+	}
 }
 
 // TestAnalyzeAlbumText: the text report ends with the album, and says which files were left out.
