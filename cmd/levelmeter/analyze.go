@@ -17,6 +17,7 @@ import (
 	"github.com/levelmeter/levelmeter/audio/wavfile"
 	"github.com/levelmeter/levelmeter/dsp"
 	"github.com/levelmeter/levelmeter/internal/batch"
+	tseries "github.com/levelmeter/levelmeter/internal/series"
 )
 
 func init() {
@@ -42,6 +43,10 @@ and /dev/stdin work too: nothing seeks.
 Up to --jobs files are measured at once, each on its own core; the reports come in the order of the files all the
 same, each as soon as its turn comes (a pipe sees the first while later ones are measured).
 
+--series OUT.csv|OUT.jsonl writes the levels of every 100 ms for plotting elsewhere, and the report then says when
+each maximum was reached. --album adds, after the reports, one integrated loudness and loudness range over all the
+files together. A progress bar is drawn on stderr when it is a terminal and the reports go to a file or a pipe.
+
 Each channel's position comes from the file's channel mask (WAVE_FORMAT_EXTENSIBLE), or, without one, from
 ffmpeg's default layout for the channel count; it sets the channel's label and its loudness weight (LFE 0,
 surrounds 1.41, others 1.0, as ITU-R BS.1770 says). --layout and --weights override them for files whose order
@@ -62,10 +67,13 @@ type analyzeOptions struct {
 	profile    *alarm.Profile // nil: no verdict
 	strict     bool           // refuse a file cut short
 	withSeries bool           // keep per-100 ms values for a plot
+	format     tseries.Format // of the --series files
+	perChannel bool           // --series-channels
+	album      bool           // keep each file's meter for the album
 }
 
 func runAnalyze(args []string, stdout, stderr io.Writer) int {
-	c := newCLI("analyze", "[--json] [--layout LAYOUT] [--weights LIST] [--profile NAME] [--strict] [--plot OUT.png] [-j N] FILE|DIR|-...", analyzeHelp)
+	c := newCLI("analyze", "[--json] [--layout LAYOUT] [--weights LIST] [--profile NAME] [--strict] [--plot OUT.png] [--series OUT.csv] [--album] [-j N] FILE|DIR|-...", analyzeHelp)
 	asJSON := c.fs.Bool("json", false, "print one JSON object per file per line instead of the report, with every "+
 		"value at the precision the meter computed it; a level of digital silence is null, and so is the "+
 		"correlation of a mono file or a silent channel")
@@ -83,7 +91,15 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	plotOut := c.fs.String("plot", "", "draw momentary and short-term loudness and the peak level over time, per "+
 		"100 ms. With one file the plot is OUT.png; with several, OUT-NAME.png where NAME is each file's base name "+
 		"without its extension (OUT-NAME-N.png, N the file's position, when two names are the same)")
+	seriesOut := c.fs.String("series", "", "write momentary and short-term loudness, sample and true peak per 100 ms "+
+		"to OUT.csv or OUT.jsonl (the format by the name), and name in the report when the maxima were reached. "+
+		"With several files, OUT-NAME.csv for each, named as --plot names its files")
+	seriesChannels := c.fs.Bool("series-channels", false, "add each channel's sample and true peak to the --series rows")
+	albumFlag := c.fs.Bool("album", false, "also measure all the files together, as one programme in the order given: "+
+		"one integrated loudness and loudness range over all of them (as ReplayGain's album gain), printed "+
+		"after the reports (with --json, as a last line {\"album\": {...}})")
 	c.arg("plot", "OUT.png")
+	c.arg("series", "OUT.csv")
 	c.arg("layout", "LAYOUT")
 	c.arg("weights", "LIST")
 	c.arg("profile", "NAME")
@@ -94,7 +110,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	c.arg("j", "N")
 	c.defaults["jobs"] = "the number of CPUs"
 	c.defaults["j"] = "the number of CPUs"
-	c.order = []string{"json", "layout", "weights", "profile", "strict", "plot", "jobs", "j"}
+	c.order = []string{"json", "layout", "weights", "profile", "strict", "plot", "series", "series-channels", "album", "jobs", "j"}
 	var files []string
 	// Flags may come before, between or after the files, as users type them.
 	for {
@@ -129,6 +145,17 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 		return c.usageError(stderr, "--plot %s: the plot is a PNG file; give a name ending in .png", *plotOut)
 	}
 	var opts analyzeOptions
+	if *seriesOut != "" {
+		f, err := tseries.FormatFor(*seriesOut)
+		if err != nil {
+			return c.usageError(stderr, "--series %s: give a name ending in .csv or .jsonl (the format is chosen by it)", *seriesOut)
+		}
+		opts.format = f
+	} else if *seriesChannels {
+		return c.usageError(stderr, "--series-channels adds columns to --series: give --series OUT.csv too")
+	}
+	opts.perChannel = *seriesChannels
+	opts.album = *albumFlag
 	if *layoutFlag != "" {
 		l, err := dsp.ParseLayout(*layoutFlag)
 		if err != nil {
@@ -158,6 +185,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	opts.strict = *strict
 	plots := plotNames(*plotOut, files)
 	opts.withSeries = plots != nil
+	seriesFiles := seriesNames(*seriesOut, files)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -166,15 +194,32 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "levelmeter analyze: %v\n", err)
 		status = exitFailed
 	}
+	bar, stderr := analyzeBar(stdout, stderr, len(files))
+	defer bar.Finish()
+	var album *albumSum
+	if opts.album {
+		album = newAlbumSum()
+		album.notMeasured = len(expandErrs)
+	}
 	done := make(chan error, 1)
 	go func() {
-		done <- batch.Run(ctx, files, *jobs, func(ctx context.Context, name string) (fileResult, error) {
-			return measureFile(ctx, name, opts), nil
-		}, func(r batch.Result[string, fileResult]) error {
+		inputs := make([]int, len(files)) // positions, which name each file's series
+		for i := range inputs {
+			inputs[i] = i
+		}
+		done <- batch.Run(ctx, inputs, *jobs, func(ctx context.Context, i int) (fileResult, error) {
+			bar.Start(files[i])
+			defer bar.Done(1)
+			return measureFile(ctx, files[i], opts, pick(seriesFiles, i)), nil
+		}, func(r batch.Result[int, fileResult]) error {
 			if err := ctx.Err(); err != nil {
 				return err // a file stopped part way is not reported
 			}
 			status = max(status, r.Value.write(stdout, stderr, *asJSON, plotName(plots, r.Index), r.Index == len(files)-1))
+			if album != nil {
+				album.add(r.Value)
+				album.lastShown = r.Value.a != nil && r.Index == len(files)-1
+			}
 			return nil
 		})
 	}()
@@ -190,9 +235,16 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 			err = ctx.Err()
 		}
 	}
+	bar.Finish()
 	if err != nil {
 		fmt.Fprintf(stderr, "levelmeter analyze: interrupted: the files not reported were not measured\n")
 		return exitInterrupted
+	}
+	if album != nil {
+		if err := album.write(stdout, *asJSON); err != nil {
+			fmt.Fprintf(stderr, "levelmeter analyze: album: %v\n", err)
+			status = exitFailed
+		}
 	}
 	return status
 }
@@ -209,11 +261,14 @@ func countOf(list []string, s string) (n int) {
 	return n
 }
 
-func plotName(plots []string, i int) string {
-	if plots == nil {
+func plotName(plots []string, i int) string { return pick(plots, i) }
+
+// pick is names[i], or "" when there are no names.
+func pick(names []string, i int) string {
+	if names == nil {
 		return ""
 	}
-	return plots[i]
+	return names[i]
 }
 
 // A fileResult is the outcome of one file: an analysis, or the error that stopped it, and the status it earns.
@@ -226,19 +281,22 @@ type fileResult struct {
 }
 
 // measureFile opens and measures one file; cancelling ctx stops it between blocks.
-func measureFile(ctx context.Context, name string, opts analyzeOptions) fileResult {
+func measureFile(ctx context.Context, name string, opts analyzeOptions, seriesName string) fileResult {
 	src, format, err := openAudio(name)
 	if err != nil {
 		return fileResult{name: name, err: withFileRemedy(err), status: exitFailed}
 	}
 	defer src.Close()
-	a, err := analyzeFile(ctx, name, src, format, opts)
+	a, err := analyzeFile(ctx, name, src, format, opts, seriesName)
 	if err != nil {
 		return fileResult{name: name, err: withFileRemedy(err), status: exitFailed}
 	}
 	if opts.strict {
 		for _, w := range a.Warnings {
 			if errors.Is(w, wavfile.ErrTruncated) {
+				if a.out != nil && a.out.f != nil {
+					os.Remove(a.out.name) // a refused file leaves no series, as it leaves no report
+				}
 				return fileResult{name: name, err: fmt.Errorf("%w; refused (--strict)", w), status: exitTruncated}
 			}
 		}
@@ -279,6 +337,14 @@ func (r fileResult) write(stdout, stderr io.Writer, asJSON bool, plot string, la
 			fmt.Fprintf(stdout, "  plot           %s\n", plot)
 		}
 	}
+	if a.out != nil {
+		if err := a.out.error(); err != nil {
+			fmt.Fprintf(stderr, "levelmeter analyze: %s: %v\n", r.name, err)
+			status = exitFailed
+		} else if !asJSON {
+			fmt.Fprintf(stdout, "  series         %s\n", a.out.name)
+		}
+	}
 	if !asJSON && !last {
 		fmt.Fprintln(stdout)
 	}
@@ -291,19 +357,23 @@ type analysis struct {
 	Format   fileFormat
 	Layout   dsp.Layout
 	Weights  []float64
-	Warnings []error        // what the reader found wrong with the file and read past
-	Levels   dsp.Levels     // everything from the first frame to the last
-	Verdict  *alarm.Verdict // against --profile
-	series   *series        // per-100 ms values, when a plot was asked for
+	Warnings []error         // what the reader found wrong with the file and read past
+	Levels   dsp.Levels      // everything from the first frame to the last
+	Verdict  *alarm.Verdict  // against --profile
+	series   *series         // per-100 ms values, when a plot was asked for
+	maxima   *tseries.Maxima // when each maximum was reached, when measured in 100 ms hops (--series, --plot)
+	out      *seriesOut      // the --series file
+	meter    *dsp.Meter      // kept for --album
 }
 
 // readBlock is how many frames analyze reads and meters at a time when it does not plot: large enough that the
 // per-call costs vanish, small enough to stay in cache.
 const readBlock = 8192
 
-// analyzeFile measures src, the opened file name, in fixed-size blocks. With opts.withSeries, it also keeps the
-// levels of every 100 ms for the plot.
-func analyzeFile(ctx context.Context, name string, src frameReader, f fileFormat, opts analyzeOptions) (*analysis, error) {
+// analyzeFile measures src, the opened file name, in fixed-size blocks. With opts.withSeries or a seriesName, it
+// measures in 100 ms hops instead, to keep the levels of every 100 ms for the plot, write them to the series file
+// and find when the maxima were reached.
+func analyzeFile(ctx context.Context, name string, src frameReader, f fileFormat, opts analyzeOptions, seriesName string) (*analysis, error) {
 	ch := f.Channels
 	layout := opts.layout
 	switch {
@@ -323,57 +393,38 @@ func analyzeFile(ctx context.Context, name string, src frameReader, f fileFormat
 		return nil, analyzeErr{file: name, format: f, err: err}
 	}
 	a := &analysis{File: name, Format: f, Layout: m.Layout(), Weights: m.Weights()}
-	var buf []float32
-	if opts.withSeries {
-		a.series = newSeries()
-		buf = make([]float32, (f.SampleRate/10+1)*ch)
+	if opts.withSeries || seriesName != "" {
+		if err := a.measureHops(ctx, src, m, opts, seriesName); err != nil {
+			return nil, err
+		}
 	} else {
-		buf = make([]float32, readBlock*ch)
-	}
-	var pos int64    // frames metered
-	next := int64(0) // the next 100 ms boundary, when plotting
-	tick := int64(0)
-	if opts.withSeries {
-		tick, next = 1, hopEnd(1, f.SampleRate)
-	}
-	for {
-		want := len(buf)
-		if opts.withSeries {
-			want = int(next-pos) * ch
+		buf := make([]float32, readBlock*ch)
+		for {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			n, err := src.Read(buf)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return nil, err
+			}
+			m.Process(buf[:n])
 		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		n, err := src.Read(buf[:want])
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		m.Process(buf[:n])
-		pos += int64(n / ch)
-		if opts.withSeries && pos == next {
-			a.series.add(float64(pos)/float64(f.SampleRate), m.Interval())
-			tick++
-			next = hopEnd(tick, f.SampleRate)
-		}
-	}
-	m.End() // the file ends in silence: measure the true peak of its last samples
-	if opts.withSeries && pos > hopEnd(tick-1, f.SampleRate) {
-		a.series.add(float64(pos)/float64(f.SampleRate), m.Interval()) // the last, partial 100 ms
+		m.End() // the file ends in silence: measure the true peak of its last samples
 	}
 	a.Levels = m.Levels()
 	a.Warnings = src.Warnings() // after the end: a stream adds what it finds there
+	if opts.album {
+		a.meter = m
+	}
 	if opts.profile != nil {
 		v := opts.profile.Check(alarm.MeasuredFrom(&a.Levels))
 		a.Verdict = &v
 	}
 	return a, nil
 }
-
-// hopEnd is the frame at which the k-th 100 ms hop ends, exact for any rate.
-func hopEnd(k int64, rate int) int64 { return k * int64(rate) / 10 }
 
 func (a *analysis) duration() float64 {
 	if a.Format.SampleRate == 0 {

@@ -210,8 +210,19 @@ func (a *analysis) writeReport(w io.Writer) {
 	notes := l.Notes()
 	fmt.Fprintf(w, "  integrated     %s\n", fmtLU(ld.Integrated, "LUFS", notes.Integrated))
 	fmt.Fprintf(w, "  loudness range %s\n", fmtLU(a.lra(), "LU", notes.Range))
-	fmt.Fprintf(w, "  momentary max  %s\n", fmtLU(ld.MomentaryMax, "LUFS", notes.Momentary))
-	fmt.Fprintf(w, "  short-term max %s\n", fmtLU(ld.ShortTermMax, "LUFS", notes.ShortTerm))
+	var atM, atS string
+	if x := a.maxima; x != nil && !math.IsInf(ld.MomentaryMax, 0) {
+		atM = atClock(x.Momentary, true)
+	}
+	if x := a.maxima; x != nil && !math.IsInf(ld.ShortTermMax, 0) {
+		atS = atClock(x.ShortTerm, true)
+	}
+	fmt.Fprintf(w, "  momentary max  %s%s\n", fmtLU(ld.MomentaryMax, "LUFS", notes.Momentary), atM)
+	fmt.Fprintf(w, "  short-term max %s%s\n", fmtLU(ld.ShortTermMax, "LUFS", notes.ShortTerm), atS)
+	if x := a.maxima; x != nil && !math.IsInf(x.TruePeak.Value, -1) {
+		fmt.Fprintf(w, "  peaks at       true peak %s%s, sample peak %s%s\n", fmtDB(x.TruePeak.Value, "dBTP"),
+			atClock(x.TruePeak, false), fmtDB(x.SamplePeak.Value, "dBFS"), atClock(x.SamplePeak, false))
+	}
 	if a.Format.Channels == 2 {
 		c := "n/a (a channel is silent)"
 		if !math.IsNaN(l.Correlation) {

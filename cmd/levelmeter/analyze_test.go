@@ -167,7 +167,7 @@ func analyzePath(name string, opts analyzeOptions) (*analysis, error) {
 		return nil, err
 	}
 	defer src.Close()
-	return analyzeFile(context.Background(), name, src, f, opts)
+	return analyzeFile(context.Background(), name, src, f, opts, "")
 }
 
 func TestHumanReport(t *testing.T) {
