@@ -1,7 +1,7 @@
 package main
 
 // Accuracy: analyze's numbers against ffmpeg (ebur128, astats), libebur128 and the EBU test cases, on the testdata
-// files and on EBU Tech 3341/3342 signals generated here. Tolerances (../../README.md, issue 3):
+// files and on EBU Tech 3341/3342 signals generated here. Tolerances (docs/MEASUREMENTS.md):
 //
 //	integrated, momentary max, short-term max   0.1 LU   (against both tools; ffmpeg prints 0.1 LU steps)
 //	loudness range                              1 LU     (Tech 3342; the tools differ by up to 0.5 LU themselves)
