@@ -36,6 +36,10 @@ type Config struct {
 	// PeakDecay is how fast the peak bar and marker fall, in dB per second.
 	PeakDecay float64 `yaml:"peak_decay"`
 
+	// LoudnessWindows are the spans of the sliding loudness windows every source measures (dsp.Config.Windows);
+	// empty for none.
+	LoudnessWindows []time.Duration `yaml:"loudness_windows"`
+
 	Log  Log  `yaml:"log"`
 	HTTP HTTP `yaml:"http"`
 
