@@ -159,7 +159,7 @@ func New(cfg *config.Config, log zerolog.Logger, opts ...Option) (*Daemon, error
 	d.pipe, err = pipeline.New(pipeline.Options{
 		Inputs:    inputs,
 		Interval:  cfg.ReportInterval,
-		Meter:     dsp.Config{PeakHold: cfg.PeakHold, PeakDecay: cfg.PeakDecay},
+		Meter:     dsp.Config{PeakHold: cfg.PeakHold, PeakDecay: cfg.PeakDecay, Windows: cfg.LoudnessWindows},
 		Reporters: reporters,
 		OnEvent:   logs.Event,
 	})
@@ -281,6 +281,7 @@ func (d *Daemon) logStart() {
 		Str("report_interval", cfg.ReportInterval.String()).
 		Str("peak_hold", cfg.PeakHold.String()).
 		Float64("peak_decay", cfg.PeakDecay).
+		Strs("loudness_windows", spanLabels(cfg.LoudnessWindows)).
 		Dict("log", zerolog.Dict().Str("level", cfg.Log.Level).Str("format", cfg.Log.Format).
 			Str("interval", cfg.Log.Interval.String()))
 	// The alarms' profile and the webhooks' names, never their URLs: those often carry a token.
@@ -305,4 +306,13 @@ func (d *Daemon) logStart() {
 			}
 		}
 	}
+}
+
+// spanLabels returns the windows' spans as dsp.SpanLabel writes them ("1m", "1h"), as the metrics label them.
+func spanLabels(spans []time.Duration) []string {
+	l := make([]string, len(spans))
+	for i, d := range spans {
+		l[i] = dsp.SpanLabel(d)
+	}
+	return l
 }
