@@ -266,7 +266,9 @@ func TestOverrides(t *testing.T) {
 		{[]string{"--allowed-host", "evil\x1b[2J"}, []Source{{WAV: wav}}, nil,
 			`http.allowed_hosts (set by --allowed-host): ["evil\x1b[2J"] has "evil\x1b[2J", which contains the control character U+001B`},
 		{[]string{"--loudness-windows", "1s, 1h"}, []Source{{WAV: wav}},
-			func(c *Config) bool { return reflect.DeepEqual(c.LoudnessWindows, []time.Duration{time.Second, time.Hour}) }, ""},
+			func(c *Config) bool {
+				return reflect.DeepEqual(c.LoudnessWindows, []time.Duration{time.Second, time.Hour})
+			}, ""},
 		{[]string{"--loudness-windows", ""}, []Source{{WAV: wav}},
 			func(c *Config) bool { return c.LoudnessWindows != nil && len(c.LoudnessWindows) == 0 }, ""},
 		{[]string{"--loudness-windows", "1m,90m,1m"}, []Source{{WAV: wav}}, nil,
