@@ -98,6 +98,8 @@ func TestLoudnessWindows(t *testing.T) {
 		{"default", src, []time.Duration{time.Minute, 10 * time.Minute, time.Hour}},
 		{"none", src + "loudness_windows: []\n", []time.Duration{}},
 		{"own", src + "loudness_windows: [1s, 2.5s, 24h]\n", []time.Duration{time.Second, 2500 * time.Millisecond, 24 * time.Hour}},
+		{"the source's own", src + "    loudness_windows: [24h]\nloudness_windows: [1m]\n", []time.Duration{24 * time.Hour}},
+		{"the source's none", src + "    loudness_windows: []\n", []time.Duration{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := Parse([]byte(tc.yaml), "x.yaml")
@@ -107,8 +109,8 @@ func TestLoudnessWindows(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(c.LoudnessWindows, tc.want) {
-				t.Errorf("loudness_windows %v, want %v", c.LoudnessWindows, tc.want)
+			if got := c.WindowsOf(0); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("source's windows %v, want %v", got, tc.want)
 			}
 		})
 	}
@@ -177,9 +179,9 @@ func TestBadConfigs(t *testing.T) {
 		{"unknown top key", src + "report_intervl: 1s\n",
 			`3: report_intervl: unknown key; did you mean report_interval? Valid keys are sources, report_interval, peak_hold, peak_decay, loudness_windows, log, http, alarms, profiles`},
 		{"unknown source key", "sources:\n  - device: default\n    chanels: 2\n",
-			`3: sources[0].chanels: unknown key; did you mean channels? Valid keys in sources[0] are name, device, wav, pace, loop, sample_rate, channels, frames_per_buffer, input_latency, ring_capacity, realtime, layout, alarms, command, shell, stdin, format, stall_timeout, kill_grace`},
+			`3: sources[0].chanels: unknown key; did you mean channels? Valid keys in sources[0] are name, device, wav, pace, loop, sample_rate, channels, frames_per_buffer, input_latency, ring_capacity, realtime, layout, alarms, loudness_windows, command, shell, stdin, format, stall_timeout, kill_grace`},
 		{"key with a space", "sources:\n  - device: default\n    sample rate: 1\n",
-			`3: sources[0]."sample rate": unknown key; did you mean sample_rate? Valid keys in sources[0] are name, device, wav, pace, loop, sample_rate, channels, frames_per_buffer, input_latency, ring_capacity, realtime, layout, alarms, command, shell, stdin, format, stall_timeout, kill_grace`},
+			`3: sources[0]."sample rate": unknown key; did you mean sample_rate? Valid keys in sources[0] are name, device, wav, pace, loop, sample_rate, channels, frames_per_buffer, input_latency, ring_capacity, realtime, layout, alarms, loudness_windows, command, shell, stdin, format, stall_timeout, kill_grace`},
 		{"key with a line break (found by FuzzLoad)", "{0\n\n0}",
 			`1: "0\n0": unknown key; valid keys are sources, report_interval, peak_hold, peak_decay, loudness_windows, log, http, alarms, profiles`},
 		{"unknown nested key", src + "log:\n  colour: true\n",
@@ -268,6 +270,8 @@ func TestBadConfigs(t *testing.T) {
 			`3: loudness_windows: [1m, 1.25s] has 1.25s, not a multiple of 100ms (the gating blocks' step); try 1.3s`},
 		{"loudness window twice", src + "loudness_windows: [1m, 60s]\n",
 			`3: loudness_windows: [1m, 1m] has 1m twice; give each window once`},
+		{"a source's loudness window too short", src + "    loudness_windows: [100ms]\n",
+			`3: sources[0].loudness_windows: [100ms] has 100ms, out of range; each window must be 1s to 24h`},
 		{"too many loudness windows", src + "loudness_windows: [1s, 1m, 10m, 1h, 24h]\n",
 			`3: loudness_windows: [1s, 1m, 10m, 1h, 24h] has 5 windows; at most 4 are measured, so drop 1`},
 		{"loudness window not a duration", src + "loudness_windows: [1 minute]\n",

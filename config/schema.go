@@ -192,6 +192,17 @@ var Keys = append([]Key{
 		doc("the channels' positions, for a device or file whose order only you know: they set each channel's " +
 			"label and loudness weight (LFE 0, surrounds 1.41)"),
 
+	source("loudness_windows", Sources, optDurations(func(s *Source) **[]time.Duration { return &s.LoudnessWindows })).
+		noFlag("--loudness-windows sets every source's").defDoc("the top-level loudness_windows").
+		valid("as the top-level loudness_windows").
+		checkWith(func(c *Config, s *Source, v any) string {
+			if p := v.(*[]time.Duration); p != nil {
+				return checkLoudnessWindows(c, s, *p)
+			}
+			return ""
+		}).
+		doc("this source's sliding loudness windows, in place of the top-level loudness_windows ([] for none)"),
+
 	global("report_interval", duration(func(c *Config) *time.Duration { return &c.ReportInterval })).
 		flag("report-interval", "DURATION").def(100*time.Millisecond).durRange(time.Millisecond, time.Hour).
 		doc("how often each source's levels are taken and handed to the reporters (logs, web, metrics)"),
@@ -386,6 +397,11 @@ func durations[A accessor[[]time.Duration]](a A) field {
 		}
 		return list, nil
 	})
+}
+
+// optDurations is an optional list of durations: nil leaves the choice to the top-level key.
+func optDurations(a func(*Source) **[]time.Duration) field {
+	return typed(at[*[]time.Duration](a), func(string) (*[]time.Duration, error) { return nil, errParse })
 }
 
 func ptr[T any](v T) *T { return &v }

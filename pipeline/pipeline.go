@@ -76,6 +76,9 @@ type Input struct {
 	// expected to report silence, clipping and the other faults without being told to. A Config with no rule
 	// enabled turns the detectors off (the Report then carries no alarm states: Report.AlarmsOn is false).
 	Alarms *alarm.Config
+	// Windows, when not nil, replaces Options.Meter.Windows for this source: its sliding loudness windows, an
+	// empty slice for none.
+	Windows []time.Duration
 	// Retry restarts a source that fails before it delivered anything, with the same backoff as any failure,
 	// instead of ending the run: a live feed (a command reading a network stream) that is down at start-up.
 	Retry bool
@@ -336,6 +339,9 @@ func (p *Pipeline) newStream(in Input) (*stream, error) {
 	if in.ClipLevel != 0 {
 		mc.ClipLevel = in.ClipLevel
 	}
+	if in.Windows != nil {
+		mc.Windows = in.Windows
+	}
 	if in.Layout != nil {
 		mc.Layout = in.Layout
 	}
@@ -372,7 +378,7 @@ func (p *Pipeline) newStream(in Input) (*stream, error) {
 		fast:       in.Fast,
 		perReport:  perReport,
 		detector:   det,
-		alarmWin:   alarmWindow(p.opts.Meter.Windows),
+		alarmWin:   alarmWindow(mc.Windows),
 		retry:      in.Retry,
 		streamed:   streamed,
 		stall:      stall,

@@ -251,8 +251,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 func (d *Daemon) logStart() {
 	cfg := d.running()
 	sources := zerolog.Arr()
-	for _, s := range cfg.Sources {
+	for i, s := range cfg.Sources {
 		e := zerolog.Dict().Str("name", s.Name)
+		if s.LoudnessWindows != nil { // its own, in place of the top-level loudness_windows
+			e = e.Strs("loudness_windows", spanLabels(cfg.WindowsOf(i)))
+		}
 		if s.IsStream() {
 			e = e.Str("kind", s.Kind().String()).Str("format", s.Format).Int("sample_rate", s.SampleRate).
 				Int("channels", s.Channels).Str("stall_timeout", s.StallTimeout.String())

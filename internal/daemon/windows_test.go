@@ -34,6 +34,8 @@ func TestLoudnessWindowsThroughDaemon(t *testing.T) {
 	os.WriteFile(path, []byte(`
 sources:
   - {wav: step.wav, name: step}
+  - {wav: step.wav, name: own, loudness_windows: [2s]}
+  - {wav: step.wav, name: none, loudness_windows: []}
 report_interval: 50ms
 loudness_windows: [1s, 3s]
 http: {listen: "127.0.0.1:0", web: false}
@@ -45,7 +47,7 @@ http: {listen: "127.0.0.1:0", web: false}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	addr, _ := runDaemon(t, cfg)
+	addr, logs := runDaemon(t, cfg)
 
 	window := func(body []byte, span string) (float64, bool) {
 		re := regexp.MustCompile(fmt.Sprintf(`(?m)^levelmeter_loudness_window_lufs\{source="step",window="%s"\} (\S+)$`, span))
@@ -58,7 +60,7 @@ http: {listen: "127.0.0.1:0", web: false}
 	}
 	near := func(v, want float64) bool { return math.Abs(v-want) < 0.2 }
 	const lo, hi = -26.0, -6.0
-	var sawLo, sawHi bool
+	var sawLo, sawHi, sawOwn bool
 	var lag float64 // the 3 s window when the 1 s window first reads the loud part
 	for deadline := time.Now().Add(20 * time.Second); !sawHi && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		resp, err := http.Get("http://" + addr + "/metrics")
@@ -67,6 +69,12 @@ http: {listen: "127.0.0.1:0", web: false}
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		if sources := regexp.MustCompile(`levelmeter_loudness_window_lufs\{source="(own|none)",window="([^"]*)"\}`).FindAllSubmatch(body, -1); len(sources) > 0 &&
+			(len(sources) != 1 || string(sources[0][1]) != "own" || string(sources[0][2]) != "2s") {
+			t.Errorf("the sources with their own windows export %q; want source own's 2s window alone", sources)
+		} else if len(sources) == 1 {
+			sawOwn = true
+		}
 		one, ok1 := window(body, "1s")
 		three, ok3 := window(body, "3s")
 		if !ok1 || !ok3 {
@@ -90,5 +98,21 @@ http: {listen: "127.0.0.1:0", web: false}
 	if lag < hi-10*math.Log10(3)-0.2 || lag > hi-0.05 {
 		t.Errorf("the 3 s window reads %.2f LUFS as the 1 s window reaches %.0f; want it between %.2f and %.0f (still holding quiet seconds)",
 			lag, hi, hi-10*math.Log10(3), hi)
+	}
+	if !sawOwn {
+		t.Error("source own's 2s window was never exported")
+	}
+	// The start line gives the windows, and each source's own in place of them.
+	start := logs.lines(t, "levelmeter starting")
+	if len(start) != 1 {
+		t.Fatalf("%d start lines", len(start))
+	}
+	got := fmt.Sprint(start[0]["loudness_windows"])
+	for _, s := range start[0]["sources"].([]any) {
+		src := s.(map[string]any)
+		got += fmt.Sprintf(" %v:%v", src["name"], src["loudness_windows"])
+	}
+	if want := "[1s 3s] step:<nil> own:[2s] none:[]"; got != want {
+		t.Errorf("the start line gives the windows as %s, want %s", got, want)
 	}
 }
