@@ -36,6 +36,10 @@ type Config struct {
 	// PeakDecay is how fast the peak bar and marker fall, in dB per second.
 	PeakDecay float64 `yaml:"peak_decay"`
 
+	// LoudnessWindows are the spans of the sliding loudness windows every source measures (dsp.Config.Windows);
+	// empty for none.
+	LoudnessWindows []time.Duration `yaml:"loudness_windows"`
+
 	Log  Log  `yaml:"log"`
 	HTTP HTTP `yaml:"http"`
 
@@ -95,6 +99,10 @@ type Source struct {
 
 	// Alarms overrides the top-level alarms for this source, key by key (webhooks excepted).
 	Alarms Alarms `yaml:"alarms"`
+
+	// LoudnessWindows, when set, replaces the top-level loudness_windows for this source ([] for none): a day's
+	// window on the programme feed alone, say. Config.WindowsOf resolves it.
+	LoudnessWindows *[]time.Duration `yaml:"loudness_windows"`
 
 	// Command is a command to start, whose standard output is the audio: its argv (no shell), or with Shell
 	// one string for /bin/sh -c. In YAML a list, or one string with shell: true.
@@ -428,4 +436,17 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// WindowsOf returns the sliding loudness windows source i measures: its own loudness_windows, or the top-level
+// ones. The result is never nil ([] for none), as pipeline.Input.Windows wants.
+func (c *Config) WindowsOf(i int) []time.Duration {
+	w := c.LoudnessWindows
+	if p := c.Sources[i].LoudnessWindows; p != nil {
+		w = *p
+	}
+	if w == nil {
+		return []time.Duration{}
+	}
+	return w
 }

@@ -88,6 +88,34 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
+// TestLoudnessWindows: the default windows, none with [], and a list of one's own.
+func TestLoudnessWindows(t *testing.T) {
+	src := "sources:\n  - device: default\n"
+	for _, tc := range []struct {
+		name, yaml string
+		want       []time.Duration
+	}{
+		{"default", src, []time.Duration{time.Minute, 10 * time.Minute, time.Hour}},
+		{"none", src + "loudness_windows: []\n", []time.Duration{}},
+		{"own", src + "loudness_windows: [1s, 2.5s, 24h]\n", []time.Duration{time.Second, 2500 * time.Millisecond, 24 * time.Hour}},
+		{"the source's own", src + "    loudness_windows: [24h]\nloudness_windows: [1m]\n", []time.Duration{24 * time.Hour}},
+		{"the source's none", src + "    loudness_windows: []\n", []time.Duration{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Parse([]byte(tc.yaml), "x.yaml")
+			if err == nil {
+				err = c.Validate()
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.WindowsOf(0); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("source's windows %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestFullConfig(t *testing.T) {
 	wav := wavPath(t)
 	c, err := Parse([]byte(`
@@ -149,13 +177,13 @@ func TestBadConfigs(t *testing.T) {
 		want       string // the whole error, "x.yaml:" prefix added
 	}{
 		{"unknown top key", src + "report_intervl: 1s\n",
-			`3: report_intervl: unknown key; did you mean report_interval? Valid keys are sources, report_interval, peak_hold, peak_decay, log, http, alarms, profiles`},
+			`3: report_intervl: unknown key; did you mean report_interval? Valid keys are sources, report_interval, peak_hold, peak_decay, loudness_windows, log, http, alarms, profiles`},
 		{"unknown source key", "sources:\n  - device: default\n    chanels: 2\n",
-			`3: sources[0].chanels: unknown key; did you mean channels? Valid keys in sources[0] are name, device, wav, pace, loop, sample_rate, channels, frames_per_buffer, input_latency, ring_capacity, realtime, layout, alarms, command, shell, stdin, format, stall_timeout, kill_grace`},
+			`3: sources[0].chanels: unknown key; did you mean channels? Valid keys in sources[0] are name, device, wav, pace, loop, sample_rate, channels, frames_per_buffer, input_latency, ring_capacity, realtime, layout, alarms, loudness_windows, command, shell, stdin, format, stall_timeout, kill_grace`},
 		{"key with a space", "sources:\n  - device: default\n    sample rate: 1\n",
-			`3: sources[0]."sample rate": unknown key; did you mean sample_rate? Valid keys in sources[0] are name, device, wav, pace, loop, sample_rate, channels, frames_per_buffer, input_latency, ring_capacity, realtime, layout, alarms, command, shell, stdin, format, stall_timeout, kill_grace`},
+			`3: sources[0]."sample rate": unknown key; did you mean sample_rate? Valid keys in sources[0] are name, device, wav, pace, loop, sample_rate, channels, frames_per_buffer, input_latency, ring_capacity, realtime, layout, alarms, loudness_windows, command, shell, stdin, format, stall_timeout, kill_grace`},
 		{"key with a line break (found by FuzzLoad)", "{0\n\n0}",
-			`1: "0\n0": unknown key; valid keys are sources, report_interval, peak_hold, peak_decay, log, http, alarms, profiles`},
+			`1: "0\n0": unknown key; valid keys are sources, report_interval, peak_hold, peak_decay, loudness_windows, log, http, alarms, profiles`},
 		{"unknown nested key", src + "log:\n  colour: true\n",
 			`4: log.colour: unknown key; valid keys in log are level, format, interval`},
 		{"duplicate key", src + "peak_hold: 1s\npeak_hold: 2s\n",
@@ -234,6 +262,22 @@ func TestBadConfigs(t *testing.T) {
 			`3: sources[0].name: "a\u009bb" contains the control character U+009B; names are shown in logs, terminals and web pages: use printable characters only`},
 		{"escape in a device", "sources:\n  - device: \"mic\\e[2J\"\n    name: mic\n",
 			`2: sources[0].device: "mic\x1b[2J" contains the control character U+001B; names are shown in logs, terminals and web pages: use printable characters only`},
+		{"loudness window too short", src + "loudness_windows: [500ms, 1m]\n",
+			`3: loudness_windows: [500ms, 1m] has 500ms, out of range; each window must be 1s to 24h`},
+		{"loudness window too long", src + "loudness_windows: [48h]\n",
+			`3: loudness_windows: [48h] has 48h, out of range; each window must be 1s to 24h`},
+		{"loudness window off the step", src + "loudness_windows: [1m, 1.25s]\n",
+			`3: loudness_windows: [1m, 1.25s] has 1.25s, not a multiple of 100ms (the gating blocks' step); try 1.3s`},
+		{"loudness window twice", src + "loudness_windows: [1m, 60s]\n",
+			`3: loudness_windows: [1m, 1m] has 1m twice; give each window once`},
+		{"a source's loudness window too short", src + "    loudness_windows: [100ms]\n",
+			`3: sources[0].loudness_windows: [100ms] has 100ms, out of range; each window must be 1s to 24h`},
+		{"too many loudness windows", src + "loudness_windows: [1s, 1m, 10m, 1h, 24h]\n",
+			`3: loudness_windows: [1s, 1m, 10m, 1h, 24h] has 5 windows; at most 4 are measured, so drop 1`},
+		{"loudness window not a duration", src + "loudness_windows: [1 minute]\n",
+			`3: loudness_windows[0]: "1 minute" is not a duration; write a number with a unit (ms, s, m, h), such as 100ms or 2s`},
+		{"loudness windows not a list", src + "loudness_windows: 1m\n",
+			`3: loudness_windows: "1m" is a single value; expected a list (each item starting with "- ")`},
 		{"allowed host with a port", src + "http:\n  allowed_hosts: [meter.example.org:9464]\n",
 			`4: http.allowed_hosts: ["meter.example.org:9464"] has "meter.example.org:9464", which is not a host name; give the name alone, without scheme or port`},
 		{"allowed host empty", src + "http:\n  allowed_hosts: [\"\"]\n",
@@ -251,7 +295,7 @@ func TestBadConfigs(t *testing.T) {
 		{"scalar expected", "sources:\n  - device: [a, b]\n",
 			`2: sources[0].device: is a list; expected a single value`},
 		{"top level list", "- a\n- b\n",
-			`1: (top level): is a list; expected a mapping of keys (sources, report_interval, peak_hold, peak_decay, log, http, alarms, profiles)`},
+			`1: (top level): is a list; expected a mapping of keys (sources, report_interval, peak_hold, peak_decay, loudness_windows, log, http, alarms, profiles)`},
 		{"syntax", "sources:\n  - device: default\n   bad indent: [\n",
 			`1: is not valid YAML: did not find expected '-' indicator`},
 		{"two documents", src + "---\nreport_interval: 1s\n",

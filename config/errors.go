@@ -111,6 +111,17 @@ func formatValue(v any) string {
 			q[i] = strconv.Quote(s)
 		}
 		return "[" + strings.Join(q, ", ") + "]"
+	case *[]time.Duration:
+		if v == nil {
+			return "null"
+		}
+		return formatValue(*v)
+	case []time.Duration:
+		q := make([]string, len(v))
+		for i, d := range v {
+			q[i] = showDuration(d)
+		}
+		return "[" + strings.Join(q, ", ") + "]"
 	default:
 		return fmt.Sprint(v)
 	}

@@ -28,7 +28,7 @@ report_interval: 250ms
 	fmt.Println(err)
 	// Output:
 	// mic: device "default", 48000 Hz, 1 channel, ring of 16384 frames; reports every 250ms to logs and 127.0.0.1:9464
-	// levelmeter.yaml:3: sources[0].chanels: unknown key; did you mean channels? Valid keys in sources[0] are name, device, wav, pace, loop, sample_rate, channels, frames_per_buffer, input_latency, ring_capacity, realtime, layout, alarms, command, shell, stdin, format, stall_timeout, kill_grace
+	// levelmeter.yaml:3: sources[0].chanels: unknown key; did you mean channels? Valid keys in sources[0] are name, device, wav, pace, loop, sample_rate, channels, frames_per_buffer, input_latency, ring_capacity, realtime, layout, alarms, loudness_windows, command, shell, stdin, format, stall_timeout, kill_grace
 	// levelmeter.yaml:4: sources[0].sample_rate: "44.1k" is not a whole number
 }
 

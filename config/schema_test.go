@@ -265,6 +265,14 @@ func TestOverrides(t *testing.T) {
 			}, ""},
 		{[]string{"--allowed-host", "evil\x1b[2J"}, []Source{{WAV: wav}}, nil,
 			`http.allowed_hosts (set by --allowed-host): ["evil\x1b[2J"] has "evil\x1b[2J", which contains the control character U+001B`},
+		{[]string{"--loudness-windows", "1s, 1h"}, []Source{{WAV: wav}},
+			func(c *Config) bool {
+				return reflect.DeepEqual(c.LoudnessWindows, []time.Duration{time.Second, time.Hour})
+			}, ""},
+		{[]string{"--loudness-windows", ""}, []Source{{WAV: wav}},
+			func(c *Config) bool { return c.LoudnessWindows != nil && len(c.LoudnessWindows) == 0 }, ""},
+		{[]string{"--loudness-windows", "1m,90m,1m"}, []Source{{WAV: wav}}, nil,
+			"loudness_windows (set by --loudness-windows): [1m, 1h30m, 1m] has 1m twice; give each window once"},
 		{[]string{"--max-connections", "0"}, []Source{{WAV: wav}}, nil,
 			"http.max_connections (set by --max-connections): 0 is out of range; must be 1 to 65536"},
 	} {

@@ -13,6 +13,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -54,6 +55,23 @@ func consoleValue(i any) string {
 		if f, err := n.Float64(); err == nil {
 			return strconv.FormatFloat(math.Round(f*100)/100, 'f', -1, 64)
 		}
+	}
+	if m, ok := i.(map[string]any); ok { // window_lufs: {1m: -23.12, 1h: null}, the windows by span
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		span := func(k string) time.Duration { d, _ := time.ParseDuration(k); return d }
+		sort.Slice(keys, func(a, b int) bool { return span(keys[a]) < span(keys[b]) })
+		parts := make([]string, len(keys))
+		for j, k := range keys {
+			v := "null"
+			if m[k] != nil {
+				v = consoleValue(m[k])
+			}
+			parts[j] = k + ": " + v
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
 	}
 	return fmt.Sprintf("%s", i)
 }
@@ -196,6 +214,7 @@ func (lr *Reporter) levels(r *pipeline.Report, s *source) {
 	e = db(e, "momentary_lufs", l.Momentary)
 	e = db(e, "short_term_lufs", l.ShortTerm)
 	e = db(e, "integrated_lufs", l.Integrated)
+	e = windows(e, l)
 	if a.clipped > 0 {
 		e = e.Int64("clipped", a.clipped)
 	}
@@ -308,6 +327,21 @@ var null = []byte("null")
 
 // db adds a level in dB at the precision the meter computed it (a console line rounds it: consoleValue), or null
 // when it is -Inf or undefined.
+// windows adds the sliding windows' integrated loudness, if the source measures any, as window_lufs: {"1m": -23.1,
+// "1h": -22.8}, keyed by dsp.SpanLabel as the metrics' window label; null for a window of silence.
+func windows(e *zerolog.Event, l *dsp.Loudness) *zerolog.Event {
+	if l.Windows[0].Span == 0 {
+		return e
+	}
+	d := zerolog.Dict()
+	for i := range l.Windows {
+		if w := &l.Windows[i]; w.Span > 0 {
+			d = db(d, dsp.SpanLabel(w.Span), w.Integrated)
+		}
+	}
+	return e.Dict("window_lufs", d)
+}
+
 func db(e *zerolog.Event, key string, v float64) *zerolog.Event {
 	if math.IsInf(v, 0) || math.IsNaN(v) {
 		return e.RawJSON(key, null)

@@ -174,3 +174,31 @@ func TestNewLogger(t *testing.T) {
 		t.Fatal("level loud accepted")
 	}
 }
+
+// TestWindowLoudness: a source measuring sliding windows logs their integrated loudness on its level lines,
+// keyed by span as the metrics label them; a window of silence is null; a source without windows has no key.
+func TestWindowLoudness(t *testing.T) {
+	var b bytes.Buffer
+	log, err := logreport.NewLogger(&b, "json", "info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lr := logreport.New(log, 100*time.Millisecond)
+	start := time.Now()
+	l := silence()
+	l.Loudness.Windows[0] = dsp.WindowLoudness{Span: time.Minute, Integrated: -23.125}
+	l.Loudness.Windows[1] = dsp.WindowLoudness{Span: time.Hour, Integrated: math.Inf(-1)}
+	lr.Report(&pipeline.Report{Source: "a", Started: start, Time: start.Add(100 * time.Millisecond), Interval: l, Total: l})
+	lr.Report(&pipeline.Report{Source: "b", Started: start, Time: start.Add(100 * time.Millisecond), Interval: silence(), Total: silence()})
+	got := lines(t, &b)
+	if len(got) != 2 {
+		t.Fatalf("lines %v", got)
+	}
+	w, ok := got[0]["window_lufs"].(map[string]any)
+	if !ok || len(w) != 2 || w["1m"] != -23.125 || w["1h"] != nil {
+		t.Errorf("source a: window_lufs %v, want {1m: -23.125, 1h: null}", got[0]["window_lufs"])
+	}
+	if _, ok := got[1]["window_lufs"]; ok {
+		t.Errorf("source b, without windows: window_lufs %v", got[1]["window_lufs"])
+	}
+}

@@ -36,6 +36,11 @@
 //	levelmeter_momentary_max_lufs, levelmeter_short_term_max_lufs the largest since the source started
 //	levelmeter_integrated_lufs        gated integrated loudness since the source started
 //	levelmeter_loudness_range_lu      EBU Tech 3342 loudness range since the source started
+//	levelmeter_loudness_window_lufs{window}     gated integrated loudness over the last span of each sliding
+//	                                  window (window="1m", "10m", "1h": config's loudness_windows; dsp.SpanLabel),
+//	                                  -70 while none of the window's blocks passes the gate; only for sources
+//	                                  that measure windows
+//	levelmeter_loudness_window_range_lu{window} EBU Tech 3342 loudness range over the window
 //	levelmeter_correlation            stereo correlation of channels 0 and 1 in the interval, -1 to +1
 //	levelmeter_frames_captured_total, levelmeter_frames_metered_total, levelmeter_frames_dropped_total
 //	levelmeter_input_overflows_total  blocks the device flagged as overflowed
@@ -253,6 +258,9 @@ var (
 	descShortTermMax = newDesc("levelmeter_short_term_max_lufs", "Largest short-term loudness since the source started, in LUFS.", prometheus.GaugeValue, src...)
 	descIntegrated   = newDesc("levelmeter_integrated_lufs", "Gated integrated loudness (ITU-R BS.1770-4) since the source started, in LUFS; -70 until a block passes the gate.", prometheus.GaugeValue, src...)
 	descRange        = newDesc("levelmeter_loudness_range_lu", "Loudness range (EBU Tech 3342) since the source started, in LU.", prometheus.GaugeValue, src...)
+	winLabels        = []string{"source", "window"}
+	descWindowLUFS   = newDesc("levelmeter_loudness_window_lufs", "Gated integrated loudness (ITU-R BS.1770-4) over the last span of the window label (1m, 10m, 1h, ...; loudness_windows), in LUFS; -70 while no block in the window passes the gate (silence).", prometheus.GaugeValue, winLabels...)
+	descWindowRange  = newDesc("levelmeter_loudness_window_range_lu", "Loudness range (EBU Tech 3342) over the last span of the window label, in LU; 0 while there is nothing to measure.", prometheus.GaugeValue, winLabels...)
 	descCorrelation  = newDesc("levelmeter_correlation", "Stereo correlation of channels 0 and 1 in the latest report interval, -1 to +1; absent for mono or silent input.", prometheus.GaugeValue, src...)
 
 	descCaptured  = newDesc("levelmeter_frames_captured_total", "Frames the source delivered to the pipeline (captured = metered + dropped).", prometheus.CounterValue, src...)
@@ -283,6 +291,7 @@ var (
 		descBuildInfo,
 		descSamplePeak, descTruePeak, descSamplePeakMax, descTruePeakMax, descRMS, descDC, descCrest, descClipped, descNonFinite, descChannelInfo,
 		descMomentary, descShortTerm, descMomentaryMax, descShortTermMax, descIntegrated, descRange, descCorrelation,
+		descWindowLUFS, descWindowRange,
 		descCaptured, descMetered, descDropped, descOverflows, descRestarts, descErrors, descRingFill, descRingCap,
 		descRate, descChannels, descUp, descLastTime, descLost, descLatency, descStarted, descLag, descEnds,
 	}
@@ -431,6 +440,13 @@ func collect(out chan<- prometheus.Metric, snap *snapshot) {
 	emit(descShortTermMax, floor(ld.ShortTermMax, dsp.LoudnessFloor), s)
 	emit(descIntegrated, floor(ld.Integrated, LoudnessFloor), s)
 	emit(descRange, ld.Range, s)
+	for i := range ld.Windows {
+		if w := &ld.Windows[i]; w.Span > 0 {
+			l := dsp.SpanLabel(w.Span)
+			emit(descWindowLUFS, floor(w.Integrated, LoudnessFloor), s, l)
+			emit(descWindowRange, w.Range, s, l)
+		}
+	}
 	emit(descCorrelation, lv.Correlation, s)
 }
 

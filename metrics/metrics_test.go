@@ -428,3 +428,33 @@ func TestChannelInfo(t *testing.T) {
 		t.Errorf("%d channel_info series, want 2 (source a's)", n)
 	}
 }
+
+// TestLoudnessWindows: each configured window is a series labelled with its span as dsp.SpanLabel writes it, a
+// window of silence reads LoudnessFloor, and a source without windows exports no window series.
+func TestLoudnessWindows(t *testing.T) {
+	r := New(nil, Options{})
+	l := stereo()
+	l.Loudness.Windows[0] = dsp.WindowLoudness{Span: time.Minute, Integrated: -22.875, Range: 4.25}
+	l.Loudness.Windows[1] = dsp.WindowLoudness{Span: 90 * time.Minute, Integrated: inf, Range: 0}
+	r.Report(report("a", l, pipeline.Counters{}))
+	r.Report(report("b", stereo(), pipeline.Counters{}))
+	mfs, _ := scrape(t, r.Handler())
+	for _, c := range []struct {
+		name, window string
+		want         float64
+	}{
+		{"levelmeter_loudness_window_lufs", "1m", -22.875},
+		{"levelmeter_loudness_window_range_lu", "1m", 4.25},
+		{"levelmeter_loudness_window_lufs", "1h30m", LoudnessFloor},
+		{"levelmeter_loudness_window_range_lu", "1h30m", 0},
+	} {
+		if v, ok := value(mfs, c.name, "source", "a", "window", c.window); !ok || v != c.want {
+			t.Errorf("%s{window=%q} = %v, %v; want %v", c.name, c.window, v, ok, c.want)
+		}
+	}
+	for _, name := range []string{"levelmeter_loudness_window_lufs", "levelmeter_loudness_window_range_lu"} {
+		if n := len(mfs[name].GetMetric()); n != 2 {
+			t.Errorf("%d %s series, want 2 (source a's)", n, name)
+		}
+	}
+}

@@ -6,3 +6,6 @@ func WithBeforeMeter(opts Options, f func(source string, n int)) Options {
 	opts.beforeMeter = f
 	return opts
 }
+
+// AlarmWindow exposes alarmWindow.
+var AlarmWindow = alarmWindow

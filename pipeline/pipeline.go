@@ -76,6 +76,9 @@ type Input struct {
 	// expected to report silence, clipping and the other faults without being told to. A Config with no rule
 	// enabled turns the detectors off (the Report then carries no alarm states: Report.AlarmsOn is false).
 	Alarms *alarm.Config
+	// Windows, when not nil, replaces Options.Meter.Windows for this source: its sliding loudness windows, an
+	// empty slice for none.
+	Windows []time.Duration
 	// Retry restarts a source that fails before it delivered anything, with the same backoff as any failure,
 	// instead of ending the run: a live feed (a command reading a network stream) that is down at start-up.
 	Retry bool
@@ -87,8 +90,10 @@ type Options struct {
 
 	// Interval is how often each source's levels are reported; 0 selects 100 ms.
 	Interval time.Duration
-	// Meter holds the meters' ballistics (PeakHold, PeakDecay) and weights; SampleRate and Channels are taken
-	// from each source.
+	// Meter holds the meters' ballistics (PeakHold, PeakDecay), weights and sliding loudness windows (Windows);
+	// SampleRate and Channels are taken from each source. The loudness alarms (loudness_high, loudness_low) judge
+	// the integrated loudness of the shortest window of AlarmWindowMin (1 min) or longer, and the short-term
+	// loudness when there is none.
 	Meter dsp.Config
 
 	// Reporters receive every report, in order. A Reporter that also implements Flusher is flushed once after
@@ -220,6 +225,7 @@ type stream struct {
 	added    bool                        // added while running: a failure before any audio is not fatal to the run
 	ended    atomic.Bool                 // the source delivered everything (io.EOF): its audio ends here
 	detector *alarm.Detector             // nil: alarms off
+	alarmWin int                         // the window loudness_high and loudness_low judge (alarmWindow), -1: short-term
 	events   [alarm.NumKinds]alarm.Event // the detector's output buffer: Update never grows it
 	reset    atomic.Bool                 // a reset of the since-start values was asked for
 
@@ -228,6 +234,23 @@ type stream struct {
 	sinceReport int64 // frames metered since the last report
 	retry       bool  // a failure before the first block is retried, not fatal
 	streamed    func() audio.StreamStats
+}
+
+// AlarmWindowMin is the shortest sliding window the loudness alarms judge: programme loudness moves by several LU
+// from phrase to phrase, so a shorter window would judge phrases, not the programme.
+const AlarmWindowMin = time.Minute
+
+// alarmWindow returns the index in spans of the window loudness_high and loudness_low judge, the shortest of
+// AlarmWindowMin or longer (its integrated loudness is what a target's tolerance is about), or -1 when there is none
+// and they judge the short-term loudness.
+func alarmWindow(spans []time.Duration) int {
+	best := -1
+	for i, d := range spans {
+		if d >= AlarmWindowMin && (best < 0 || d < spans[best]) {
+			best = i
+		}
+	}
+	return best
 }
 
 // streamer is a source that keeps a stream's counters (audio.Command, audio.Stream).
@@ -316,6 +339,9 @@ func (p *Pipeline) newStream(in Input) (*stream, error) {
 	if in.ClipLevel != 0 {
 		mc.ClipLevel = in.ClipLevel
 	}
+	if in.Windows != nil {
+		mc.Windows = in.Windows
+	}
 	if in.Layout != nil {
 		mc.Layout = in.Layout
 	}
@@ -352,6 +378,7 @@ func (p *Pipeline) newStream(in Input) (*stream, error) {
 		fast:       in.Fast,
 		perReport:  perReport,
 		detector:   det,
+		alarmWin:   alarmWindow(mc.Windows),
 		retry:      in.Retry,
 		streamed:   streamed,
 		stall:      stall,
@@ -778,7 +805,11 @@ func (p *Pipeline) snapshot(s *stream, final bool) {
 		s.meter.ResetIntegrated()
 	}
 	if d := s.detector; d != nil {
-		ev := d.Update(&r.Interval, alarm.Input{Wall: r.Time}, s.events[:0])
+		in := alarm.Input{Wall: r.Time}
+		if s.alarmWin >= 0 {
+			in.Loudness, in.LoudnessSet = r.Total.Loudness.Windows[s.alarmWin].Integrated, true
+		}
+		ev := d.Update(&r.Interval, in, s.events[:0])
 		r.NumAlarms = copy(r.Alarms[:], ev)
 		r.AlarmStatus = d.Statuses()
 		r.AlarmsOn = true

@@ -77,6 +77,8 @@ func silent(source string, i int) *pipeline.Report {
 func feed(s *Server, i int, at time.Time, history bool) {
 	var rs []*pipeline.Report
 	a := synth("studio-a", i, -23.4)
+	a.Interval.Loudness.Windows[0] = dsp.WindowLoudness{Span: time.Minute, Integrated: -22.96, Range: 5}
+	a.Interval.Loudness.Windows[1] = dsp.WindowLoudness{Span: time.Hour, Integrated: math.Inf(-1)}
 	if !history && i%40 > 30 {
 		a.Interval.Display[0].Clip = true // the clip light
 		a.Interval.Display[0].Peak, a.Interval.Display[0].Hold = 0, 0
@@ -224,6 +226,8 @@ func TestPageInBrowser(t *testing.T) {
 	     return {a: q('studio-a', '.integrated').textContent,
 	         b: q('line-in', '.integrated').textContent,
 	         lra: q('studio-a', '.range').textContent,
+	         wins: q('studio-a', '.windows').textContent,
+	         winsB: q('line-in', '.windows-fact').hidden ? "hidden" : "shown",
 	         tp: q('studio-a', '.true-peak-max').textContent,
 	         corr: q('line-in', '.correlation').textContent,
 	         dropped: q('studio-a', '.dropped').textContent,
@@ -238,7 +242,7 @@ func TestPageInBrowser(t *testing.T) {
 	         dev: q('studio-a', '.target-dev').textContent,
 	         state: q('fm-backup', '.ov-state').textContent,
 	         stateA: q('studio-a', '.ov-state').textContent}; })()`, &nums)
-	want := map[string]string{"a": "-23.4", "b": "-18.7", "lra": "7.3", "tp": "0.7", "corr": "mono", "dropped": "96",
+	want := map[string]string{"a": "-23.4", "b": "-18.7", "lra": "7.3", "wins": "1m -23.0 \u00b7 1h \u2212\u221e", "winsB": "hidden", "tp": "0.7", "corr": "mono", "dropped": "96",
 		"lost": "2", "errA": "hidden", "errB": "device hw:1,0 vanished; restarted", "rowI": "-14.3",
 		"silentM": "\u2212\u221e", "silentRowS": "\u2212\u221e", "target": "streaming · -14 LUFS ±1", "dev": "\u22120.4 LU",
 		"state": "alarm", "stateA": "running"}

@@ -61,6 +61,20 @@ func appendUpdate(b []byte, u *Update) []byte {
 	b = appendFloat(append(b, `,"shortTermMax":`...), l.ShortTermMax)
 	b = appendFloat(append(b, `,"integrated":`...), l.Integrated)
 	b = appendFloat(append(b, `,"range":`...), l.Range)
+	if len(l.Windows) > 0 {
+		b = append(b, `,"windows":[`...)
+		for i := range l.Windows {
+			w := &l.Windows[i]
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(append(b, `{"span":`...), w.Span)
+			b = appendFloat(append(b, `,"integrated":`...), w.Integrated)
+			b = appendFloat(append(b, `,"range":`...), w.Range)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
 	b = appendFloat(append(b, `},"truePeakMax":`...), u.TruePeakMax)
 	b = appendFloat(append(b, `,"samplePeakMax":`...), u.SamplePeakMax)
 	k := &u.Counters

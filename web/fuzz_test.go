@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"testing"
 	"time"
+
+	"github.com/levelmeter/levelmeter/dsp"
 )
 
 // FuzzEventReader feeds arbitrary streams to the reader of /events: it must not panic, must end with io.EOF or
@@ -67,6 +69,7 @@ func FuzzFloat(f *testing.F) {
 // FuzzAppendUpdate holds appendUpdate to encoding/json for arbitrary names, errors and levels.
 func FuzzAppendUpdate(f *testing.F) {
 	f.Add("studio", "", -23.0, 0.5, int64(7))
+	f.Add("studio", "", -23.0, 0.5, int64(8)) // with windows
 	f.Add("caf\u00e9\u2028", "a\x00b", math.Inf(-1), math.NaN(), int64(-1))
 	f.Fuzz(func(t *testing.T, source, lastError string, level, corr float64, n int64) {
 		r := synth(source, int(n%100), level)
@@ -74,6 +77,10 @@ func FuzzAppendUpdate(f *testing.F) {
 		r.Interval.Correlation = corr
 		r.Interval.Channel[1].RMS = level
 		r.Counters.Captured = n
+		if n%2 == 0 { // sliding windows, one of them silent
+			r.Interval.Loudness.Windows[0] = dsp.WindowLoudness{Span: time.Minute, Integrated: level, Range: corr}
+			r.Interval.Loudness.Windows[1] = dsp.WindowLoudness{Span: time.Hour, Integrated: math.Inf(-1)}
+		}
 		u := NewUpdate(r)
 		want, err := json.Marshal(u)
 		if err != nil {

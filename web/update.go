@@ -65,6 +65,16 @@ type Loudness struct {
 	ShortTermMax Float `json:"shortTermMax"`
 	Integrated   Float `json:"integrated"`
 	Range        Float `json:"range"`
+	// Windows are the sliding windows' values (config's loudness_windows), shortest first as configured; none
+	// when the source measures none.
+	Windows []Window `json:"windows,omitempty"`
+}
+
+// Window mirrors dsp.WindowLoudness: Span as dsp.SpanLabel writes it ("1m"), the label of the metrics too.
+type Window struct {
+	Span       string `json:"span"`
+	Integrated Float  `json:"integrated"`
+	Range      Float  `json:"range"`
 }
 
 // Counters mirrors pipeline.Counters.
@@ -123,6 +133,11 @@ func newUpdate(r *pipeline.Report, labels []string) Update {
 			Overflows: r.Counters.Overflows, Restarts: r.Counters.Restarts, Errors: r.Counters.Errors,
 			Lost: r.Counters.Lost, RingFill: r.Counters.RingFill, RingCap: r.Counters.RingCap,
 		},
+	}
+	for i := range iv.Loudness.Windows {
+		if w := &iv.Loudness.Windows[i]; w.Span > 0 {
+			u.Loudness.Windows = append(u.Loudness.Windows, Window{Span: dsp.SpanLabel(w.Span), Integrated: Float(w.Integrated), Range: Float(w.Range)})
+		}
 	}
 	if !r.Newest.IsZero() {
 		u.Latency = Float(time.Since(r.Newest).Seconds())

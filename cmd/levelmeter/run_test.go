@@ -135,6 +135,15 @@ func TestRunFastMatchesAnalyze(t *testing.T) {
 			if !final.Final || c.Captured != a.Levels.Frames || c.Metered != a.Levels.Frames || c.Dropped != 0 {
 				t.Fatalf("final counters %+v, want all %d frames metered", c, a.Levels.Frames)
 			}
+			// The sliding windows (loudness_windows, 1 min and longer by default) cover these short files whole,
+			// so they equal the since-start integrated loudness, to within the windows' 1e-6 LU; analyze has none.
+			for _, w := range final.Total.Loudness.Windows {
+				if w.Span > 0 && !(math.Abs(w.Integrated-a.Levels.Loudness.Integrated) < 1e-6 ||
+					math.IsInf(w.Integrated, -1) && math.IsInf(a.Levels.Loudness.Integrated, -1)) {
+					t.Errorf("window %v: integrated %v, analyze %v", w.Span, w.Integrated, a.Levels.Loudness.Integrated)
+				}
+			}
+			final.Total.Loudness.Windows = a.Levels.Loudness.Windows
 			if d := dsptest.Diff(final.Total, a.Levels); d != "" {
 				t.Fatalf("daemon and analyze differ:\n%s", d)
 			}

@@ -115,6 +115,8 @@ sources:
   - {wav: %s, pace: fast}
 report_interval: 100ms
 http: {listen: ""}
+# No window of a minute or more: loudness_high judges the short-term loudness, whose crossings are computed below.
+loudness_windows: [10s]
 `, demo)
 	path := filepath.Join(dir, "levelmeter.yaml")
 	os.WriteFile(path, []byte(yaml), 0o644)

@@ -159,7 +159,7 @@ func New(cfg *config.Config, log zerolog.Logger, opts ...Option) (*Daemon, error
 	d.pipe, err = pipeline.New(pipeline.Options{
 		Inputs:    inputs,
 		Interval:  cfg.ReportInterval,
-		Meter:     dsp.Config{PeakHold: cfg.PeakHold, PeakDecay: cfg.PeakDecay},
+		Meter:     dsp.Config{PeakHold: cfg.PeakHold, PeakDecay: cfg.PeakDecay, Windows: cfg.LoudnessWindows},
 		Reporters: reporters,
 		OnEvent:   logs.Event,
 	})
@@ -251,8 +251,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 func (d *Daemon) logStart() {
 	cfg := d.running()
 	sources := zerolog.Arr()
-	for _, s := range cfg.Sources {
+	for i, s := range cfg.Sources {
 		e := zerolog.Dict().Str("name", s.Name)
+		if s.LoudnessWindows != nil { // its own, in place of the top-level loudness_windows
+			e = e.Strs("loudness_windows", spanLabels(cfg.WindowsOf(i)))
+		}
 		if s.IsStream() {
 			e = e.Str("kind", s.Kind().String()).Str("format", s.Format).Int("sample_rate", s.SampleRate).
 				Int("channels", s.Channels).Str("stall_timeout", s.StallTimeout.String())
@@ -281,6 +284,7 @@ func (d *Daemon) logStart() {
 		Str("report_interval", cfg.ReportInterval.String()).
 		Str("peak_hold", cfg.PeakHold.String()).
 		Float64("peak_decay", cfg.PeakDecay).
+		Strs("loudness_windows", spanLabels(cfg.LoudnessWindows)).
 		Dict("log", zerolog.Dict().Str("level", cfg.Log.Level).Str("format", cfg.Log.Format).
 			Str("interval", cfg.Log.Interval.String()))
 	// The alarms' profile and the webhooks' names, never their URLs: those often carry a token.
@@ -305,4 +309,13 @@ func (d *Daemon) logStart() {
 			}
 		}
 	}
+}
+
+// spanLabels returns the windows' spans as dsp.SpanLabel writes them ("1m", "1h"), as the metrics label them.
+func spanLabels(spans []time.Duration) []string {
+	l := make([]string, len(spans))
+	for i, d := range spans {
+		l[i] = dsp.SpanLabel(d)
+	}
+	return l
 }

@@ -37,7 +37,7 @@ func Input(cfg *config.Config, i int) (pipeline.Input, error) { return input(cfg
 func input(cfg *config.Config, i int, check bool) (pipeline.Input, error) {
 	s := &cfg.Sources[i]
 	key := fmt.Sprintf("sources[%d]", i)
-	in := pipeline.Input{Name: s.Name, RingFrames: s.RingCapacity}
+	in := pipeline.Input{Name: s.Name, RingFrames: s.RingCapacity, Windows: cfg.WindowsOf(i)}
 	acfg, err := cfg.AlarmConfig(i)
 	if err != nil {
 		return in, cfg.Errorf(key+".alarms", "", "%w", err)

@@ -21,9 +21,9 @@ type Changes struct {
 //   - a source with the same name and other settings is restarted with them (its summary, then a new meter);
 //   - a source no longer configured ends with its summary; a new one starts.
 //
-// Global keys (report_interval, peak_hold, peak_decay, log.*, http.*) are fixed for the daemon's life: the
-// listener, the reporters and the meters' ballistics are made once. Changes.NeedRestart lists those that
-// differ; they keep their running values. (A web-config file's certificate and passwords are read again for
+// Global keys (report_interval, peak_hold, peak_decay, loudness_windows, log.*, http.*) are fixed for the
+// daemon's life: the listener, the reporters and the meters' ballistics and windows are made once.
+// Changes.NeedRestart lists those that differ; they keep their running values. (A web-config file's certificate and passwords are read again for
 // every connection: they change without a restart or a reload.)
 //
 // It logs "configuration reloaded" with the sources kept, restarted, added and removed, and a warning naming

@@ -122,6 +122,7 @@
         mini: $(row, ".mini"),
         momentary: $(card, ".momentary"), shortTerm: $(card, ".short-term"), integrated: $(card, ".integrated"),
         momentaryMax: $(card, ".momentary-max"), shortTermMax: $(card, ".short-term-max"),
+        windows: $(card, ".windows"), windowsFact: $(card, ".windows-fact"),
         range: $(card, ".range"), tpMax: $(card, ".true-peak-max"), spMax: $(card, ".sample-peak-max"),
         corr: $(card, ".correlation"), corrMark: $(card, ".corr-mark"),
         captured: $(card, ".captured"), metered: $(card, ".metered"), dropped: $(card, ".dropped"),
@@ -236,6 +237,10 @@
     set(e.momentary, fmtLU(L.momentary));
     set(e.shortTerm, fmtLU(L.shortTerm));
     set(e.integrated, fmtLU(L.integrated));
+    // The sliding windows' integrated loudness (loudness_windows): "1m -23.1 · 10m -22.8 · 1h -23.0".
+    const wins = L.windows || [];
+    e.windowsFact.hidden = wins.length === 0;
+    set(e.windows, wins.map((w) => `${w.span} ${fmtLU(w.integrated)}`).join(" \u00b7 "));
     set(e.rowM, fmtLU(L.momentary));
     set(e.rowS, fmtLU(L.shortTerm));
     set(e.rowI, fmtLU(L.integrated));
