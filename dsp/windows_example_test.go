@@ -8,13 +8,13 @@ import (
 	"github.com/levelmeter/levelmeter/dsp"
 )
 
-// A meter with two sliding windows, 10 s and 1 min, fed a stereo 1 kHz tone: 60 s at -33 dBFS, then 20 s at
-// -23 dBFS. The 10 s window reads the new level alone and has no range left; the minute holds 40 s of the quieter
-// part, the since-start values all 60 s. Then an operator resets the since-start values: the windows carry on.
+// A meter with two sliding windows, 10 s and 30 s, fed a stereo 1 kHz tone: 20 s at -33 dBFS, then 20 s at
+// -23 dBFS. The 10 s window reads the new level alone and has no range left; the 30 s window holds 10 s of the
+// quieter part, the since-start values all 20 s. Then an operator resets the since-start values: the windows carry on.
 func ExampleConfig_windows() {
 	const rate = 8000
 	m, err := dsp.NewMeter(dsp.Config{SampleRate: rate, Channels: 2,
-		Windows: []time.Duration{10 * time.Second, time.Minute}})
+		Windows: []time.Duration{10 * time.Second, 30 * time.Second}})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -32,7 +32,7 @@ func ExampleConfig_windows() {
 			m.Process(block)
 		}
 	}
-	play(-33, 60)
+	play(-33, 20)
 	play(-23, 20)
 	show := func() {
 		v := m.Levels().Loudness
@@ -47,10 +47,10 @@ func ExampleConfig_windows() {
 	m.ResetIntegrated()
 	show()
 	// Output:
-	// since start: -27.9 LUFS, 10.0 LU
+	// since start: -25.6 LUFS, 10.0 LU
 	// last 10s: -23.0 LUFS, 0.0 LU
-	// last 1m: -27.0 LUFS, 10.0 LU
+	// last 30s: -24.6 LUFS, 10.0 LU
 	// since start: -Inf LUFS, 0.0 LU
 	// last 10s: -23.0 LUFS, 0.0 LU
-	// last 1m: -27.0 LUFS, 10.0 LU
+	// last 30s: -24.6 LUFS, 10.0 LU
 }
