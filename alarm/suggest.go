@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	typo "github.com/levelmeter/levelmeter/internal/suggest"
 )
 
 // ErrUnknownKind and ErrUnknownProfile are the errors of a name that is not one of the known ones; the message
@@ -19,7 +21,7 @@ func suggest(name string, known []string) string {
 	best, bestD := "", -1
 	lower := strings.ToLower(name)
 	for _, k := range known {
-		d := editDistance(lower, k)
+		d := typo.Distance(lower, k)
 		if bestD < 0 || d < bestD {
 			best, bestD = k, d
 		}
@@ -29,25 +31,4 @@ func suggest(name string, known []string) string {
 		return fmt.Sprintf("; did you mean %q?", best)
 	}
 	return "; known: " + strings.Join(known, ", ")
-}
-
-// editDistance is the Levenshtein distance of a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/levelmeter/levelmeter/audio/wavfile"
+	"github.com/levelmeter/levelmeter/internal/suggest"
 )
 
 // Encoding is how a stream (a command's output, standard input) carries its audio.
@@ -52,7 +53,7 @@ func ParseEncoding(s string) (Encoding, error) {
 	best, dist := "", 3
 	low := strings.ToLower(strings.TrimPrefix(strings.ToLower(s), "pcm_"))
 	for _, name := range encodingNames {
-		if d := editDistance(low, name); d < dist {
+		if d := suggest.Distance(low, name); d < dist {
 			best, dist = name, d
 		}
 	}
@@ -60,30 +61,6 @@ func ParseEncoding(s string) (Encoding, error) {
 		return 0, fmt.Errorf("audio: %w %q (did you mean %q?): use %s", ErrUnknownEncoding, s, best, valid)
 	}
 	return 0, fmt.Errorf("audio: %w %q: use %s", ErrUnknownEncoding, s, valid)
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	if len(a) > 64 {
-		return len(a) // not a typo of a five-letter name
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // rawInfo is the wavfile format of a raw encoding.
