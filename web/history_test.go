@@ -12,6 +12,7 @@ import (
 	"unsafe"
 
 	"github.com/levelmeter/levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/internal/httpheader"
 	"github.com/levelmeter/levelmeter/pipeline"
 )
 
@@ -315,7 +316,7 @@ func TestRoutesHeadersAndStatic(t *testing.T) {
 		if rec.Code != c.code || rec.Header().Get("Location") != c.location {
 			t.Errorf("%s %s: %d, Location %q; want %d, %q", c.method, c.path, rec.Code, rec.Header().Get("Location"), c.code, c.location)
 		}
-		for _, kv := range securityHeaderValues {
+		for _, kv := range httpheader.Values {
 			if got := rec.Header().Get(kv[0]); got != kv[1] {
 				t.Errorf("%s %s: %s %q, want %q", c.method, c.path, kv[0], got, kv[1])
 			}

@@ -49,6 +49,7 @@ import (
 	"time"
 
 	"github.com/levelmeter/levelmeter/dsp"
+	"github.com/levelmeter/levelmeter/internal/httpheader"
 	"github.com/levelmeter/levelmeter/pipeline"
 	"github.com/levelmeter/levelmeter/ring"
 )
@@ -326,33 +327,12 @@ func (s *Server) Handler() http.Handler {
 	if s.opts.Metrics != nil {
 		mux.Handle("GET /metrics", s.opts.Metrics)
 	}
-	return securityHeaders(mux)
+	return httpheader.Secure(mux)
 }
 
 func noCache(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-cache")
-		h.ServeHTTP(w, r)
-	})
-}
-
-// securityHeaderValues keep the page from loading anything but its own assets and from being framed, every
-// response from being sniffed as another type, and links from sending a referrer. They are the values
-// internal/httpserver sets on every response of the daemon, so a Handler served without it sends the same.
-var securityHeaderValues = [...][2]string{
-	{"Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"},
-	{"X-Content-Type-Options", "nosniff"},
-	{"X-Frame-Options", "DENY"},
-	{"Referrer-Policy", "no-referrer"},
-	{"Cross-Origin-Resource-Policy", "same-origin"},
-}
-
-func securityHeaders(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hd := w.Header()
-		for _, kv := range securityHeaderValues {
-			hd.Set(kv[0], kv[1])
-		}
 		h.ServeHTTP(w, r)
 	})
 }

@@ -44,6 +44,8 @@ import (
 
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/rs/zerolog"
+
+	"github.com/levelmeter/levelmeter/internal/httpheader"
 )
 
 // Defaults of the Options left zero.
@@ -164,7 +166,7 @@ func (s *Server) handler() http.Handler {
 	h = streamDeadlines(h, s.opts.StreamPaths)
 	h = onlyGetHead(h, s.opts.PostPaths)
 	h = checkHost(h, s.opts.AllowedHosts)
-	h = securityHeaders(h)
+	h = httpheader.Secure(h)
 	return h
 }
 
@@ -345,26 +347,6 @@ func onlyGetHead(h http.Handler, post []string) http.Handler {
 			w.Header().Set("Allow", "GET, HEAD")
 			http.Error(w, "levelmeter: method "+r.Method+" is not allowed: only GET and HEAD are served", http.StatusMethodNotAllowed)
 			return
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
-// securityHeaders are the headers every response carries: the page may load only its own assets and may not be
-// framed, no response may be sniffed as another type, and no link sends a referrer.
-var securityHeaderValues = [...][2]string{
-	{"Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"},
-	{"X-Content-Type-Options", "nosniff"},
-	{"X-Frame-Options", "DENY"},
-	{"Referrer-Policy", "no-referrer"},
-	{"Cross-Origin-Resource-Policy", "same-origin"},
-}
-
-func securityHeaders(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hd := w.Header()
-		for _, kv := range securityHeaderValues {
-			hd.Set(kv[0], kv[1])
 		}
 		h.ServeHTTP(w, r)
 	})

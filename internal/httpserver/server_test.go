@@ -16,6 +16,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/levelmeter/levelmeter/internal/httpheader"
 	"github.com/levelmeter/levelmeter/metrics"
 	"github.com/levelmeter/levelmeter/web"
 )
@@ -234,7 +235,7 @@ func TestHeadersOnEveryRoute(t *testing.T) {
 		if resp.StatusCode != tc.want {
 			t.Errorf("%s %s: %d, want %d", tc.method, tc.path, resp.StatusCode, tc.want)
 		}
-		for _, kv := range securityHeaderValues {
+		for _, kv := range httpheader.Values {
 			if got := resp.Header.Get(kv[0]); got != kv[1] {
 				t.Errorf("%s %s (%d): %s = %q, want %q", tc.method, tc.path, resp.StatusCode, kv[0], got, kv[1])
 			}
