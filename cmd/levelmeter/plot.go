@@ -5,7 +5,6 @@ import (
 	"image/color"
 	"math"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -142,25 +141,9 @@ func (s *series) plot(out, title string, integrated float64) error {
 // OUT-NAME.png for several, NAME the file's base name without extension, and OUT-NAME-N.png (N its position,
 // from 1) when two files share a name.
 func plotNames(out string, files []string) []string {
-	if out == "" {
-		return nil
+	if out == "" || len(files) == 1 {
+		return seriesNames(out, files)
 	}
-	if len(files) == 1 {
-		return []string{out}
-	}
-	stem := strings.TrimSuffix(out, filepath.Ext(out))
-	base := func(f string) string { return strings.TrimSuffix(filepath.Base(f), filepath.Ext(f)) }
-	count := map[string]int{}
-	for _, f := range files {
-		count[base(f)]++
-	}
-	names := make([]string, len(files))
-	for i, f := range files {
-		b := base(f)
-		if count[b] > 1 {
-			b += "-" + strconv.Itoa(i+1)
-		}
-		names[i] = stem + "-" + b + ".png"
-	}
-	return names
+	// Several plots are PNGs whatever out ends in, each named as --series names its files.
+	return seriesNames(strings.TrimSuffix(out, filepath.Ext(out))+".png", files)
 }
