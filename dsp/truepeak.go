@@ -27,10 +27,10 @@ import "math"
 //     do, so that its ripple cannot read high. The taps farther than 64 samples from the interval change slowly
 //     across it and are summed once per interval, as a quadratic in the position.
 //
-// The long filter makes true peak lag the input by 2048 samples (43 ms at 48 kHz); Meter.End measures the rest
-// at the end of a file or stream, as though silence followed. A tone at fs/2 itself that starts or stops abruptly
-// is the one case beyond the guarantee: its band-limited overshoot grows with the logarithm of the tone's length
-// without bound, and the meter reads what its 4096 taps see (TestTruePeakAbruptTone).
+// The long filter makes true peak lag the input by up to TruePeakLag samples (43 ms at 48 kHz); Meter.End
+// measures the rest at the end of a file or stream, as though silence followed. A tone at fs/2 itself that starts
+// or stops abruptly is the one case beyond the guarantee: its band-limited overshoot grows with the logarithm of
+// the tone's length without bound, and the meter reads what its 4096 taps see (TestTruePeakAbruptTone).
 //
 // The detector's filters fold: the half-sample phase is symmetric, and the quarter and three-quarter phases are
 // mirror images, computed together as their sum S (a symmetric filter) and difference D (an antisymmetric one),
@@ -66,6 +66,11 @@ const (
 // true peak may read up to this much low for it, and two meters whose Interval calls fall differently may
 // differ by up to this much.
 const TruePeakMargin = 0.01
+
+// TruePeakLag is how far, in samples, the true peak may lag the input: the intervals among the last TruePeakLag
+// samples are measured once the samples after them have arrived (the long filter reaches 2048 samples ahead, the
+// detector 10 more), or by Meter.End at the end of the audio. 43 ms at 48 kHz.
+const TruePeakLag = tpFlush
 
 // tpFilter holds the detector's folded coefficients, in the order of the window (tap j pairs w[j] with
 // w[tpTaps-1-j]), and the long filter's table.
