@@ -609,26 +609,32 @@ func TestE2EPageInBrowser(t *testing.T) {
 		Updates int
 		State   string
 	}
+	// Look every 100 ms until three looks have seen new reports, or the clip has ended: reports arrive every
+	// 100 ms, but how many a look sees depends on the machine's load, so the test counts looks, not time.
 	var looks []barLook
-	for range 4 {
+	newer, changed := 0, 0
+	for start := time.Now(); newer < 3 && time.Since(start) < 20*time.Second; {
 		var l barLook
 		e2eEval(t, ctx, look, &l)
-		looks = append(looks, l)
-		time.Sleep(300 * time.Millisecond)
-	}
-	changed := 0
-	for i := 1; i < len(looks); i++ {
-		if fmt.Sprint(looks[i].Bars) != fmt.Sprint(looks[i-1].Bars) {
-			changed++
+		if l.State != "running" {
+			break
 		}
-		if looks[i].Updates <= looks[i-1].Updates {
-			t.Errorf("no report reached the page in 300 ms: %d, then %d updates", looks[i-1].Updates, looks[i].Updates)
+		if n := len(looks); n > 0 && l.Updates > looks[n-1].Updates {
+			newer++
+			if fmt.Sprint(l.Bars) != fmt.Sprint(looks[n-1].Bars) {
+				changed++
+			}
 		}
+		if n := len(looks); n == 0 || l.Updates > looks[n-1].Updates {
+			looks = append(looks, l)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	if len(looks[0].Bars) != 2 || changed < 2 || looks[0].State != "running" {
-		t.Errorf("the bars did not move while the clip played: %+v", looks)
+	if len(looks) == 0 || len(looks[0].Bars) != 2 || newer < 3 || changed < 2 {
+		t.Errorf("while the clip played, %d looks saw new reports and %d saw the bars move; want 3 and 2: %+v", newer, changed, looks)
+	} else {
+		t.Logf("while playing: %d of %d looks at new reports saw the bars move; bars %q", changed, newer, looks[len(looks)-1].Bars)
 	}
-	t.Logf("while playing: %d of %d looks 300 ms apart saw the bars move; bars %q", changed, len(looks)-1, looks[len(looks)-1].Bars)
 
 	// After the end: the page shows the file's numbers.
 	e2eDo(t, ctx, "wait for the clip's final report", 20*time.Second,
@@ -827,12 +833,15 @@ func TestE2EManyClients(t *testing.T) {
 			}
 		}
 		total += n
-		if float64(n) < 0.8*want {
+		// Loose bounds: a loaded machine (the race detector, other packages' tests) can hold the daemon or the
+		// readers up for a while; a stalled client that held the others up would hold them for its whole 10 s
+		// write timeout.
+		if float64(n) < 0.5*want {
 			t.Errorf("reader %d got %d reports in %v, want about %.0f (one per 100 ms)", i, n, t1.Sub(t0).Round(time.Millisecond), want)
 		}
 	}
 	sort.Slice(gaps, func(i, j int) bool { return gaps[i] < gaps[j] })
-	if maxGap > time.Second {
+	if maxGap > 3*time.Second {
 		t.Errorf("a reader waited %v for a report", maxGap)
 	}
 	p99 := gaps[len(gaps)*99/100]
