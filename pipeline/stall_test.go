@@ -22,6 +22,7 @@ type tone struct {
 	block, total      int
 	period            time.Duration
 	offered, accepted atomic.Int64
+	done              chan struct{} // closed, if set, once the last block has been written
 }
 
 func (tn *tone) Format() audio.Format { return audio.Format{SampleRate: 48000, Channels: 2} }
@@ -43,6 +44,9 @@ func (tn *tone) Run(ctx context.Context, w audio.Writer) error {
 		n := w.Write(buf, 0)
 		tn.offered.Add(int64(tn.block))
 		tn.accepted.Add(int64(n))
+	}
+	if tn.done != nil {
+		close(tn.done)
 	}
 	return io.EOF
 }
@@ -145,14 +149,19 @@ func TestStallDropsCounted(t *testing.T) {
 	t.Logf("%d warning(s) in the log, counting %d of the %d dropped frames (the summary has the total)", len(warnings), warned, c.Dropped)
 }
 
-// blockingWriter is a log destination that stalls: every write takes delay.
+// blockingWriter is a log destination that stalls: every write waits for gate to close (if set), then takes
+// delay.
 type blockingWriter struct {
+	gate   <-chan struct{}
 	delay  time.Duration
 	mu     sync.Mutex
 	writes int
 }
 
 func (b *blockingWriter) Write(p []byte) (int, error) {
+	if b.gate != nil {
+		<-b.gate
+	}
 	time.Sleep(b.delay)
 	b.mu.Lock()
 	b.writes++
@@ -160,11 +169,13 @@ func (b *blockingWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// TestSlowLogWriter: a log writer that takes 50 ms per line never back-pressures the audio path: no frame is
+// TestSlowLogWriter: a log writer that is stuck, then takes 50 ms a line, never back-pressures the audio path: no frame is
 // dropped; reports are discarded and counted instead.
 func TestSlowLogWriter(t *testing.T) {
-	src := &tone{block: 250, total: 24000, period: time.Millisecond} // 4.8× real time
-	logger, _ := logreport.NewLogger(&blockingWriter{delay: 50 * time.Millisecond}, "json", "info")
+	// The writer is stuck until the source has delivered its last frame, then takes 50 ms a line: the queue of 8
+	// fills with the reports of the run (one per 5 ms over at least 96 ms) however slow the machine is.
+	src := &tone{block: 250, total: 24000, period: time.Millisecond, done: make(chan struct{})} // 4.8× real time
+	logger, _ := logreport.NewLogger(&blockingWriter{gate: src.done, delay: 50 * time.Millisecond}, "json", "info")
 	var final pipeline.Report
 	p, err := pipeline.New(pipeline.Options{
 		// 16384 frames are 68 ms at 240 000 frames/s: room for scheduling delays, yet a log writer that held the

@@ -99,8 +99,9 @@ func Run[In, Out any](ctx context.Context, inputs []In, jobs int, work func(cont
 			var zero Result[In, Out]
 			ring[slot], ready[slot] = zero, false // let the result be collected once emitted
 			want++
-			<-tokens
-			if err := emit(out); err != nil {
+			err := emit(out)
+			<-tokens // after emit, so that no input starts window ahead of one still being emitted
+			if err != nil {
 				stop = err
 				cancel()
 			}
