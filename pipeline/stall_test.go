@@ -169,8 +169,8 @@ func (b *blockingWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// TestSlowLogWriter: a log writer that is stuck, then takes 50 ms a line, never back-pressures the audio path: no frame is
-// dropped; reports are discarded and counted instead.
+// TestSlowLogWriter: a log writer that is stuck, then takes 50 ms a line, never back-pressures the audio path:
+// no frame is dropped; reports are discarded and counted instead.
 func TestSlowLogWriter(t *testing.T) {
 	// The writer is stuck until the source has delivered its last frame, then takes 50 ms a line: the queue of 8
 	// fills with the reports of the run (one per 5 ms over at least 96 ms) however slow the machine is.
