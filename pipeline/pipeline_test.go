@@ -110,7 +110,9 @@ func TestFailingSourceRestarted(t *testing.T) {
 	var mu sync.Mutex
 	var events []Event
 	p, err := New(Options{
-		Inputs:     []Input{{Name: "bad", Source: bad}, {Name: "good", Source: good}},
+		// The good source's ring holds 4 s of its 256 000 frames/s, so that a loaded machine that holds the
+		// meter up does not make it drop: only what the bad source did could.
+		Inputs:     []Input{{Name: "bad", Source: bad}, {Name: "good", Source: good, RingFrames: 1 << 20}},
 		Interval:   10 * time.Millisecond,
 		Reporters:  []Reporter{&col},
 		MinBackoff: 10 * time.Millisecond,

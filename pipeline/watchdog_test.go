@@ -19,12 +19,14 @@ func TestStalledSourceRestarted(t *testing.T) {
 	var mu sync.Mutex
 	var failed []Event
 	p, err := New(Options{
-		Inputs:       []Input{{Name: "hung", Source: hung}, {Name: "good", Source: good}},
+		// The good source's ring holds 4 s of its 256 000 frames/s, so that a loaded machine that holds the
+		// meter up does not make it drop: only what the hung source did could.
+		Inputs:       []Input{{Name: "hung", Source: hung}, {Name: "good", Source: good, RingFrames: 1 << 20}},
 		Interval:     10 * time.Millisecond,
 		Reporters:    []Reporter{&col},
 		MinBackoff:   10 * time.Millisecond,
 		MaxBackoff:   20 * time.Millisecond,
-		StallTimeout: 50 * time.Millisecond,
+		StallTimeout: 200 * time.Millisecond, // well above how long a loaded machine holds up the good source
 		OnEvent: func(e Event) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -36,7 +38,7 @@ func TestStalledSourceRestarted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 800*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := p.Run(ctx); err != nil {
 		t.Fatal(err)
@@ -64,7 +66,7 @@ func TestStalledSourceRestarted(t *testing.T) {
 			t.Errorf("event %+v", e)
 		}
 	}
-	t.Logf("hung source: %d stalls noticed at 50 ms, %d restarts, %d frames; good source: %d frames, nothing dropped",
+	t.Logf("hung source: %d stalls noticed at 200 ms, %d restarts, %d frames; good source: %d frames, nothing dropped",
 		h.Counters.Errors, h.Counters.Restarts, h.Counters.Captured, g.Counters.Captured)
 }
 
@@ -93,10 +95,10 @@ func TestFullRingIsNotAStall(t *testing.T) {
 		Inputs:       []Input{{Name: "fast", Source: src, RingFrames: 1024}},
 		Interval:     10 * time.Millisecond,
 		Reporters:    []Reporter{&col},
-		StallTimeout: 20 * time.Millisecond,
+		StallTimeout: 100 * time.Millisecond, // above how long a loaded machine holds up the source
 		beforeMeter: func(_ string, n int) {
 			if src.accepted.Load() > 4096 && src.accepted.Load() < 8192 {
-				time.Sleep(30 * time.Millisecond) // ten pieces: 300 ms, fifteen stall timeouts
+				time.Sleep(150 * time.Millisecond) // ten pieces: 1.5 s, fifteen stall timeouts
 			}
 		},
 	})
@@ -149,7 +151,7 @@ func TestBigBlocksBehindStalledMeter(t *testing.T) {
 		Inputs:       []Input{{Name: "fast", Source: src, RingFrames: 1024}},
 		Interval:     10 * time.Millisecond,
 		Reporters:    []Reporter{&col},
-		StallTimeout: 20 * time.Millisecond,
+		StallTimeout: 100 * time.Millisecond, // above how long a loaded machine holds up the source
 		// The meter takes each 1000-frame block in pieces of 256, 256, 256 and 232 frames; it stalls after the
 		// second piece of a block, with 488 frames (less than half the ring) left and the source waiting for 1000.
 		beforeMeter: func(_ string, n int) {
@@ -157,7 +159,7 @@ func TestBigBlocksBehindStalledMeter(t *testing.T) {
 				piece = 0
 			}
 			if piece == 2 && src.accepted.Load() > 10000 {
-				once.Do(func() { time.Sleep(200 * time.Millisecond) }) // ten stall timeouts
+				once.Do(func() { time.Sleep(time.Second) }) // ten stall timeouts
 			}
 		},
 	})
