@@ -58,18 +58,19 @@ func TestFaultsInMetrics(t *testing.T) {
 		Inputs: []pipeline.Input{
 			{Name: "failing", Source: &faulty{after: 10}},
 			{Name: "hanging", Source: &faulty{after: 10, hang: true}},
-			{Name: "healthy", Source: &faulty{}},
+			// 4 s of ring, so that only interference could make the healthy source drop, not a loaded machine.
+			{Name: "healthy", Source: &faulty{}, RingFrames: 1 << 20},
 		},
 		Interval:     10 * time.Millisecond,
 		Reporters:    []pipeline.Reporter{m},
 		MinBackoff:   10 * time.Millisecond,
 		MaxBackoff:   20 * time.Millisecond,
-		StallTimeout: 40 * time.Millisecond,
+		StallTimeout: 200 * time.Millisecond, // well above how long a loaded machine holds up the healthy source
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 600*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := p.Run(ctx); err != nil {
 		t.Fatal(err)
