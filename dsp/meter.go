@@ -263,11 +263,18 @@ func (m *Meter) Reset() {
 	m.loud.Reset()
 }
 
-// ResetIntegrated starts the since-start loudness values over (integrated loudness, loudness range, the momentary
-// and short-term maxima), as an operator's reset button does; see LoudnessMeter.ResetIntegrated. The sliding
-// windows, the current momentary and short-term values, the display and the sample statistics are left alone:
-// counters built on Levels (clipped samples) stay monotonic.
-func (m *Meter) ResetIntegrated() { m.loud.ResetIntegrated() }
+// ResetIntegrated starts the since-start values over as an operator's reset button does: the loudness values
+// (integrated loudness, loudness range, the momentary and short-term maxima; see LoudnessMeter.ResetIntegrated)
+// and the sample-peak and true-peak maxima of Levels, which then cover what was processed since the last call to
+// Interval (call it right after Interval for a reset at that point). The sliding windows, the current momentary
+// and short-term values, the display and the other sample statistics (frames, RMS, DC, clipped and non-finite
+// samples) are left alone, so that counters built on Levels stay monotonic.
+func (m *Meter) ResetIntegrated() {
+	m.loud.ResetIntegrated()
+	for c := range m.channels {
+		m.closed.ch[c].peak, m.closed.ch[c].tp = 0, 0
+	}
+}
 
 func (m *Meter) levels(s *span) Levels {
 	l := Levels{

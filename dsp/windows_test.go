@@ -336,17 +336,28 @@ func TestResetIntegrated(t *testing.T) {
 	const rate = 8000
 	m := newTestMeter(t, Config{SampleRate: rate, Channels: 1, Windows: []time.Duration{time.Minute}})
 	m.Process(tone(rate, 1000, toneLevel(-20, 1, 20)))
-	before := m.Levels().Loudness
+	m.Interval()
+	levels := m.Levels()
+	before := levels.Loudness
 	m.ResetIntegrated()
-	v := m.Levels().Loudness
+	after := m.Levels()
+	v := after.Loudness
 	inf := math.Inf(-1)
 	if v.Integrated != inf || v.Range != 0 || v.MomentaryMax != inf || v.ShortTermMax != inf {
 		t.Errorf("after ResetIntegrated: %+v, want the since-start values empty", v)
+	}
+	if st := after.Channel[0]; st.SamplePeak != inf || st.TruePeak != inf || after.Frames != levels.Frames ||
+		st.RMS != levels.Channel[0].RMS || st.Clipped != levels.Channel[0].Clipped {
+		t.Errorf("after ResetIntegrated: %d frames, %+v; want the peaks empty and the rest of %d frames, %+v",
+			after.Frames, st, levels.Frames, levels.Channel[0])
 	}
 	if v.Momentary != before.Momentary || v.ShortTerm != before.ShortTerm || v.Windows != before.Windows {
 		t.Errorf("after ResetIntegrated: %+v, want the current values and windows of %+v", v, before)
 	}
 	m.Process(tone(rate, 1000, toneLevel(-30, 1, 5)))
+	if pk := m.Levels().Channel[0].SamplePeak; math.Abs(pk-(-30)) > 0.01 {
+		t.Errorf("5 s of a -30 dBFS tone after the reset: sample peak %.3f, want -30 (the maximum since the reset)", pk)
+	}
 	v = m.Levels().Loudness
 	if !nearLU(v.Integrated, -30-3.01+0.007, 0.02) || nearLU(v.Windows[0].Integrated, v.Integrated, 1) {
 		t.Errorf("5 s after the reset: since start %.4f (want the last 5 s), window %.4f (want the last minute)",

@@ -799,9 +799,9 @@ func (p *Pipeline) snapshot(s *stream, final bool) {
 	r.Layout = s.layout
 	r.Total = s.meter.Levels()
 	if s.reset.Swap(false) {
-		// After the snapshot, so that the report just taken and the intervals keep every frame. Only the
-		// since-start loudness values: the sliding windows go on, and the sample totals stay monotonic for the
-		// counters made from them.
+		// After the snapshot, right after Interval, so that the report just taken and the intervals keep every
+		// frame and the maxima start at the reset. Only the since-start loudness values and peak maxima: the
+		// sliding windows go on, and the sample totals stay monotonic for the counters made from them.
 		s.meter.ResetIntegrated()
 	}
 	if d := s.detector; d != nil {
@@ -839,7 +839,8 @@ func (p *Pipeline) snapshot(s *stream, final bool) {
 }
 
 // Reset asks the DSP goroutine of the source named source, or of every source when source is "", to reset its
-// since-start values (integrated loudness, loudness range, maxima; Report.Total) right after its next report.
+// since-start values (integrated loudness, loudness range, loudness and peak maxima; Report.Total; see
+// dsp.Meter.ResetIntegrated) right after its next report.
 // It returns false when no source has that name. It never waits for the DSP goroutine.
 func (p *Pipeline) Reset(source string) bool {
 	found := false
