@@ -16,6 +16,7 @@ import (
 	"bufio"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"math"
 	"math/cmplx"
 	"os"
@@ -343,10 +344,8 @@ func TestAccuracy(t *testing.T) {
 	t.Log(b.String())
 }
 
-// idealTruePeak returns each channel's true peak in dBTP as a band-limited reconstruction of the samples reads
-// it: the signal, zero-padded to twice its length, is interpolated 8x in the frequency domain (exact sinc
-// interpolation of the padded block, where a meter's FIR filter only approximates it).
-func idealTruePeak(t *testing.T, path string) []float64 {
+// readWAVSamples returns the format and every sample of the WAV at path, interleaved, as wavfile reads them.
+func readWAVSamples(t *testing.T, path string) (wavfile.Info, []float32) {
 	t.Helper()
 	r, err := wavfile.Open(path)
 	if err != nil {
@@ -354,16 +353,27 @@ func idealTruePeak(t *testing.T, path string) []float64 {
 	}
 	defer r.Close()
 	info := r.Info()
-	ch := info.Channels
 	var samples []float32
-	buf := make([]float32, 4096*ch)
+	buf := make([]float32, 4096*info.Channels)
 	for {
 		n, err := r.Read(buf)
-		if err != nil {
-			break
-		}
 		samples = append(samples, buf[:n]...)
+		if err == io.EOF {
+			return info, samples
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
 	}
+}
+
+// idealTruePeak returns each channel's true peak in dBTP as a band-limited reconstruction of the samples reads
+// it: the signal, zero-padded to twice its length, is interpolated 8x in the frequency domain (exact sinc
+// interpolation of the padded block, where a meter's FIR filter only approximates it).
+func idealTruePeak(t *testing.T, path string) []float64 {
+	t.Helper()
+	info, samples := readWAVSamples(t, path)
+	ch := info.Channels
 	frames := len(samples) / ch
 	p := 1
 	for p < 2*frames {

@@ -32,7 +32,6 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/levelmeter/levelmeter/audio/wavfile"
 	"github.com/levelmeter/levelmeter/dsp"
 	"github.com/levelmeter/levelmeter/internal/browsertest"
 	"github.com/levelmeter/levelmeter/web"
@@ -186,27 +185,12 @@ func (w e2eWAV) writePrefix(t *testing.T, path string, n int64) {
 // audio goes on: without dsp.Meter.End.
 func e2eLiveTruePeak(t *testing.T, path string) []float64 {
 	t.Helper()
-	r, err := wavfile.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	info := r.Info()
+	info, samples := readWAVSamples(t, path)
 	m, err := dsp.NewMeter(dsp.Config{SampleRate: info.SampleRate, Channels: info.Channels})
 	if err != nil {
 		t.Fatal(err)
 	}
-	buf := make([]float32, 4096*info.Channels)
-	for {
-		n, err := r.Read(buf)
-		m.Process(buf[:n])
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	m.Process(samples)
 	l := m.Levels()
 	tp := make([]float64, info.Channels)
 	for c := range tp {
