@@ -692,7 +692,10 @@ func TestE2EManyClients(t *testing.T) {
 		t.Skip(err)
 	}
 	const readers, stalled = 50, 50
-	d := startE2E(t, "--config", "../../config.yaml")
+	// A ring of 5.5 s: the readers and the daemon share this process, and on a loaded machine they can hold the
+	// meter up for longer than the default 341 ms. A stalled client that held the reporter up would lose reports,
+	// and one that held the meter up for the server's 10 s write timeout would still drop frames.
+	d := startE2E(t, "--config", "../../config.yaml", "--ring-capacity", "262144")
 	client := &http.Client{Timeout: 10 * time.Second}
 	health := func() web.Health {
 		t.Helper()
