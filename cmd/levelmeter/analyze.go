@@ -111,7 +111,8 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 		"order of the files")
 	c.fs.IntVar(jobs, "j", runtime.NumCPU(), "the same as --jobs (-j 4 works too)")
 	noSplit := c.fs.Bool("no-split", false, "measure each file in one pass, even with more jobs than files (by "+
-		"default a WAV file of 2 minutes or more is then cut into parts measured at once, with the same results)")
+		"default a WAV file of 2 minutes or more is then cut into parts measured at once, with the same report "+
+		"and series; not with --plot)")
 	c.arg("jobs", "N")
 	c.arg("j", "N")
 	c.defaults["jobs"] = "the number of CPUs"
@@ -403,12 +404,12 @@ func analyzeFile(ctx context.Context, name string, src frameReader, f fileFormat
 		return nil, analyzeErr{file: name, format: f, err: err}
 	}
 	a := &analysis{File: name, Format: f, Layout: m.Layout(), Weights: m.Weights()}
-	if opts.withSeries || seriesName != "" {
-		if err := a.measureHops(ctx, src, m, opts, seriesName); err != nil {
+	if frames, cuts := splitPlan(src, f, opts); cuts != nil {
+		if m, err = a.measureSplit(ctx, name, cfg, frames, cuts, opts, seriesName); err != nil {
 			return nil, err
 		}
-	} else if frames, cuts := splitPlan(src, f, opts, seriesName); cuts != nil {
-		if m, err = measureSplit(ctx, name, cfg, f, frames, cuts); err != nil {
+	} else if opts.withSeries || seriesName != "" {
+		if err := a.measureHops(ctx, src, m, opts, seriesName); err != nil {
 			return nil, err
 		}
 	} else {

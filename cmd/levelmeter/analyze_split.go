@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/levelmeter/levelmeter/audio/wavfile"
 	"github.com/levelmeter/levelmeter/dsp"
+	tseries "github.com/levelmeter/levelmeter/internal/series"
 )
 
 // Measuring one long file on several cores.
@@ -26,9 +29,14 @@ import (
 // within a few units of the last place where sums of energies are added in another order: RMS, DC offset,
 // correlation, the loudness range's bin means).
 //
+// With --series, each part measures its 100 ms hops as a single pass does (tseries.RunPart, an interval per hop):
+// the first part writes its rows to the series file, the others each to a file of their own beside it, appended
+// in order at the end; the times of the maxima merge, the earlier winning a tie. The series file is the one a
+// single pass writes, byte for byte.
+//
 // Pipes, standard input, other formats (decoded as a stream), files with a warning (a size never written or
 // wrapped, a file cut short), rates that are not a multiple of 100 Hz (whose 10 ms ticks and 100 ms sub-blocks do
-// not line up), and --series and --plot (which want every 100 ms in order) are measured in one pass.
+// not line up), and --plot (which thins its points as they come) are measured in one pass.
 
 // splitStretch and splitMin, in tenths of a second, are the stretch at which parts may start and the length
 // below which a file is measured in one pass; variables so that tests can cut short files.
@@ -60,10 +68,10 @@ func splitCuts(frames int64, rate, parts int) []int64 {
 
 // splitPlan returns the length of src, the opened file, and where its parts start after the first, or nil cuts
 // when it is to be measured in one pass: it is not a WAV file read from a regular file with nothing wrong with
-// its header, a series or plot is asked for, or splitCuts says so.
-func splitPlan(src frameReader, f fileFormat, opts analyzeOptions, seriesName string) (int64, []int64) {
+// its header, a plot is asked for, or splitCuts says so.
+func splitPlan(src frameReader, f fileFormat, opts analyzeOptions) (int64, []int64) {
 	r, ok := src.(*wavfile.Reader)
-	if !ok || opts.parts < 2 || opts.withSeries || seriesName != "" || len(r.Warnings()) > 0 {
+	if !ok || opts.parts < 2 || opts.withSeries || len(r.Warnings()) > 0 {
 		return 0, nil
 	}
 	frames := r.Info().Frames
@@ -77,47 +85,122 @@ func splitPlan(src frameReader, f fileFormat, opts analyzeOptions, seriesName st
 // onSplit, when set (by tests), is told where each file measured in parts is cut.
 var onSplit func(cuts []int64)
 
-// measureSplit measures the file name in parts starting at cuts, at once, and returns the merged meter. Each
-// part opens the file again; cancelling ctx stops them all between blocks.
-func measureSplit(ctx context.Context, name string, cfg dsp.Config, f fileFormat, frames int64, cuts []int64) (*dsp.Meter, error) {
+// A filePart is one part of a file measured in parts.
+type filePart struct {
+	from, end int64 // frames
+	last      bool  // the part that ends the file
+	m         *dsp.Meter
+	err       error
+
+	// With a series: the part's maxima and rows. The first part writes its rows to the series file; the
+	// others to a file of their own next to it, appended to it in order at the end.
+	hops   bool
+	maxima tseries.Maxima
+	w      *tseries.Writer
+	tmp    *os.File
+	werr   error // writing the rows failed: the series is lost, the measurement stands
+}
+
+// measureSplit measures the file name in parts starting at cuts, at once, and sets a.Levels from their merged
+// meter (and with seriesName, a.maxima and the series file, measured in 100 ms hops). Each part opens the file
+// again; cancelling ctx stops them all between blocks.
+func (a *analysis) measureSplit(ctx context.Context, name string, cfg dsp.Config, frames int64, cuts []int64, opts analyzeOptions, seriesName string) (*dsp.Meter, error) {
+	f := a.Format
 	bounds := append(append([]int64{0}, cuts...), frames)
-	meters := make([]*dsp.Meter, len(bounds)-1)
-	errs := make([]error, len(meters))
+	parts := make([]filePart, len(bounds)-1)
+	if seriesName != "" {
+		a.out = createSeries(seriesName, opts.format, a.Layout.Labels(), opts.perChannel)
+	}
+	for k := range parts {
+		p := &parts[k]
+		p.from, p.end, p.last, p.hops = bounds[k], bounds[k+1], k == len(parts)-1, seriesName != ""
+		p.maxima.Begin(float64(p.from) / float64(f.SampleRate))
+		if a.out == nil || a.out.w == nil {
+			continue
+		}
+		if k == 0 {
+			p.w = a.out.w
+			continue
+		}
+		p.tmp, p.werr = os.CreateTemp(filepath.Dir(seriesName), "."+filepath.Base(seriesName)+".part*")
+		if p.werr == nil {
+			p.w = a.out.w.Part(p.tmp)
+		}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	for k := range meters {
+	for k := range parts {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			meters[k], errs[k] = measurePart(ctx, name, cfg, f, bounds[k], bounds[k+1], k == len(meters)-1)
-			if errs[k] != nil {
+			p := &parts[k]
+			p.m, p.err = measurePart(ctx, name, cfg, f, p)
+			if p.err != nil {
 				cancel()
 			}
 		}()
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil && !errors.Is(err, context.Canceled) {
-			return nil, err
+	err := ctx.Err()
+	for _, p := range parts {
+		if p.err != nil && !errors.Is(p.err, context.Canceled) {
+			err = p.err
+			break
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	m := meters[0]
-	for _, p := range meters[1:] {
-		if err := m.Merge(p); err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err) // unreachable: the parts are cut where Merge wants them
+	var m *dsp.Meter
+	if err == nil {
+		m = parts[0].m
+		for _, p := range parts[1:] {
+			if err = m.Merge(p.m); err != nil {
+				err = fmt.Errorf("%s: %w", name, err) // unreachable: the parts are cut where Merge wants them
+				break
+			}
 		}
 	}
-	return m, nil
+	if seriesName != "" {
+		a.maxima = new(tseries.Maxima)
+		for k := range parts {
+			a.maxima.Merge(&parts[k].maxima)
+		}
+		a.out.join(parts, err == nil)
+	}
+	return m, err
 }
 
-// measurePart measures frames from to end of the file name with a meter of its own, primed on the frames before
-// (dsp.PrimeFrames), starting an interval at every stretch as a single pass does; the last part ends the meter's
-// input (End).
-func measurePart(ctx context.Context, name string, cfg dsp.Config, f fileFormat, from, end int64, last bool) (*dsp.Meter, error) {
+// join appends the rows of the parts after the first to the series file, in order, removes their files, and
+// closes the series file (removing it when the measurement did not finish, as close does).
+func (s *seriesOut) join(parts []filePart, keep bool) {
+	for _, p := range parts {
+		if p.werr != nil && s.err == nil {
+			s.err = p.werr
+		}
+	}
+	if s.w != nil && s.err == nil {
+		s.err = s.w.Flush()
+	}
+	for _, p := range parts[1:] {
+		if p.tmp == nil {
+			continue
+		}
+		if keep && s.err == nil {
+			if _, err := p.tmp.Seek(0, io.SeekStart); err != nil {
+				s.err = err
+			} else if _, err := io.Copy(s.f, p.tmp); err != nil {
+				s.err = err
+			}
+		}
+		p.tmp.Close()
+		os.Remove(p.tmp.Name())
+	}
+	s.close(keep)
+}
+
+// measurePart measures frames p.from to p.end of the file name with a meter of its own, primed on the frames
+// before (dsp.PrimeFrames), starting an interval at every stretch as a single pass does (with a series, at every
+// 100 ms hop, handing the rows on as measureHops does); the last part ends the meter's input (End).
+func measurePart(ctx context.Context, name string, cfg dsp.Config, f fileFormat, p *filePart) (*dsp.Meter, error) {
 	m, err := dsp.NewMeter(cfg)
 	if err != nil {
 		return nil, err
@@ -127,6 +210,7 @@ func measurePart(ctx context.Context, name string, cfg dsp.Config, f fileFormat,
 		return nil, err
 	}
 	defer r.Close()
+	from, end := p.from, p.end
 	prime := max(0, from-int64(dsp.PrimeFrames(cfg.SampleRate)))
 	if err := r.SeekFrame(prime); err != nil {
 		return nil, err
@@ -143,11 +227,41 @@ func measurePart(ctx context.Context, name string, cfg dsp.Config, f fileFormat,
 		m.Prime(buf[:n])
 		pos += int64(n / cfg.Channels)
 	}
-	if err := meterStretches(ctx, r, m, f, buf, from, end); err != nil {
-		return nil, partEnded(err, from, end)
+	if !p.hops {
+		if err := meterStretches(ctx, r, m, f, buf, from, end); err != nil {
+			return nil, partEnded(err, from, end)
+		}
+		if p.last {
+			m.End() // the file ends in silence: measure the true peak of its last samples
+		}
+		return m, nil
 	}
-	if last {
-		m.End() // the file ends in silence: measure the true peak of its last samples
+	rows := hopRows{emit: func(t float64, l *dsp.Levels) {
+		p.maxima.Add(t, l)
+		if p.w != nil && p.werr == nil {
+			p.werr = p.w.Row(t, l)
+		}
+	}}
+	err = tseries.RunPart(r, m, f.SampleRate, f.Channels, buf, from, end, func(t float64, l *dsp.Levels) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rows.add(t, l)
+		return nil
+	})
+	if err == io.ErrUnexpectedEOF {
+		return nil, partEnded(io.EOF, from, end)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if p.last {
+		rows.end(m, f.Channels)
+	} else {
+		rows.flush(nil, f.Channels)
+	}
+	if p.w != nil && p.werr == nil && p.tmp != nil {
+		p.werr = p.w.Flush()
 	}
 	return m, nil
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -218,7 +220,7 @@ func TestAnalyzeSplitMatchesOnePass(t *testing.T) {
 	t.Logf("largest deviation between one pass and parts: %.3g", worst)
 }
 
-// --no-split, series and plots measure in one pass; the reports are the same all the same.
+// --no-split and plots measure in one pass.
 func TestAnalyzeSplitOff(t *testing.T) {
 	shortSplits(t)
 	name := writeWAVSpec(t, "long.wav", wavSpec{rate: 48000, channels: 2}, programme(48000, 2, 2, 9))
@@ -228,8 +230,8 @@ func TestAnalyzeSplitOff(t *testing.T) {
 	defer func() { onSplit = nil }()
 	for _, args := range [][]string{
 		{"--no-split"},
-		{"--series", dir + "/s.csv"},
 		{"--plot", dir + "/p.png"},
+		{"--plot", dir + "/p.png", "--series", dir + "/s.csv"},
 	} {
 		if _, stderr, status := analyze(t, append([]string{name, "-j", "2", "--json"}, args...)...); status != 0 {
 			t.Fatalf("%v: status %d: %s", args, status, stderr)
@@ -244,7 +246,7 @@ func TestAnalyzeSplitOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	if _, cuts := splitPlan(src, f, analyzeOptions{parts: 2}, ""); cuts != nil {
+	if _, cuts := splitPlan(src, f, analyzeOptions{parts: 2}); cuts != nil {
 		t.Errorf("a stream is cut at %v", cuts)
 	}
 }
@@ -275,5 +277,66 @@ func TestSplitCuts(t *testing.T) {
 		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
 			t.Errorf("splitCuts(%d, %d, %d) = %v, want %v", tt.frames, tt.rate, tt.parts, got, tt.want)
 		}
+	}
+}
+
+// A --series written in parts is the file written in one pass, and so are the report's times of the maxima.
+func TestAnalyzeSplitSeries(t *testing.T) {
+	shortSplits(t)
+	tests := []struct {
+		name     string
+		seconds  float64
+		jobs     int
+		out      string
+		channels bool
+	}{
+		{"CSV, two parts", 3, 2, "s.csv", false},
+		{"JSON lines per channel, five parts, a partial last hop", 2.63, 5, "s.jsonl", true},
+		{"CSV per channel, parts shorter than the priming", 2.2, 7, "s.csv", true},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			x := programme(48000, 2, tt.seconds, uint64(40+i))
+			cuts := splitCuts(int64(len(x)/2), 48000, tt.jobs)
+			x[2*cuts[0]] = 0.99 // the peak at a cut
+			name := writeWAVSpec(t, "series.wav", wavSpec{rate: 48000, channels: 2}, x)
+			dir := t.TempDir()
+			var reports, files []string
+			split := 0
+			onSplit = func([]int64) { split++ }
+			defer func() { onSplit = nil }()
+			for _, jobs := range []int{1, tt.jobs} {
+				out := filepath.Join(dir, strconv.Itoa(jobs)+tt.out)
+				args := []string{name, "--series", out, "-j", strconv.Itoa(jobs)}
+				if tt.channels {
+					args = append(args, "--series-channels")
+				}
+				stdout, stderr, status := analyze(t, args...)
+				if status != 0 {
+					t.Fatalf("status %d: %s", status, stderr)
+				}
+				b, err := os.ReadFile(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				reports = append(reports, strings.ReplaceAll(stdout, out, "OUT"))
+				files = append(files, string(b))
+			}
+			if split != 1 {
+				t.Errorf("measured in parts %d times, want once", split)
+			}
+			if reports[0] != reports[1] {
+				t.Errorf("report in one pass:\n%s\nin parts:\n%s", reports[0], reports[1])
+			}
+			if files[0] != files[1] {
+				t.Errorf("series in one pass and in parts differ:\n%.300s\n%.300s", files[0], files[1])
+			}
+			if n := strings.Count(files[0], "\n"); n < int(tt.seconds*10) {
+				t.Errorf("%d lines for %.2f s", n, tt.seconds)
+			}
+			if left, _ := filepath.Glob(filepath.Join(dir, ".*part*")); len(left) > 0 {
+				t.Errorf("left behind: %v", left)
+			}
+		})
 	}
 }
