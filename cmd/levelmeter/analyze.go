@@ -42,7 +42,7 @@ and /dev/stdin work too: nothing seeks.
 
 Up to --jobs files are measured at once, each on its own core; the reports come in the order of the files all the
 same, each as soon as its turn comes (a pipe sees the first while later ones are measured). With more jobs than
-files, a WAV file of 2 minutes or more is cut into parts measured at once (one file on 2 cores takes little more
+files, a WAV file of 10 minutes or more is cut into parts measured at once (one file on 2 cores takes little more
 than half the time) and the parts are merged exactly: the report is the one a single pass gives. --no-split
 measures every file in one pass.
 
@@ -111,7 +111,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 		"order of the files")
 	c.fs.IntVar(jobs, "j", runtime.NumCPU(), "the same as --jobs (-j 4 works too)")
 	noSplit := c.fs.Bool("no-split", false, "measure each file in one pass, even with more jobs than files (by "+
-		"default a WAV file of 2 minutes or more is then cut into parts measured at once, with the same report "+
+		"default a WAV file of 10 minutes or more is then cut into parts measured at once, with the same report "+
 		"and series; not with --plot)")
 	c.arg("jobs", "N")
 	c.arg("j", "N")

@@ -14,7 +14,7 @@ import (
 	"testing"
 )
 
-// shortSplits lets analyze cut files of a second or more at every 200 ms, as it cuts long files at every 10 s,
+// shortSplits lets analyze cut files of a second or more at every 200 ms, as it cuts long files at every 5 minutes,
 // for the duration of the test.
 func shortSplits(t *testing.T) {
 	t.Helper()
@@ -259,17 +259,17 @@ func TestSplitCuts(t *testing.T) {
 	}{
 		{frames: 3600 * 48000, rate: 48000, parts: 2, want: []int64{1800 * 48000}},
 		{frames: 3600 * 48000, rate: 48000, parts: 3, want: []int64{1200 * 48000, 2400 * 48000}},
-		{frames: 125 * 44100, rate: 44100, parts: 2, want: []int64{60 * 44100}}, // 62.5 s rounds to a 10 s stretch
-		{frames: 130 * 48000, rate: 48000, parts: 40, want: nil},                // more parts than stretches: one per stretch
-		{frames: 119 * 48000, rate: 48000, parts: 2, want: nil},                 // under 2 minutes
-		{frames: 3600 * 22050, rate: 22050, parts: 2, want: nil},                // ticks and sub-blocks do not line up
+		{frames: 1250 * 44100, rate: 44100, parts: 2, want: []int64{600 * 44100}}, // 625 s rounds to a 5-minute stretch
+		{frames: 1300 * 48000, rate: 48000, parts: 40, want: nil},                 // more parts than stretches: one per stretch
+		{frames: 599 * 48000, rate: 48000, parts: 2, want: nil},                   // under 10 minutes
+		{frames: 3600 * 22050, rate: 22050, parts: 2, want: nil},                  // ticks and sub-blocks do not line up
 		{frames: 3600 * 48000, rate: 48000, parts: 1, want: nil},
 	}
 	for _, tt := range tests {
 		got := splitCuts(tt.frames, tt.rate, tt.parts)
 		if tt.parts == 40 {
-			// Every stretch from 10 s to 120 s, each once.
-			if len(got) != 12 || got[0] != 480000 || got[11] != 120*48000 {
+			// Every stretch from 5 to 20 minutes, each once.
+			if len(got) != 4 || got[0] != 300*48000 || got[3] != 1200*48000 {
 				t.Errorf("splitCuts(%d, %d, %d) = %v", tt.frames, tt.rate, tt.parts, got)
 			}
 			continue
