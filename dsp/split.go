@@ -15,9 +15,9 @@ import (
 //
 //   - Loudness: a part's 100 ms sub-blocks are those of the whole input when its priming starts on a sub-block
 //     boundary counted from the start of the input. After PrimeFrames of priming the K-weighting filters carry the
-//     state the whole input's meter carries (their memory decays below a double's precision within a second of
-//     audio, and in every test the two states are then the same to the last bit), so the sub-block energies are
-//     the same, and so are the momentary and short-term windows that end
+//     state the whole input's meter carries, to the last bit (their memory decays within 0.2 s, and the rounding
+//     of their state every 100 ms, see kstate.flush, removes what float64 arithmetic would leave at the last
+//     bits), so the sub-block energies are the same, and so are the momentary and short-term windows that end
 //     inside the part, which are all it counts: the gating blocks, the loudness-range values and the maxima. The
 //     merge adds the gating histograms bin by bin and appends the stored gated blocks in order, as Album does, so
 //     integrated loudness and loudness range read the whole input's to the last bit or within a few units of the

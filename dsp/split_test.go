@@ -175,15 +175,15 @@ func TestMeterSplitMatchesWhole(t *testing.T) {
 		cuts     []int64
 		edits    []edit
 	}{
-		{"two halves, stereo", 48000, 2, 12, 4800, []int64{288000}, nil},
-		{"three parts, mono, not whole 100 ms", 48000, 1, 11.57, 4800, []int64{192000, 384000}, nil},
-		{"parts shorter than the priming, 5.1", 48000, 6, 9, 4800, []int64{48000, 96000, 100800, 144000, 336000}, nil},
-		{"every 100 ms for a second", 44100, 2, 6.25, 4410, []int64{4410, 8820, 13230, 17640, 22050, 26460, 30870, 35280, 39690, 44100, 176400}, nil},
-		{"peak at a cut", 48000, 2, 10, 9600, []int64{240000}, []edit{spike(240000, 0.99), spike(239999, -0.98)}},
-		{"peak just before a cut", 48000, 2, 10, 9600, []int64{240000}, []edit{spike(239999, 0.99)}},
-		{"clipping across a cut", 48000, 2, 10, 4800, []int64{192000}, []edit{clipRun(192000)}},
+		{"two halves, stereo", 48000, 2, 8, 4800, []int64{288000}, nil},
+		{"three parts, mono, not whole 100 ms", 16000, 1, 11.57, 1600, []int64{64000, 128000}, nil},
+		{"parts shorter than the priming, 5.1", 8000, 6, 9, 800, []int64{8000, 16000, 16800, 24000, 56000}, nil},
+		{"every 100 ms for a second", 44100, 2, 4.5, 4410, []int64{4410, 8820, 13230, 17640, 22050, 26460, 30870, 35280, 39690, 44100, 176400}, nil},
+		{"peak at a cut", 16000, 2, 8, 3200, []int64{96000}, []edit{spike(96000, 0.99), spike(95999, -0.98)}},
+		{"peak just before a cut", 16000, 2, 8, 3200, []int64{96000}, []edit{spike(95999, 0.99)}},
+		{"clipping across a cut", 16000, 2, 8, 1600, []int64{96000}, []edit{clipRun(96000)}},
 		{"silence", 48000, 2, 8, 4800, []int64{96000, 288000}, []edit{silence}},
-		{"coarse grid, 96 kHz", 96000, 2, 9, 96000, []int64{384000, 576000}, nil},
+		{"coarse grid, 96 kHz", 96000, 2, 6.5, 96000, []int64{480000}, nil},
 	}
 	worst := 0.0
 	for i, tt := range tests {
@@ -281,5 +281,50 @@ func TestMeterPrimeAllocatesNothing(t *testing.T) {
 	p := make([]float32, 2*4800)
 	if n := testing.AllocsPerRun(20, func() { m.Prime(p) }); n != 0 {
 		t.Errorf("Prime allocates %v times, want 0", n)
+	}
+}
+
+// After PrimeFrames of priming, a meter's K-weighting filters and loudness windows hold what a meter fed the
+// input from its start holds, to the last bit, whatever the signal and rate.
+func TestPrimeSettlesFilters(t *testing.T) {
+	tests := []struct {
+		name   string
+		rate   int
+		signal func(i, rate int) float64
+	}{
+		{"noise, 48 kHz", 48000, func(i, rate int) float64 { return 0.5 * math.Sin(float64(i)*float64(i)*1e-7) }},
+		{"25 Hz, 44.1 kHz", 44100, func(i, rate int) float64 { return 0.7 * math.Sin(2*math.Pi*25*float64(i)/float64(rate)) }},
+		{"3 kHz, 192 kHz", 192000, func(i, rate int) float64 { return 0.3 * math.Sin(2*math.Pi*3000*float64(i)/float64(rate)) }},
+		{"1 kHz, 768 kHz", 768000, func(i, rate int) float64 { return 0.3 * math.Sin(2*math.Pi*1000*float64(i)/float64(rate)) }},
+		{"quiet then loud, 8 kHz", 8000, func(i, rate int) float64 {
+			if i < 7*rate {
+				return 1e-6 * math.Sin(float64(i))
+			}
+			return 0.9 * math.Sin(float64(i)*0.3)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			at := 8 * tt.rate // where the part starts
+			x := make([]float32, at)
+			for i := range x {
+				x[i] = float32(tt.signal(i, tt.rate))
+			}
+			cfg := Config{SampleRate: tt.rate, Channels: 1}
+			whole, _ := NewMeter(cfg)
+			whole.Process(x)
+			part, _ := NewMeter(cfg)
+			part.Prime(x[at-PrimeFrames(tt.rate):])
+			w, p := whole.loud, part.loud
+			if w.state[0] != p.state[0] || w.pos != p.pos {
+				t.Errorf("after priming: state %+v\nfrom the start: state %+v", p.state[0], w.state[0])
+			}
+			for k := range w.ring {
+				// the ring is in the same order: both started on a sub-block boundary a multiple of 30 apart
+				if j := (k + p.head - w.head + len(w.ring)) % len(w.ring); w.ring[k] != p.ring[j] {
+					t.Errorf("sub-block %d: %v after priming, %v from the start", k, p.ring[j], w.ring[k])
+				}
+			}
+		})
 	}
 }
