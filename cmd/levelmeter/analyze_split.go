@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"github.com/levelmeter/levelmeter/audio/wavfile"
 	"github.com/levelmeter/levelmeter/dsp"
@@ -51,6 +52,11 @@ var (
 	splitMin     int64 = 6000 // 10 minutes
 )
 
+// partsPerJob is how many parts a file is cut into per job that measures it (as far as its stretches go): with
+// more parts than jobs, a job whose core another program slows down measures fewer of them, and the jobs end
+// together.
+const partsPerJob = 4
+
 // stretchFrames is the stretch in frames at rate.
 func stretchFrames(rate int) int64 { return splitStretch * int64(rate) / 10 }
 
@@ -81,7 +87,7 @@ func splitPlan(src frameReader, f fileFormat, opts analyzeOptions) (int64, []int
 		return 0, nil
 	}
 	frames := r.Info().Frames
-	cuts := splitCuts(frames, f.SampleRate, opts.parts)
+	cuts := splitCuts(frames, f.SampleRate, opts.parts*partsPerJob)
 	if onSplit != nil && cuts != nil {
 		onSplit(cuts)
 	}
@@ -107,7 +113,7 @@ type filePart struct {
 	werr   error // writing the rows failed: the series is lost, the measurement stands
 }
 
-// measureSplit measures the file name in parts starting at cuts, at once, and sets a.Levels from their merged
+// measureSplit measures the file name in parts starting at cuts, opts.parts at once, and sets a.Levels from their merged
 // meter (and with seriesName, a.maxima and the series file, measured in 100 ms hops). Each part opens the file
 // again; cancelling ctx stops them all between blocks.
 func (a *analysis) measureSplit(ctx context.Context, name string, cfg dsp.Config, frames int64, cuts []int64, opts analyzeOptions, seriesName string) (*dsp.Meter, error) {
@@ -133,17 +139,21 @@ func (a *analysis) measureSplit(ctx context.Context, name string, cfg dsp.Config
 			p.w = a.out.w.Part(p.tmp)
 		}
 	}
+	// opts.parts goroutines take the parts in order, each the next one not taken: a core that another program
+	// slows down measures fewer of them.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	for k := range parts {
+	var next atomic.Int64
+	for range min(opts.parts, len(parts)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p := &parts[k]
-			p.m, p.err = measurePart(ctx, name, cfg, f, p)
-			if p.err != nil {
-				cancel()
+			for k := int(next.Add(1) - 1); k < len(parts); k = int(next.Add(1) - 1) {
+				p := &parts[k]
+				if p.m, p.err = measurePart(ctx, name, cfg, f, p); p.err != nil {
+					cancel()
+				}
 			}
 		}()
 	}
