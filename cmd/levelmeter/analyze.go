@@ -38,7 +38,7 @@ FILE may be WAV (RF64/BW64 too), FLAC, MP3, Ogg Vorbis or AIFF, read natively, o
 (Opus, CAF, M4A, ...) when ffmpeg is installed; the format is told by the file's first bytes, not its name. A
 directory stands for the audio files under it, recursively, by name in a stable order. "-" reads standard input
 (a WAV with sizes never written, as ffmpeg -f wav - writes it, or any other format read natively); named pipes
-and /dev/stdin work too: nothing seeks.
+and /dev/stdin work too: nothing needs to seek.
 
 Up to --jobs files are measured at once, each on its own core; the reports come in the order of the files all the
 same, each as soon as its turn comes (a pipe sees the first while later ones are measured). With more jobs than
