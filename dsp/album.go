@@ -33,11 +33,7 @@ func (a *Album) AddLoudness(l *LoudnessMeter) {
 	}
 	a.gating.merge(l.gating)
 	a.rng.merge(l.rng)
-	s := l.blocks
-	for i := range s.n {
-		e := s.chunks[i>>storeChunkBits].e[i&(storeChunk-1)]
-		a.blocks.add(bin(e), e) // the bin the meter filed it in: bin is a function of the energy alone
-	}
+	a.blocks.addAll(l.blocks)
 	a.programmes++
 }
 

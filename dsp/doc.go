@@ -13,9 +13,14 @@
 //     1 min, 10 min, 1 h and 24 h take 4.9 MB, without the day 1.3 MB.
 //     Meter.ResetIntegrated starts the since-start loudness values over and leaves the windows alone.
 //   - Results do not depend on how the input is cut into blocks: one frame at a time or one block, the Levels
-//     are identical to the last bit. True peak alone depends on when Interval is called, by at most
-//     TruePeakMargin: the interval's maximum so far decides which candidates between samples are worth the
-//     long filter.
+//     are identical to the last bit, the true peak included. True peak alone depends on when Interval is
+//     called, by at most TruePeakMargin: the interval's maximum so far (the values found and the sample peaks of
+//     the 10 ms ticks closed) decides which candidates between samples are worth the long filter.
+//   - A long input can be measured in parts at once (on several cores): a part's meter is primed on the 5 s
+//     before it (Meter.Prime, PrimeFrames), counting nothing, and the parts' meters are merged in order
+//     (Meter.Merge). The merge reads what one meter fed the whole input reads: peaks, counts, the loudness
+//     maxima and the true peak to the last bit (when the whole's meter starts an Interval where the parts start),
+//     integrated loudness, loudness range and the sums to within a few units of the last place (see split.go).
 //   - Snapshots (Levels) are plain values, safe to hand to other goroutines. A meter itself is used by one
 //     goroutine.
 //   - Non-finite samples (NaN, ±Inf) are counted and then measured as zero, everywhere: they never poison a sum

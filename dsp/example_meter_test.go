@@ -3,6 +3,7 @@ package dsp_test
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/levelmeter/levelmeter/dsp"
 )
@@ -75,4 +76,45 @@ func ExampleDisplay() {
 	fmt.Printf("bar %.1f dBFS, hold %.1f dBFS, clip %v\n", d.Peak, d.Hold, d.Clip)
 	// Output:
 	// bar -11.8 dBFS, hold 0.0 dBFS, clip true
+}
+
+// A long input measured in two parts at once, each on its own goroutine, and merged: the second part's meter is
+// primed on the PrimeFrames before it, and the whole's meter starts an Interval where the second part starts, as
+// the parts' meters do, so that both refine the same true-peak candidates.
+func ExampleMeter_Merge() {
+	const rate, cut = 48000, 12 * 48000
+	x := make([]float32, 20*rate) // 20 s of mono programme
+	for i := range x {
+		x[i] = float32(0.25 * math.Sin(2*math.Pi*1000*float64(i)/rate) * (1 + float64(i/rate%3)))
+	}
+	cfg := dsp.Config{SampleRate: rate, Channels: 1}
+
+	whole, _ := dsp.NewMeter(cfg)
+	whole.Process(x[:cut])
+	whole.Interval()
+	whole.Process(x[cut:])
+	whole.End()
+
+	first, _ := dsp.NewMeter(cfg)
+	second, _ := dsp.NewMeter(cfg)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); first.Process(x[:cut]) }()
+	go func() {
+		defer wg.Done()
+		second.Prime(x[cut-dsp.PrimeFrames(rate) : cut])
+		second.Process(x[cut:])
+		second.End()
+	}()
+	wg.Wait()
+	if err := first.Merge(second); err != nil {
+		fmt.Println(err)
+		return
+	}
+	w, s := whole.Levels(), first.Levels()
+	fmt.Printf("whole: %.4f LUFS, %.4f dBTP, %d frames\n", w.Loudness.Integrated, w.Overall.TruePeak, w.Frames)
+	fmt.Printf("split: %.4f LUFS, %.4f dBTP, %d frames\n", s.Loudness.Integrated, s.Overall.TruePeak, s.Frames)
+	// Output:
+	// whole: -8.5323 LUFS, -2.4988 dBTP, 960000 frames
+	// split: -8.5323 LUFS, -2.4988 dBTP, 960000 frames
 }

@@ -69,6 +69,15 @@ func (s *blockStore) add(k int, e float64) {
 	s.head[k] = int32(s.n)
 }
 
+// addAll adds the blocks of o after s's, in the order o stored them, each in the bin o filed it in (bin is a
+// function of the energy alone), up to the store's limit.
+func (s *blockStore) addAll(o *blockStore) {
+	for i := range o.n {
+		e := o.chunks[i>>storeChunkBits].e[i&(storeChunk-1)]
+		s.add(bin(e), e)
+	}
+}
+
 // atOrAbove returns the count and energy sum of the blocks stored in bin k whose energy is at least thr, and the
 // count and sum of all blocks stored in bin k.
 func (s *blockStore) atOrAbove(k int, thr float64) (n int64, sum float64, all int64, allSum float64) {

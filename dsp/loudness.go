@@ -100,11 +100,12 @@ type LoudnessMeter struct {
 	acc   [MaxChannels]float64 // sums of squares of the current sub-block, per channel
 	pos   int                  // frames into the current sub-block
 
-	ring  [shortTermBlocks]float64 // weighted sums of squares of the last sub-blocks
-	head  int                      // where the next sub-block goes
-	nsub  int64                    // sub-blocks completed since the start (or reset)
-	since int64                    // nsub when the since-start values last started over (ResetIntegrated)
-	every int64                    // a loudness-range value every this many sub-blocks (1; tests emulate libebur128 with 10)
+	ring   [shortTermBlocks]float64 // weighted sums of squares of the last sub-blocks
+	head   int                      // where the next sub-block goes
+	nsub   int64                    // sub-blocks completed since the start (or reset)
+	since  int64                    // nsub when the since-start values last started over (ResetIntegrated)
+	primed int64                    // of nsub, the sub-blocks of priming (Meter.Prime), not counted
+	every  int64                    // a loudness-range value every this many sub-blocks (1; tests emulate libebur128 with 10)
 
 	momentary, shortTerm       float64 // energies of the current windows
 	momentaryMax, shortTermMax float64
@@ -326,7 +327,7 @@ func (l *LoudnessMeter) Reset() {
 	l.pos = 0
 	l.ring = [shortTermBlocks]float64{}
 	l.head = 0
-	l.nsub, l.since = 0, 0
+	l.nsub, l.since, l.primed = 0, 0, 0
 	l.momentary, l.shortTerm, l.momentaryMax, l.shortTermMax = 0, 0, 0, 0
 	l.gating.reset()
 	l.blocks.reset()

@@ -180,9 +180,11 @@ func (m *Meter) block(p []float32, n int) {
 			d.run = 0
 		}
 
-		// The interval's true peak so far bounds what the oversampler must look at.
+		// The interval's true peak so far bounds what the oversampler must look at: the values it found and the
+		// sample peaks of the ticks closed so far, not the samples of this block, so that which intervals it
+		// refines depends on where ticks and intervals start, never on how the input is cut into blocks.
 		sp := &m.cur.ch[c]
-		sp.tp = m.tp[c].process(&m.tpf, n, max(sp.tp, q.peak))
+		sp.tp = m.tp[c].process(&m.tpf, n, sp.tp)
 	}
 	if nch == 2 {
 		m.part.lr = dot(m.part.lr, m.tp[0].last(n), m.tp[1].last(n))

@@ -303,14 +303,22 @@ func (r *Reader) fill() error {
 }
 
 // Rewind positions the reader at the first frame again. A stream cannot (errors.ErrUnsupported).
-func (r *Reader) Rewind() error {
+func (r *Reader) Rewind() error { return r.SeekFrame(0) }
+
+// SeekFrame positions the reader at frame (from 0; Info().Frames is the end), so that a long file can be read
+// in parts, each by its own Reader. A stream cannot (errors.ErrUnsupported); a frame outside the data is an
+// error too (ErrMalformed).
+func (r *Reader) SeekFrame(frame int64) error {
 	if r.stream {
-		return &FormatError{File: r.name, Msg: "cannot rewind a stream", Err: errors.ErrUnsupported}
+		return &FormatError{File: r.name, Msg: "cannot seek in a stream", Err: errors.ErrUnsupported}
 	}
-	if _, err := r.rs.Seek(r.dataOff, io.SeekStart); err != nil {
-		return r.fail("cannot seek back to the first frame: %v", err)
+	if frame < 0 || frame > r.info.Frames {
+		return r.fail("cannot seek to frame %d: the data holds %d frames", frame, r.info.Frames)
 	}
-	r.left = r.info.Frames * int64(r.frame)
+	if _, err := r.rs.Seek(r.dataOff+frame*int64(r.frame), io.SeekStart); err != nil {
+		return r.fail("cannot seek to frame %d: %v", frame, err)
+	}
+	r.left = (r.info.Frames - frame) * int64(r.frame)
 	r.r, r.w = 0, 0
 	r.err = nil
 	return nil

@@ -534,3 +534,45 @@ func TestAllocationBounded(t *testing.T) {
 		}
 	}
 }
+
+// SeekFrame positions a reader at any frame of the data, so that a file read in parts from there reads the same
+// frames as one read from the start; outside the data and on a stream it refuses.
+func TestSeekFrame(t *testing.T) {
+	const frames = 1000
+	v := make([]int16, 2*frames)
+	for i := range v {
+		v[i] = int16(i*37 - 20000)
+	}
+	file := build(fmtPCM(1, 2, 48000, 16), chunk("LIST", []byte("odd")), chunk("data", s16(v...)))
+	r, err := NewReader(bytes.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := readAll(t, r, 64)
+	tests := []struct {
+		frame int64
+		ok    bool
+	}{{0, true}, {1, true}, {499, true}, {frames - 1, true}, {frames, true}, {-1, false}, {frames + 1, false}}
+	for _, tt := range tests {
+		err := r.SeekFrame(tt.frame)
+		if !tt.ok {
+			if !errors.Is(err, ErrMalformed) {
+				t.Errorf("SeekFrame(%d): %v, want ErrMalformed", tt.frame, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("SeekFrame(%d): %v", tt.frame, err)
+		}
+		if got := readAll(t, r, 30); !equal(got, all[2*tt.frame:]) {
+			t.Errorf("after SeekFrame(%d): %d samples, not the file's from there", tt.frame, len(got))
+		}
+	}
+	s, err := NewReader(io.MultiReader(bytes.NewReader(file)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SeekFrame(1); !errors.Is(err, errors.ErrUnsupported) {
+		t.Errorf("SeekFrame on a stream: %v, want ErrUnsupported", err)
+	}
+}

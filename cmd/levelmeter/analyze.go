@@ -38,10 +38,13 @@ FILE may be WAV (RF64/BW64 too), FLAC, MP3, Ogg Vorbis or AIFF, read natively, o
 (Opus, CAF, M4A, ...) when ffmpeg is installed; the format is told by the file's first bytes, not its name. A
 directory stands for the audio files under it, recursively, by name in a stable order. "-" reads standard input
 (a WAV with sizes never written, as ffmpeg -f wav - writes it, or any other format read natively); named pipes
-and /dev/stdin work too: nothing seeks.
+and /dev/stdin work too: nothing needs to seek.
 
 Up to --jobs files are measured at once, each on its own core; the reports come in the order of the files all the
-same, each as soon as its turn comes (a pipe sees the first while later ones are measured).
+same, each as soon as its turn comes (a pipe sees the first while later ones are measured). With more jobs than
+files, a WAV file of 10 minutes or more is cut into parts measured at once (one file on 2 cores takes little more
+than half the time) and the parts are merged exactly: the report is the one a single pass gives. --no-split
+measures every file in one pass.
 
 --series OUT.csv|OUT.jsonl writes the levels of every 100 ms for plotting elsewhere, and the report then says when
 each maximum was reached. --album adds, after the reports, one integrated loudness and loudness range over all the
@@ -70,10 +73,11 @@ type analyzeOptions struct {
 	format     tseries.Format // of the --series files
 	perChannel bool           // --series-channels
 	album      bool           // keep each file's meter for the album
+	parts      int            // how many parts a long WAV file may be measured in at once (analyze_split.go)
 }
 
 func runAnalyze(args []string, stdout, stderr io.Writer) int {
-	c := newCLI("analyze", "[--json] [--layout LAYOUT] [--weights LIST] [--profile NAME] [--strict] [--plot OUT.png] [--series OUT.csv] [--album] [-j N] FILE|DIR|-...", analyzeHelp)
+	c := newCLI("analyze", "[--json] [--layout LAYOUT] [--weights LIST] [--profile NAME] [--strict] [--plot OUT.png] [--series OUT.csv] [--album] [-j N] [--no-split] FILE|DIR|-...", analyzeHelp)
 	asJSON := c.fs.Bool("json", false, "print one JSON object per file per line instead of the report, with every "+
 		"value at the precision the meter computed it; a level of digital silence is null, and so is the "+
 		"correlation of a mono file or a silent channel")
@@ -106,11 +110,14 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	jobs := c.fs.Int("jobs", runtime.NumCPU(), "measure up to N files at once; the reports still come in the "+
 		"order of the files")
 	c.fs.IntVar(jobs, "j", runtime.NumCPU(), "the same as --jobs (-j 4 works too)")
+	noSplit := c.fs.Bool("no-split", false, "measure each file in one pass, even with more jobs than files (by "+
+		"default a WAV file of 10 minutes or more is then cut into parts measured at once, with the same report "+
+		"and series; not with --plot)")
 	c.arg("jobs", "N")
 	c.arg("j", "N")
 	c.defaults["jobs"] = "the number of CPUs"
 	c.defaults["j"] = "the number of CPUs"
-	c.order = []string{"json", "layout", "weights", "profile", "strict", "plot", "series", "series-channels", "album", "jobs", "j"}
+	c.order = []string{"json", "layout", "weights", "profile", "strict", "plot", "series", "series-channels", "album", "jobs", "j", "no-split"}
 	var files []string
 	// Flags may come before, between or after the files, as users type them.
 	for {
@@ -183,6 +190,10 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 		opts.profile = &p
 	}
 	opts.strict = *strict
+	opts.parts = 1
+	if !*noSplit {
+		opts.parts = max(1, *jobs/max(1, len(files)))
+	}
 	plots := plotNames(*plotOut, files)
 	opts.withSeries = plots != nil
 	seriesFiles := seriesNames(*seriesOut, files)
@@ -393,24 +404,18 @@ func analyzeFile(ctx context.Context, name string, src frameReader, f fileFormat
 		return nil, analyzeErr{file: name, format: f, err: err}
 	}
 	a := &analysis{File: name, Format: f, Layout: m.Layout(), Weights: m.Weights()}
-	if opts.withSeries || seriesName != "" {
+	if frames, cuts := splitPlan(src, f, opts); cuts != nil {
+		if m, err = a.measureSplit(ctx, name, cfg, frames, cuts, opts, seriesName); err != nil {
+			return nil, err
+		}
+	} else if opts.withSeries || seriesName != "" {
 		if err := a.measureHops(ctx, src, m, opts, seriesName); err != nil {
 			return nil, err
 		}
 	} else {
 		buf := make([]float32, readBlock*ch)
-		for {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			n, err := src.Read(buf)
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return nil, err
-			}
-			m.Process(buf[:n])
+		if err := meterStretches(ctx, src, m, f, buf, 0, -1); err != nil {
+			return nil, err
 		}
 		m.End() // the file ends in silence: measure the true peak of its last samples
 	}

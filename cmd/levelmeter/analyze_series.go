@@ -106,9 +106,7 @@ func (s *seriesOut) error() error {
 }
 
 // measureHops measures src into m in 100 ms hops (series.Run), handing each hop's levels to the plot, the series
-// file and the maxima. A row is held back until the next one comes, so that the true peak End measures past the
-// last sample joins the last row, as it joins the report's true peak: the series and its maxima then agree with
-// the report.
+// file and the maxima (see hopRows).
 func (a *analysis) measureHops(ctx context.Context, src frameReader, m *dsp.Meter, opts analyzeOptions, seriesName string) error {
 	f := a.Format
 	a.maxima = new(tseries.Maxima)
@@ -118,43 +116,69 @@ func (a *analysis) measureHops(ctx context.Context, src frameReader, m *dsp.Mete
 	if seriesName != "" {
 		a.out = createSeries(seriesName, opts.format, a.Layout.Labels(), opts.perChannel)
 	}
-	var (
-		pending  dsp.Levels
-		pendingT float64
-		held     bool
-	)
-	emit := func() {
-		a.maxima.Add(pendingT, &pending)
+	rows := hopRows{emit: func(t float64, l *dsp.Levels) {
+		a.maxima.Add(t, l)
 		if a.series != nil {
-			a.series.add(pendingT, pending)
+			a.series.add(t, *l)
 		}
 		if a.out != nil {
-			a.out.row(pendingT, &pending)
+			a.out.row(t, l)
 		}
-	}
+	}}
 	buf := make([]float32, (f.SampleRate/10+1)*f.Channels)
 	err := tseries.Run(src, m, f.SampleRate, f.Channels, buf, func(t float64, l *dsp.Levels) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if held {
-			emit()
-		}
-		pending, pendingT, held = *l, t, true
+		rows.add(t, l)
 		return nil
 	})
 	if err == nil {
-		m.End() // the file ends in silence: measure the true peak of its last samples
-		if tail := m.Interval(); held {
-			pending.Overall.TruePeak = max(pending.Overall.TruePeak, tail.Overall.TruePeak)
-			for c := range f.Channels {
-				pending.Channel[c].TruePeak = max(pending.Channel[c].TruePeak, tail.Channel[c].TruePeak)
-			}
-			emit()
-		}
+		rows.end(m, f.Channels)
 	}
 	if a.out != nil {
 		a.out.close(err == nil)
 	}
 	return err
+}
+
+// hopRows hands each hop's levels on to emit, holding the last one back until the next comes, so that the true
+// peak End measures past the last sample joins the last row, as it joins the report's true peak: the series and
+// its maxima then agree with the report.
+type hopRows struct {
+	emit    func(t float64, l *dsp.Levels)
+	pending dsp.Levels
+	t       float64
+	held    bool
+}
+
+func (h *hopRows) add(t float64, l *dsp.Levels) {
+	if h.held {
+		h.emit(h.t, &h.pending)
+	}
+	h.pending, h.t, h.held = *l, t, true
+}
+
+// end ends the input (m.End: the file ends in silence, and the true peak of its last samples is measured) and
+// emits the last row with it.
+func (h *hopRows) end(m *dsp.Meter, channels int) {
+	m.End()
+	tail := m.Interval()
+	h.flush(&tail, channels)
+}
+
+// flush emits the row held back, with the true peak of tail joined to it when tail is not nil.
+func (h *hopRows) flush(tail *dsp.Levels, channels int) {
+	if !h.held {
+		return
+	}
+	if tail != nil {
+		p := &h.pending
+		p.Overall.TruePeak = max(p.Overall.TruePeak, tail.Overall.TruePeak)
+		for c := range channels {
+			p.Channel[c].TruePeak = max(p.Channel[c].TruePeak, tail.Channel[c].TruePeak)
+		}
+	}
+	h.emit(h.t, &h.pending)
+	h.held = false
 }

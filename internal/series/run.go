@@ -26,19 +26,33 @@ func HopEnd(k int64, rate int) int64 { return k * int64(rate) / 10 }
 // bit where a hop is a whole number of the meter's 10 ms ticks, as at 44.1 and 48 kHz; elsewhere the sums are
 // merged in another order, which can move the last bits of the RMS). It stops at the first error of src or row and returns it; io.EOF is the normal end and returns nil.
 func Run(src Source, m *dsp.Meter, rate, channels int, buf []float32, row func(t float64, l *dsp.Levels) error) error {
+	return RunPart(src, m, rate, channels, buf, 0, -1, row)
+}
+
+// RunPart is Run over a part of a longer input: src stands at frame first of the input, a hop boundary (a
+// multiple of rate/10 frames at rates divisible by 10), and is read up to frame end (to its end when end < 0);
+// the times are from the start of the input. The rows are those Run gives for the hops of the part, when m has
+// been primed on the input before it (dsp.Meter.Prime). A src that ends before end is io.ErrUnexpectedEOF.
+func RunPart(src Source, m *dsp.Meter, rate, channels int, buf []float32, first, end int64, row func(t float64, l *dsp.Levels) error) error {
 	if channels < 1 || rate < 1 {
 		return fmt.Errorf("series: %d channels at %d Hz", channels, rate)
 	}
 	if len(buf) < channels {
 		return io.ErrShortBuffer
 	}
-	var pos int64
-	k := int64(1)
+	pos := first
+	k := first*10/int64(rate) + 1
 	next := HopEnd(k, rate)
-	for {
+	for end < 0 || pos < end {
 		want := min(int64(len(buf)/channels), next-pos) * int64(channels)
+		if end >= 0 {
+			want = min(want, (end-pos)*int64(channels))
+		}
 		n, err := src.Read(buf[:want])
 		if errors.Is(err, io.EOF) {
+			if end >= 0 {
+				return io.ErrUnexpectedEOF
+			}
 			break
 		}
 		if err != nil {
@@ -58,7 +72,7 @@ func Run(src Source, m *dsp.Meter, rate, channels int, buf []float32, row func(t
 			next = HopEnd(k, rate)
 		}
 	}
-	if pos > HopEnd(k-1, rate) {
+	if pos > max(first, HopEnd(k-1, rate)) {
 		l := m.Interval() // the last, partial hop
 		return row(float64(pos)/float64(rate), &l)
 	}
@@ -102,6 +116,29 @@ func (x *Maxima) Add(t float64, l *dsp.Levels) {
 	up(&x.SamplePeak, l.Overall.SamplePeak, start)
 	up(&x.Momentary, l.Loudness.Momentary, t-0.4)
 	up(&x.ShortTerm, l.Loudness.ShortTerm, t-3)
+}
+
+// Begin sets the time, in seconds from the start of the input, at which the first row's hop starts, for the
+// maxima of a part of the input that does not start at 0 (see RunPart). Call it before the first Add.
+func (x *Maxima) Begin(t float64) { x.prev = t }
+
+// Merge takes the maxima of later, the part of the series that follows x's: where later reached a higher value,
+// its value and time; on a tie, x's, which came first.
+func (x *Maxima) Merge(later *Maxima) {
+	if !later.started {
+		return
+	}
+	if !x.started {
+		*x = *later
+		return
+	}
+	for _, p := range [...][2]*Max{{&x.TruePeak, &later.TruePeak}, {&x.SamplePeak, &later.SamplePeak},
+		{&x.Momentary, &later.Momentary}, {&x.ShortTerm, &later.ShortTerm}} {
+		if p[1].Value > p[0].Value {
+			*p[0] = *p[1]
+		}
+	}
+	x.prev = later.prev
 }
 
 // Clock formats seconds from the start as a person reads a position in a recording, to the tenth of a second

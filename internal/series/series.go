@@ -94,6 +94,17 @@ func NewWriter(w io.Writer, f Format, labels []string, perChannel bool) *Writer 
 		names: names, buf: make([]byte, 0, 64+48*len(names))}
 }
 
+// Part returns a Writer of the same format and columns to out that writes no CSV header: for the rows of a later
+// part of the input, written at once by another goroutine, to be appended to w's output after w's rows (Flush
+// both first).
+func (w *Writer) Part(out io.Writer) *Writer {
+	p := NewWriter(out, w.format, nil, false)
+	p.channels, p.perChannel, p.names = w.channels, w.perChannel, w.names
+	p.buf = make([]byte, 0, cap(w.buf))
+	p.header = true
+	return p
+}
+
 // Columns returns the column names, in order: the CSV header and the JSON keys.
 func (w *Writer) Columns() []string { return append([]string(nil), w.names...) }
 
