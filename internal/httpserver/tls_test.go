@@ -1,15 +1,8 @@
 package httpserver
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,54 +11,16 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/levelmeter/levelmeter/internal/testcert"
 	"github.com/levelmeter/levelmeter/web"
 )
 
-// selfSigned writes a self-signed certificate for 127.0.0.1 and localhost and its key into dir and returns
-// the certificate's pool.
-func selfSigned(t *testing.T, dir string) *x509.CertPool {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "levelmeter test"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		DNSNames:     []string{"localhost"},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	write := func(name, typ string, b []byte) {
-		if err := os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: b}), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("server.crt", "CERTIFICATE", der)
-	write("server.key", "EC PRIVATE KEY", kder)
-	cert, _ := x509.ParseCertificate(der)
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return pool
-}
-
-// writeWebConfig writes a web-config.yml with TLS (the certificate from selfSigned, by relative paths, as an
+// writeWebConfig writes a web-config.yml with TLS (the certificate from testcert.SelfSigned, by relative paths, as an
 // operator would) and one basic-auth user, scrape:secret.
 func writeWebConfig(t *testing.T) (path string, pool *x509.CertPool) {
 	t.Helper()
 	dir := t.TempDir()
-	pool = selfSigned(t, dir)
+	pool = testcert.SelfSigned(t, dir)
 	hash, err := bcrypt.GenerateFromPassword([]byte("secret"), bcrypt.MinCost)
 	if err != nil {
 		t.Fatal(err)
@@ -133,7 +88,7 @@ func TestCheckExposure(t *testing.T) {
 	full, _ := writeWebConfig(t)
 	dir := t.TempDir()
 	tlsOnly := filepath.Join(dir, "tls.yml")
-	selfSigned(t, dir)
+	testcert.SelfSigned(t, dir)
 	os.WriteFile(tlsOnly, []byte("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"), 0o600)
 	authOnly := filepath.Join(dir, "auth.yml")
 	hash, _ := bcrypt.GenerateFromPassword([]byte("x"), bcrypt.MinCost)
