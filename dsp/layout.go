@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -200,7 +201,7 @@ func (l Layout) Mask() (uint32, bool) {
 // back as the same layout.
 func (l Layout) String() string {
 	for _, n := range namedLayouts {
-		if equalLayouts(n.l, l) {
+		if slices.Equal(n.l, l) {
 			return n.name
 		}
 	}
@@ -213,18 +214,6 @@ func (l Layout) String() string {
 		}
 	}
 	return strings.Join(s, "+")
-}
-
-func equalLayouts(a, b Layout) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // DefaultLayout returns the layout ffmpeg assumes for a channel count when a file gives no channel mask (its

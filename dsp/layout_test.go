@@ -137,7 +137,7 @@ func TestNamedLayoutsRoundTrip(t *testing.T) {
 		}
 		for _, s := range []string{n.name, positionsString(n.l)} {
 			l, err := ParseLayout(s)
-			if err != nil || !equalLayouts(l, n.l) {
+			if err != nil || !slices.Equal(l, n.l) {
 				t.Errorf("ParseLayout(%q) = %v, %v; want %s", s, l, err, n.name)
 			}
 		}
@@ -148,7 +148,7 @@ func TestNamedLayoutsRoundTrip(t *testing.T) {
 		if err != nil || !slices.Equal(l.Labels(), n.l.Labels()) || !slices.Equal(l.Weights(), n.l.Weights()) {
 			t.Errorf("ParseLayout(%q) = %v, %v; want the labels and weights of %s", s, l, err, n.name)
 		}
-		if m, ok := n.l.Mask(); ok && !equalLayouts(LayoutFromMask(m, len(n.l)), n.l) {
+		if m, ok := n.l.Mask(); ok && !slices.Equal(LayoutFromMask(m, len(n.l)), n.l) {
 			t.Errorf("%s: mask 0x%X does not give the layout back", n.name, m)
 		}
 	}
@@ -187,7 +187,7 @@ func FuzzParseLayout(f *testing.F) {
 			seen[p] = true
 		}
 		back, err := ParseLayout(l.String())
-		if err != nil || !equalLayouts(back, l) {
+		if err != nil || !slices.Equal(back, l) {
 			t.Fatalf("ParseLayout(%q) = %v, whose String %q reads back as %v, %v", s, l, l.String(), back, err)
 		}
 		for _, lab := range l.Labels() {

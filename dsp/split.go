@@ -3,7 +3,7 @@ package dsp
 import (
 	"errors"
 	"fmt"
-	"math"
+	"slices"
 )
 
 // Measuring one long input in parts, at once (on several cores).
@@ -77,7 +77,7 @@ func (m *Meter) Merge(next *Meter) error {
 	case m.cfg.SampleRate != next.cfg.SampleRate || m.channels != next.channels:
 		return fmt.Errorf("%w: %d Hz, %d channels and %d Hz, %d channels", ErrMerge, m.cfg.SampleRate, m.channels,
 			next.cfg.SampleRate, next.channels)
-	case !sameFloats(m.cfg.Weights, next.cfg.Weights):
+	case !slices.Equal(m.cfg.Weights, next.cfg.Weights):
 		return fmt.Errorf("%w: the channel weights differ", ErrMerge)
 	case m.loud.win != nil || next.loud.win != nil:
 		return fmt.Errorf("%w: sliding windows (Config.Windows) are not merged", ErrMerge)
@@ -98,27 +98,10 @@ func (m *Meter) Merge(next *Meter) error {
 	return nil
 }
 
-func sameFloats(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // forget drops what was counted (gating blocks, loudness-range values, maxima) but keeps the filters, the
 // windows and the count of sub-blocks, after priming.
 func (l *LoudnessMeter) forget() {
-	l.momentaryMax, l.shortTermMax = 0, 0
-	l.gating.reset()
-	l.blocks.reset()
-	l.rng.reset()
-	l.integrated, l.lra = math.Inf(-1), 0
-	l.dirty = false
+	l.clearCounted()
 	l.primed = l.nsub
 }
 

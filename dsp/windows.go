@@ -539,6 +539,11 @@ func (l *LoudnessMeter) ResetIntegrated() {
 	if l.pos > 0 {
 		l.since++ // the sub-block in progress began before the reset
 	}
+	l.clearCounted()
+}
+
+// clearCounted drops the since-start values: the gating blocks, the loudness-range values and the maxima.
+func (l *LoudnessMeter) clearCounted() {
 	l.momentaryMax, l.shortTermMax = 0, 0
 	l.gating.reset()
 	l.blocks.reset()
