@@ -52,6 +52,10 @@ type Event struct {
 	// Channel is the channel concerned (the clipped, over, dead or offset channel; the one with the most
 	// clipped samples or the highest true peak in the report), or -1 when the alarm concerns the whole source.
 	Channel int
+
+	// Stopped, on End, says the alarm ended because the source stopped (Detector.Stop), not because the
+	// condition cleared: Held is 0 and Value the last value measured.
+	Stopped bool
 }
 
 // Input is what a Detector needs at one report besides the levels.
@@ -460,6 +464,27 @@ func (d *Detector) dc(w, t time.Duration, nch int) (float64, int) {
 		}
 	}
 	return best, ch
+}
+
+// Stop ends every active alarm because the source stopped, so that whoever was told an alarm started is told
+// that it ended: it appends an End event with Stopped set for each, at the stream position reached and at wall
+// time wall, and drops pending delays. It allocates nothing when out has room for NumKinds more events. The
+// Detector may be used again afterwards; the counts in Status go on.
+func (d *Detector) Stop(wall time.Time, out []Event) []Event {
+	for k := range d.st {
+		s := &d.st[k]
+		s.badSince, s.goodSince = never, never
+		if !s.active {
+			continue
+		}
+		s.active = false
+		dur := s.now - s.start
+		s.total += dur
+		s.startWall = time.Time{}
+		out = append(out, Event{Kind: Kind(k), State: End, Stream: d.pos, Wall: wall, Duration: dur,
+			Value: s.value, Threshold: d.cfg.Rules[k].Threshold, Worst: s.worst, Channel: s.lastChannel, Stopped: true})
+	}
+	return out
 }
 
 // Active reports whether alarm k is active.

@@ -270,3 +270,54 @@ func TestUpdateAllocatesNothing(t *testing.T) {
 		t.Error("no events raised: the test did not exercise them")
 	}
 }
+
+// TestStop: Stop ends every active alarm, and only those, with Stopped set, the alarm's duration and its last
+// value; pending delays are dropped, the counts go on, and it allocates nothing.
+func TestStop(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Rules[Silence].OnDelay = time.Second
+	d, err := NewDetector(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wall := epoch
+	feed := func(n int, set func(lv *dsp.Levels)) {
+		for range n {
+			lv := clean()
+			set(&lv)
+			wall = wall.Add(reportInterval)
+			d.Update(&lv, Input{Wall: wall}, nil)
+		}
+	}
+	feed(30, loudest(-60)) // silence from 1.0 s; the correlation is 1, so phase_inverted never pends
+	var buf [NumKinds]Event
+	var ev []Event
+	if allocs := testing.AllocsPerRun(1, func() { ev = d.Stop(wall, buf[:0]) }); allocs != 0 {
+		t.Errorf("Stop allocates %v times", allocs)
+	}
+	// AllocsPerRun ran Stop twice (a warm-up, then the run): the second found nothing active.
+	if len(ev) != 0 {
+		t.Errorf("a second Stop raised %+v", ev)
+	}
+	d, _ = NewDetector(cfg)
+	wall = epoch
+	feed(30, loudest(-60))
+	feed(5, func(lv *dsp.Levels) { loudest(-60)(lv); lv.Channel[1].RMS = -20 }) // channel_dead pending
+	ev = d.Stop(wall, nil)
+	if len(ev) != 1 {
+		t.Fatalf("Stop raised %+v; want silence's end alone", ev)
+	}
+	e := ev[0]
+	if e.Kind != Silence || e.State != End || !e.Stopped || e.Duration != 2500*time.Millisecond || e.Value != -20 ||
+		e.Held != 0 || !e.Wall.Equal(wall) || e.Stream != 3500*time.Millisecond {
+		t.Errorf("Stop raised %+v; want silence's end, stopped, after 2.5 s, at 3.5 s of audio", e)
+	}
+	if st := d.Status(Silence); st.Active || st.Starts != 1 || st.ActiveTime != 2500*time.Millisecond {
+		t.Errorf("after Stop: %+v", st)
+	}
+	// The pending channel_dead was dropped: ten more seconds of it start it only then.
+	feed(99, func(lv *dsp.Levels) { lv.Channel[0].RMS = -90 })
+	if d.Active(ChannelDead) {
+		t.Error("channel_dead started before its on-delay counted from after Stop")
+	}
+}

@@ -275,6 +275,20 @@ func checkProfile(c *Config, _ *Source, v any) string {
 	return ""
 }
 
+// ProfileOf returns the loudness target of source i: the profile its alarms.profile names, or else the top-level
+// alarms.profile; ok is false when neither names one. The error is LookupProfile's.
+func (c *Config) ProfileOf(i int) (p alarm.Profile, ok bool, err error) {
+	name := c.Alarms.Profile
+	if s := c.Sources[i].Alarms.Profile; s != "" {
+		name = s
+	}
+	if name == "" {
+		return alarm.Profile{}, false, nil
+	}
+	p, err = c.LookupProfile(name)
+	return p, err == nil, err
+}
+
 // LookupProfile returns the profile named name: one of the configuration's profiles, or a named one
 // (alarm.LookupProfile). The error of an unknown name wraps alarm.ErrUnknownProfile and suggests the closest.
 func (c *Config) LookupProfile(name string) (alarm.Profile, error) {
@@ -318,15 +332,11 @@ func (p *Profile) profile() alarm.Profile {
 func (c *Config) AlarmConfig(i int) (alarm.Config, error) {
 	cfg := alarm.DefaultConfig()
 	s := &c.Sources[i]
-	name := c.Alarms.Profile
-	if s.Alarms.Profile != "" {
-		name = s.Alarms.Profile
+	p, ok, err := c.ProfileOf(i)
+	if err != nil {
+		return cfg, err
 	}
-	if name != "" {
-		p, err := c.LookupProfile(name)
-		if err != nil {
-			return cfg, err
-		}
+	if ok {
 		cfg.ApplyProfile(p)
 	}
 	for _, a := range []*Alarms{&c.Alarms, &s.Alarms} {

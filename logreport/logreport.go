@@ -263,7 +263,8 @@ func (lr *Reporter) summary(r *pipeline.Report) {
 }
 
 // alarm logs an alarm starting (a warning) or ending (info). stream_s is the position in the source's audio at
-// which the report that raised the event ended; held_s how long the condition (or its absence) had held.
+// which the report that raised the event ended; held_s how long the condition (or its absence) had held; reason,
+// on an end, whether the condition cleared or the source stopped.
 func (lr *Reporter) alarm(source string, ev *alarm.Event) {
 	var e *zerolog.Event
 	msg := "alarm started: " + ev.Kind.String()
@@ -288,9 +289,18 @@ func (lr *Reporter) alarm(source string, ev *alarm.Event) {
 	}
 	e = e.Float64("stream_s", ev.Stream.Seconds()).Float64("held_s", ev.Held.Seconds())
 	if ev.State == alarm.End {
-		e = value(e, "worst", ev.Worst, unit).Float64("duration_s", ev.Duration.Seconds())
+		e = value(e, "worst", ev.Worst, unit).Float64("duration_s", ev.Duration.Seconds()).Str("reason", endReason(ev))
 	}
 	e.Msg(msg)
+}
+
+// endReason says why an alarm ended: "cleared" (the condition was absent for the off-delay) or
+// "source_stopped" (alarm.Event.Stopped), as the webhooks say it too.
+func endReason(ev *alarm.Event) string {
+	if ev.Stopped {
+		return "source_stopped"
+	}
+	return "cleared"
 }
 
 // value adds an alarm's value: a level in dB or LU as db does; another number (a correlation, a DC offset, a

@@ -99,6 +99,9 @@ func TestAlarmsInReports(t *testing.T) {
 			t.Fatal("a report of a source with alarms on says they are off")
 		}
 		for _, e := range r.Events() {
+			if e.State == alarm.End && e.Stopped && r.Final {
+				continue // checked below
+			}
 			starts = append(starts, e)
 			span := time.Duration(r.Interval.Frames) * time.Second / 48000
 			if e.Kind != alarm.Silence || e.State != alarm.Start || e.Stream < on || e.Stream > on+span {
@@ -109,9 +112,13 @@ func TestAlarmsInReports(t *testing.T) {
 	if len(starts) != 1 {
 		t.Fatalf("%d events, want one start: %+v", len(starts), starts)
 	}
+	// The source stopped with the alarm active: the Final report ends it.
 	final, _ := col.final("on")
-	if st := final.AlarmStatus[alarm.Silence]; !st.Active || st.Starts != 1 {
-		t.Fatalf("final silence status %+v, want active with one start", st)
+	if ev := final.Events(); len(ev) == 0 || ev[len(ev)-1].Kind != alarm.Silence || ev[len(ev)-1].State != alarm.End || !ev[len(ev)-1].Stopped {
+		t.Fatalf("final report's events %+v; want silence ending because the source stopped", ev)
+	}
+	if st := final.AlarmStatus[alarm.Silence]; st.Active || st.Starts != 1 {
+		t.Fatalf("final silence status %+v, want inactive after one start", st)
 	}
 	for _, r := range col.of("off") {
 		if r.AlarmsOn || r.NumAlarms != 0 {

@@ -79,11 +79,15 @@ func Example_alarms() {
 		Inputs: []pipeline.Input{{Name: "feed", Source: silentSource{}, Fast: true, Alarms: &cfg}},
 		Reporters: []pipeline.Reporter{pipeline.ReporterFunc(func(r *pipeline.Report) {
 			for _, e := range r.Events() {
-				fmt.Printf("%s: %s %s at %v of audio\n", r.Source, e.Kind, e.State, e.Stream)
+				fmt.Printf("%s: %s %s at %v of audio", r.Source, e.Kind, e.State, e.Stream)
+				if e.Stopped {
+					fmt.Print(", as the source stopped")
+				}
+				fmt.Println()
 			}
 			if r.Final {
 				st := r.AlarmStatus[alarm.Silence]
-				fmt.Printf("%s: silence active %v, for %v\n", r.Source, st.Active, st.ActiveTime)
+				fmt.Printf("%s: silence started %d time(s), active for %v\n", r.Source, st.Starts, st.ActiveTime)
 			}
 		})},
 	})
@@ -94,5 +98,6 @@ func Example_alarms() {
 	p.Run(context.Background())
 	// Output:
 	// feed: silence start at 1s of audio
-	// feed: silence active true, for 2s
+	// feed: silence end at 3s of audio, as the source stopped
+	// feed: silence started 1 time(s), active for 2s
 }

@@ -38,9 +38,11 @@ type Report struct {
 	// AlarmsOn says the source's alarms are judged (Input.Alarms enables at least one); the fields below are
 	// zero otherwise.
 	AlarmsOn bool
-	// Alarms[:NumAlarms] are the alarm events this report raised (starts and ends), at most one per kind. They
-	// are fixed arrays, not slices, so that the DSP goroutine fills them without allocating.
-	Alarms    [alarm.NumKinds]alarm.Event
+	// Alarms[:NumAlarms] are the alarm events this report raised (starts and ends), at most one per kind, except
+	// in a Final report: there every alarm still active ends (alarm.Event.Stopped), so an alarm that started in
+	// it ends in it too. They are fixed arrays, not slices, so that the DSP goroutine fills them without
+	// allocating.
+	Alarms    [2 * alarm.NumKinds]alarm.Event
 	NumAlarms int
 	// AlarmStatus is every alarm kind's state after this report, indexed by alarm.Kind.
 	AlarmStatus [alarm.NumKinds]alarm.Status

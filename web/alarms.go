@@ -74,8 +74,28 @@ func (s *Server) alarmNames() []string {
 	return s.alarmNameList[:len(s.alarmNameList):len(s.alarmNameList)]
 }
 
-// target returns the target of source: Options.Targets[source], or else Options.Targets[""].
+// SetTargets replaces the loudness targets (see Options.Targets); the sources' following updates carry the new
+// ones. Like SetAlarms, it may be called from any goroutine at any time and never waits for a client.
+func (s *Server) SetTargets(targets map[string]Target) {
+	m := targetMap(targets)
+	s.alarmMu.Lock()
+	defer s.alarmMu.Unlock()
+	s.targets = m
+}
+
+// targetMap copies targets into the map the updates share: each Target is never modified once stored.
+func targetMap(targets map[string]Target) map[string]*Target {
+	m := make(map[string]*Target, len(targets))
+	for name, t := range targets {
+		m[name] = &t
+	}
+	return m
+}
+
+// target returns the target of source: the targets' entry for source, or else the one for "".
 func (s *Server) target(source string) *Target {
+	s.alarmMu.Lock()
+	defer s.alarmMu.Unlock()
 	if t, ok := s.targets[source]; ok {
 		return t
 	}

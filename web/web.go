@@ -82,7 +82,7 @@ type Options struct {
 	// never more, however long the daemon runs.
 	History time.Duration
 	// Targets are the loudness targets drawn on the page, by source name; the target of "" applies to every
-	// source without one of its own. nil draws none.
+	// source without one of its own. nil draws none. Server.SetTargets replaces them.
 	Targets map[string]Target
 	// Layouts give the channel layout of sources whose reports carry none (Report.Layout), by source name; the
 	// page labels channels by it. A layout whose channel count differs from a report's is ignored for that
@@ -105,8 +105,7 @@ type Server struct {
 	opts    Options
 	started time.Time
 
-	targets map[string]*Target
-	now     func() time.Time // time.Now, but for tests
+	now func() time.Time // time.Now, but for tests
 
 	mu      sync.Mutex
 	clients map[*client]struct{}
@@ -114,7 +113,8 @@ type Server struct {
 	closed  bool
 	done    chan struct{} // closed by Close
 
-	alarmMu       sync.Mutex // guards the alarm fields; never held with mu
+	alarmMu       sync.Mutex // guards the alarm fields and targets; never held with mu
+	targets       map[string]*Target
 	alarms        map[string]alarmState
 	alarmBit      map[string]int // alarm name -> its bit in a second's summary
 	alarmNameList []string       // by bit
@@ -162,14 +162,10 @@ func New(opts Options) *Server {
 		opts.History = DefaultHistory
 	}
 	opts.History = max(opts.History.Truncate(time.Second), time.Second)
-	targets := make(map[string]*Target, len(opts.Targets))
-	for name, t := range opts.Targets {
-		targets[name] = &t
-	}
 	return &Server{
 		opts:    opts,
 		started: time.Now(),
-		targets: targets,
+		targets: targetMap(opts.Targets),
 		now:     time.Now,
 		clients: make(map[*client]struct{}),
 		sources: make(map[string]*source),

@@ -31,6 +31,8 @@ type Event struct {
 	Channel int
 	// Duration is how long the alarm was active; it is sent only with End.
 	Duration time.Duration
+	// Stopped, with End, says the alarm ended because the source stopped, not because the condition cleared.
+	Stopped bool
 }
 
 // wireEvent is the JSON body of a POST. Its field names are the webhook's public format; see the package
@@ -42,6 +44,7 @@ type wireEvent struct {
 	Time            string     `json:"time"`
 	Values          wireValues `json:"values"`
 	DurationSeconds *float64   `json:"duration_seconds,omitempty"`
+	Reason          string     `json:"reason,omitempty"`
 	Host            string     `json:"host"`
 	Version         string     `json:"version"`
 	Seq             uint64     `json:"seq"`
@@ -74,7 +77,10 @@ func encode(ev *Event, host, version string, seq uint64) ([]byte, error) {
 	}
 	if ev.State == End {
 		d := ev.Duration.Seconds()
-		w.DurationSeconds = &d
+		w.DurationSeconds, w.Reason = &d, "cleared"
+		if ev.Stopped {
+			w.Reason = "source_stopped"
+		}
 	}
 	return json.Marshal(&w)
 }

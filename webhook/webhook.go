@@ -25,12 +25,13 @@
 // configured headers, and a body such as
 //
 //	{"source":"studio","alarm":"silence","state":"end","time":"2026-11-29T19:10:41.123Z",
-//	 "values":{"value":-87.5,"threshold":-60},"duration_seconds":12.4,
+//	 "values":{"value":-87.5,"threshold":-60},"duration_seconds":12.4,"reason":"cleared",
 //	 "host":"meter1","version":"v1.4.0","seq":17}
 //
 // time is RFC 3339 in UTC with milliseconds; values.value and values.threshold are null when not finite (digital
 // silence is -Inf dBFS); values.channel (0-based) is present only for an alarm about one channel;
-// duration_seconds only on "end"; seq numbers the events of one Notifier from 1, the same for every receiver.
+// duration_seconds and reason only on "end", reason "cleared" when the condition went away and "source_stopped"
+// when the source stopped (its file ended, the daemon shut down, a reload removed it) with the alarm active; seq numbers the events of one Notifier from 1, the same for every receiver.
 // Any 2xx status is success.
 //
 // # Counters

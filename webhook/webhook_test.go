@@ -121,12 +121,16 @@ func TestDeliversEventsAsJSON(t *testing.T) {
 	n := newNotifier(t, Target{Name: "ops", URL: r.URL + "/hook?token=s3cret", Headers: map[string]string{"Authorization": "Bearer abc"}})
 	n.Enqueue(evStart)
 	n.Enqueue(evEnd)
+	stopped := evStart
+	stopped.State, stopped.Stopped, stopped.Duration = End, true, 2*time.Second
+	n.Enqueue(stopped)
 	if err := closeWithin(t, n, 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
 		`{"alarm":"silence","host":"meter1","seq":1,"source":"studio","state":"start","time":"2026-11-29T19:10:41.123Z","values":{"threshold":-60,"value":null},"version":"v9.9.9"}`,
-		`{"alarm":"channel_dead","duration_seconds":12.4,"host":"meter1","seq":2,"source":"studio","state":"end","time":"2026-11-29T19:10:53.523Z","values":{"channel":1,"threshold":-60,"value":-87.25},"version":"v9.9.9"}`,
+		`{"alarm":"channel_dead","duration_seconds":12.4,"host":"meter1","reason":"cleared","seq":2,"source":"studio","state":"end","time":"2026-11-29T19:10:53.523Z","values":{"channel":1,"threshold":-60,"value":-87.25},"version":"v9.9.9"}`,
+		`{"alarm":"silence","duration_seconds":2,"host":"meter1","reason":"source_stopped","seq":3,"source":"studio","state":"end","time":"2026-11-29T19:10:41.123Z","values":{"threshold":-60,"value":null},"version":"v9.9.9"}`,
 	}
 	if len(r.bodies) != len(want) {
 		t.Fatalf("receiver got %d events, want %d", len(r.bodies), len(want))
@@ -141,7 +145,7 @@ func TestDeliversEventsAsJSON(t *testing.T) {
 			t.Errorf("event %d headers: %v", i, h)
 		}
 	}
-	if s := n.Stats()[0]; s != (Stats{Name: "ops", Sent: 2}) {
+	if s := n.Stats()[0]; s != (Stats{Name: "ops", Sent: 3}) {
 		t.Errorf("stats %+v", s)
 	}
 }

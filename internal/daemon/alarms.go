@@ -50,7 +50,7 @@ func webhookEvent(source string, ev *alarm.Event) webhook.Event {
 		we.Channel = ev.Channel
 	}
 	if ev.State == alarm.End {
-		we.State, we.Duration = webhook.End, ev.Duration
+		we.State, we.Duration, we.Stopped = webhook.End, ev.Duration, ev.Stopped
 	}
 	return we
 }

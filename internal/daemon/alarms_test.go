@@ -1,6 +1,7 @@
 package daemon_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/binary"
@@ -20,6 +21,8 @@ import (
 
 	"github.com/levelmeter/levelmeter/config"
 	"github.com/levelmeter/levelmeter/internal/daemon"
+	"github.com/levelmeter/levelmeter/internal/termmeter"
+	"github.com/levelmeter/levelmeter/web"
 )
 
 const rate = 48000
@@ -367,7 +370,156 @@ alarms:
 	if v := s["values"].(map[string]any); v["value"] != nil || v["threshold"] != -50.0 || v["channel"] != nil {
 		t.Errorf("start values %v: want digital silence as null, the threshold, no channel", v)
 	}
-	if e["state"] != "end" || math.Abs(e["duration_seconds"].(float64)-(5+2-2)) > 0.1+1e-9 {
+	if e["state"] != "end" || e["reason"] != "cleared" || math.Abs(e["duration_seconds"].(float64)-(5+2-2)) > 0.1+1e-9 {
 		t.Errorf("end event %v: want the alarm's duration, 5 s (from 2 s to 7 s of audio)", e)
+	}
+}
+
+// TestAlarmsEndWhenSourceStops: an alarm still active when its source stops ends there, with reason
+// source_stopped, in the log and at the webhook, so a receiver never keeps an alarm open for a meter that is gone;
+// one that cleared says so.
+func TestAlarmsEndWhenSourceStops(t *testing.T) {
+	got := make(chan map[string]any, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+			t.Error(err)
+		}
+		got <- m
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	writeWAV(t, filepath.Join(dir, "gap.wav"), 6, func(s float64) (float64, float64) {
+		if s >= 1 {
+			return 0, 0 // silent to the end
+		}
+		return tone(s, 0.25), tone(s, 0.25)
+	})
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`
+sources: [{name: studio, wav: %s, pace: fast}]
+http: {listen: ""}
+report_interval: 100ms
+alarms:
+  silence: {on_delay: 1s}
+  webhooks: [{url: %s}]
+`, filepath.Join(dir, "gap.wav"), srv.URL)), "x.yaml")
+	if err == nil {
+		err = cfg.Validate()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	d, err := daemon.New(cfg, zerolog.New(&logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	close(got)
+	var events []map[string]any
+	for m := range got {
+		events = append(events, m)
+	}
+	if len(events) != 2 || events[0]["state"] != "start" || events[1]["state"] != "end" {
+		t.Fatalf("webhook events %v: want a start and an end", events)
+	}
+	if e := events[1]; e["reason"] != "source_stopped" || math.Abs(e["duration_seconds"].(float64)-(6-2)) > 0.1+1e-9 {
+		t.Errorf("end event %v: want reason source_stopped and the alarm's 4 s (from 2 s to the end at 6 s)", e)
+	}
+	ended := logs.lines(t, "alarm ended: silence")
+	if len(ended) != 1 || ended[0]["reason"] != "source_stopped" {
+		t.Errorf("log lines %v: want one alarm end with reason source_stopped", ended)
+	}
+}
+
+// TestAlarmsAndTargetOnPage: the web meter's reports carry the sources' active alarms and their profiles'
+// targets, as the page draws them and levelmeter watch prints them.
+func TestAlarmsAndTargetOnPage(t *testing.T) {
+	dir := t.TempDir()
+	writeWAV(t, filepath.Join(dir, "quiet.wav"), 2, func(float64) (float64, float64) { return 0, 0 })
+	writeWAV(t, filepath.Join(dir, "tone.wav"), 2, func(s float64) (float64, float64) { return tone(s, 0.1), tone(s, 0.1) })
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`
+sources:
+  - {name: quiet, wav: %s, loop: true}
+  - {name: tone, wav: %s, loop: true, alarms: {profile: house}}
+http: {listen: "127.0.0.1:0"}
+report_interval: 100ms
+profiles: [{name: house, target: -16, tolerance: 1.5, max_true_peak: -2}]
+alarms:
+  profile: ebu-r128
+  silence: {on_delay: 500ms}
+`, filepath.Join(dir, "quiet.wav"), filepath.Join(dir, "tone.wav"))), "x.yaml")
+	if err == nil {
+		err = cfg.Validate()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := daemon.New(cfg, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- d.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-ran; err != nil {
+			t.Error(err)
+		}
+	}()
+
+	resp, err := http.Get("http://" + d.Addr().String() + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	type report struct {
+		Source string      `json:"source"`
+		Alarms []web.Alarm `json:"alarms"`
+		Target *web.Target `json:"target"`
+	}
+	last := map[string]report{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	deadline := time.Now().Add(30 * time.Second)
+	for sc.Scan() && time.Now().Before(deadline) {
+		data, ok := strings.CutPrefix(sc.Text(), "data: ")
+		if !ok {
+			continue
+		}
+		var r report
+		if json.Unmarshal([]byte(data), &r) != nil || r.Source == "" {
+			continue
+		}
+		last[r.Source] = r
+		if q := last["quiet"]; len(q.Alarms) > 0 && last["tone"].Target != nil {
+			break
+		}
+	}
+	q, tn := last["quiet"], last["tone"]
+	if len(q.Alarms) != 1 || q.Alarms[0].Name != "silence" || q.Alarms[0].Since.IsZero() {
+		t.Errorf("quiet source's alarms %+v: want silence, with the time it started", q.Alarms)
+	}
+	if q.Target == nil || q.Target.Name != "ebu-r128" || q.Target.LUFS != -23 || q.Target.Tolerance != 1 || q.Target.MaxTruePeak != -1 {
+		t.Errorf("quiet source's target %+v: want the top-level profile, ebu-r128", q.Target)
+	}
+	if tn.Target == nil || tn.Target.Name != "house" || tn.Target.LUFS != -16 || tn.Target.Tolerance != 1.5 || tn.Target.MaxTruePeak != -2 {
+		t.Errorf("tone source's target %+v: want its own profile, house", tn.Target)
+	}
+	if len(tn.Alarms) != 0 {
+		t.Errorf("tone source's alarms %+v: want none", tn.Alarms)
+	}
+
+	var out bytes.Buffer
+	if err := termmeter.Run(ctx, termmeter.Options{URL: "http://" + d.Addr().String(), Once: true, Out: &out}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"ALARM silence since ", "target ebu-r128 -23 ±1 LUFS", "target house -16 ±1.5 LUFS"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("levelmeter watch --once shows no %q:\n%s", want, out.String())
+		}
 	}
 }

@@ -58,6 +58,7 @@ type Daemon struct {
 	ran       bool
 	inputs    []pipeline.Input // as opened, for the start-up lines
 	exposure  string           // the warning about who can reach the server, "" when there is none
+	web       *webMeter        // nil when http.web is off
 
 	runAt      atomic.Int64 // when Run began (Unix ns), for Alive
 	lastReport atomic.Int64 // when the reporters last received a report (Unix ns), for Alive
@@ -139,8 +140,9 @@ func New(cfg *config.Config, log zerolog.Logger, opts ...Option) (*Daemon, error
 		add(nil, resetPath, d.resetHandler())
 	}
 	if cfg.HTTP.Web {
-		wm := web.New(web.Options{Version: d.o.version, ClientBuffer: max(256, 32*len(cfg.Sources))})
-		add(wm, "/", wm.Handler())
+		d.web = newWebMeter(web.New(web.Options{Version: d.o.version, ClientBuffer: max(256, 32*len(cfg.Sources)),
+			Targets: webTargets(cfg)}))
+		add(d.web, "/", d.web.Handler())
 	}
 
 	if cfg.HTTP.Listen != "" && d.mux != nil {

@@ -82,6 +82,9 @@ func (d *Daemon) Reload(cfg *config.Config) (Changes, error) {
 	d.mu.Lock()
 	d.cfg = &next
 	d.mu.Unlock()
+	if d.web != nil {
+		d.web.SetTargets(webTargets(&next))
+	}
 	d.log.Info().Strs("kept", ch.Kept).Strs("restarted", ch.Restarted).Strs("added", ch.Added).
 		Strs("removed", ch.Removed).Msg("configuration reloaded")
 	if len(ch.NeedRestart) > 0 {

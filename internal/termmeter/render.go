@@ -93,12 +93,19 @@ func render(sources map[string]*source, header string, width int, color bool) st
 		if u.LastError != "" {
 			b.WriteString(c(ansiRed, fit("  last error: "+Sanitize(u.LastError), width)) + "\n")
 		}
+		if len(u.Alarms) > 0 {
+			b.WriteString(c(ansiRed+ansiBold, fit("  ALARM "+alarms(u.Alarms), width)) + "\n")
+		}
 		L := u.Loudness
-		fields(&b, width, []string{
+		loudness := []string{
 			"mom " + c(ansiCyan, lu(L.Momentary, 6)), "short " + c(ansiYellow, lu(L.ShortTerm, 6)),
 			"int " + c(ansiBold+ansiWhite, lu(L.Integrated, 6)) + " LUFS", " LRA " + num(L.Range, 4) + " LU",
 			" TP max " + peak(u.TruePeakMax, c) + " dBTP", " corr " + corr(u.Update, c),
-		})
+		}
+		if t := u.Target; t != nil {
+			loudness = append(loudness, "target "+fit(target(t), width-len("  target ")))
+		}
+		fields(&b, width, loudness)
 
 		// Each channel line: "  " + label + " " + bar + readouts (30 columns).
 		from := u.labels
@@ -242,6 +249,42 @@ func num(f web.Float, w int) string {
 		return fmt.Sprintf("%*.3g", w, float64(f))
 	}
 	return fmt.Sprintf("%*.1f", w, float64(f))
+}
+
+// alarms lists the active alarms: name, the local time it started and the value that raised it.
+func alarms(list []web.Alarm) string {
+	parts := make([]string, len(list))
+	for i, a := range list {
+		parts[i] = fit(Sanitize(a.Name), 24)
+		if !a.Since.IsZero() {
+			parts[i] += " since " + a.Since.Local().Format("15:04:05")
+		}
+		if a.Value.Valid() {
+			parts[i] += " (" + short(a.Value) + ")"
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+// target shows a loudness target as "NAME -23 ±1 LUFS".
+func target(t *web.Target) string {
+	s := short(t.LUFS)
+	if t.Tolerance.Valid() && t.Tolerance != 0 {
+		s += " ±" + short(t.Tolerance)
+	}
+	s += " LUFS"
+	if t.Name != "" {
+		s = fit(Sanitize(t.Name), 24) + " " + s
+	}
+	return s
+}
+
+// short formats a value of any unit (dB, LU, a correlation, a DC offset, a count) in four significant digits.
+func short(f web.Float) string {
+	if !f.Valid() {
+		return "-inf"
+	}
+	return strconv.FormatFloat(float64(f), 'g', 4, 64)
 }
 
 func latency(f web.Float) string {

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/levelmeter/levelmeter/web"
@@ -123,6 +124,7 @@ func FuzzRender(f *testing.F) {
 	f.Add([]byte(`{"source":"studio","sampleRate":48000,"channels":[{"peak":-12,"hold":-3,"clip":true},{"peak":null}],"loudness":{"momentary":-21.5},"counters":{"captured":1234567,"ringFill":1,"ringCap":2}}`))
 	f.Add([]byte(`{"source":"evil\u001b]0;TITLE\u0007\u001b[2J","lastError":"\u009b2J","labels":["\u202e","x"],"channels":[{},{}]}`))
 	f.Add([]byte(`{"source":"s","sampleRate":-1,"latency":1e300,"truePeakMax":-1e300,"channels":[{"peak":1e300,"hold":-1e300}]}`))
+	f.Add([]byte(`{"source":"s","channels":[{}],"alarms":[{"name":"silence","since":"2026-11-30T00:25:24Z","value":-96.2},{"name":"\u001b[2Jx","value":null}],"target":{"name":"\u009bhouse","lufs":-1e300,"tolerance":1e300,"maxTruePeak":null}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := decodeReport(data)
 		if err != nil {
@@ -143,4 +145,43 @@ func FuzzRender(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestRenderAlarmsAndTarget: the active alarms in one line, each with the time it started and the value that
+// raised it, and the loudness target beside the loudness.
+func TestRenderAlarmsAndTarget(t *testing.T) {
+	since := time.Date(2026, 11, 30, 0, 25, 24, 0, time.Local)
+	for _, c := range []struct {
+		name   string
+		alarms []web.Alarm
+		target *web.Target
+		want   []string
+		not    []string
+	}{
+		{name: "none", not: []string{"ALARM", "target"}},
+		{name: "one", alarms: []web.Alarm{{Name: "silence", Since: since, Value: web.Float(math.Inf(-1))}},
+			want: []string{"  ALARM silence since 00:25:24\n"}},
+		{name: "two", alarms: []web.Alarm{{Name: "clipping", Since: since, Value: 25}, {Name: "dc_offset", Value: 0.0123}},
+			want: []string{"  ALARM clipping since 00:25:24 (25) · dc_offset (0.0123)\n"}},
+		{name: "target", target: &web.Target{Name: "ebu-r128", LUFS: -23, Tolerance: 1, MaxTruePeak: -1},
+			want: []string{"  target ebu-r128 -23 ±1 LUFS"}},
+		{name: "target without tolerance or name", target: &web.Target{LUFS: -16.5, Tolerance: web.Float(math.NaN())},
+			want: []string{"  target -16.5 LUFS"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			u := web.NewUpdate(testReport("s", -20, 2))
+			u.Alarms, u.Target = c.alarms, c.target
+			s := render(map[string]*source{"s": {Update: &u}}, "h", 100, false)
+			for _, w := range c.want {
+				if !strings.Contains(s, w) {
+					t.Errorf("no %q in\n%s", w, s)
+				}
+			}
+			for _, w := range c.not {
+				if strings.Contains(s, w) {
+					t.Errorf("%q in\n%s", w, s)
+				}
+			}
+		})
+	}
 }
