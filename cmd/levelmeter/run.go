@@ -30,10 +30,11 @@ Signals:
                    (status 130); one within 250 ms of the first is taken for a copy of it (timeout(1)
                    signals the process and then its group).
   SIGHUP           reload: read the configuration file again (the flags still override it). Unchanged
-                   sources run on without a gap (their meters keep their state); changed ones restart;
-                   removed ones end with their summary; new ones start. Global keys (report_interval,
-                   peak_*, log.*, http.*) keep their running values until a restart, with a warning. A
-                   configuration that is wrong is one error line, and the running one is kept.
+                   sources run on without a gap (their meters keep their state); changed ones restart
+                   (a top-level loudness_windows, alarms rule or profile changes the sources it applies
+                   to); removed ones end with their summary; new ones start. Global keys (report_interval,
+                   peak_*, log.*, http.*, alarms.webhooks) keep their running values until a restart, with
+                   a warning. A configuration that is wrong is one error line, and the running one is kept.
 
 Exit status: 0 after a signal or --duration, 1 when a source or the HTTP server could not start or a source
 failed before delivering audio, 2 for bad flags or configuration, 130 after a second signal.`

@@ -3,6 +3,8 @@ package daemon
 import (
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 
 	"github.com/levelmeter/levelmeter/config"
 	"github.com/levelmeter/levelmeter/pipeline"
@@ -21,8 +23,11 @@ type Changes struct {
 //   - a source with the same name and other settings is restarted with them (its summary, then a new meter);
 //   - a source no longer configured ends with its summary; a new one starts.
 //
-// Global keys (report_interval, peak_hold, peak_decay, loudness_windows, log.*, http.*) are fixed for the
-// daemon's life: the listener, the reporters and the meters' ballistics and windows are made once.
+// Top-level keys that fill in what a source leaves out (loudness_windows, the alarm rules under alarms,
+// alarms.profile, profiles) count as the source's own: a source they change for is restarted, the others run on;
+// the page's loudness targets follow at once. The other global keys (report_interval, peak_hold, peak_decay,
+// log.*, http.*, alarms.webhooks) are fixed for the daemon's life: the listener, the reporters and the meters'
+// ballistics are made once.
 // Changes.NeedRestart lists those that differ; they keep their running values. (A web-config file's certificate and passwords are read again for
 // every connection: they change without a restart or a reload.)
 //
@@ -70,7 +75,8 @@ func (d *Daemon) Reload(cfg *config.Config) (Changes, error) {
 		}
 	}
 	for i := range config.Keys {
-		if k := &config.Keys[i]; k.Scope == config.Global && !reflect.DeepEqual(k.Value(old, 0), k.Value(cfg, 0)) {
+		k := &config.Keys[i]
+		if k.Scope == config.Global && !sourceDefault(k.Name) && !reflect.DeepEqual(k.Value(old, 0), k.Value(cfg, 0)) {
 			ch.NeedRestart = append(ch.NeedRestart, k.Name)
 		}
 	}
@@ -79,6 +85,10 @@ func (d *Daemon) Reload(cfg *config.Config) (Changes, error) {
 	}
 	next := *old
 	next.Sources = append([]config.Source(nil), cfg.Sources...)
+	// The top-level keys that fill in what sources leave out are the new ones now; the webhooks stay.
+	next.LoudnessWindows, next.Profiles = cfg.LoudnessWindows, cfg.Profiles
+	next.Alarms = cfg.Alarms
+	next.Alarms.Webhooks = old.Alarms.Webhooks
 	d.mu.Lock()
 	d.cfg = &next
 	d.mu.Unlock()
@@ -94,14 +104,26 @@ func (d *Daemon) Reload(cfg *config.Config) (Changes, error) {
 	return ch, nil
 }
 
-// sameSource reports whether a.Sources[i] and b.Sources[j] have every key equal.
+// sameSource reports whether a.Sources[i] and b.Sources[j] are metered alike: every key of their own equal, and
+// the same windows and alarm rules, whether set in the source or filled in by the top level.
 func sameSource(a *config.Config, i int, b *config.Config, j int) bool {
 	for k := range config.Keys {
-		if key := &config.Keys[k]; key.Scope != config.Global && !reflect.DeepEqual(key.Value(a, i), key.Value(b, j)) {
+		key := &config.Keys[k]
+		if key.Scope != config.Global && !sourceDefault(key.Name) && !reflect.DeepEqual(key.Value(a, i), key.Value(b, j)) {
 			return false
 		}
 	}
-	return true
+	// Those that a top-level key fills in are compared by what they come to.
+	ra, errA := a.AlarmConfig(i)
+	rb, errB := b.AlarmConfig(j)
+	return errA == nil && errB == nil && ra == rb && slices.Equal(a.WindowsOf(i), b.WindowsOf(j))
+}
+
+// sourceDefault reports whether the global key named name only fills in what sources leave out, so that a
+// reload applies it by restarting the sources it changes (sameSource) rather than needing a restart.
+func sourceDefault(name string) bool {
+	return name == "loudness_windows" || name == "profiles" ||
+		strings.HasPrefix(name, "alarms.") && name != "alarms.webhooks"
 }
 
 // running returns the configuration the daemon runs: the sources of the last reload, the global keys of New.

@@ -67,6 +67,29 @@ func TestReload(t *testing.T) {
 	if !reflect.DeepEqual(ch, want) {
 		t.Errorf("changes %+v, want %+v", ch, want)
 	}
+	// Top-level keys that fill in what sources leave out restart the sources they change, and only those: a new
+	// silence threshold all three; windows that d sets for itself a and b alone.
+	next := conf(2*time.Second, src("a", 0), src("b", 512), src("d", 0))
+	threshold := -40.0
+	next.Alarms.Silence.Threshold = &threshold
+	if ch, err = d.Reload(next); err != nil {
+		t.Fatal(err)
+	}
+	if want := (daemon.Changes{Restarted: []string{"a", "b", "d"}, NeedRestart: []string{"peak_hold"}}); !reflect.DeepEqual(ch, want) {
+		t.Errorf("changes %+v after a new top-level silence threshold, want %+v", ch, want)
+	}
+	own := append([]time.Duration(nil), next.LoudnessWindows...) // the windows d had, now its own
+	dOwn := src("d", 0)
+	dOwn.LoudnessWindows = &own
+	next = conf(2*time.Second, src("a", 0), src("b", 512), dOwn)
+	next.Alarms.Silence.Threshold = &threshold
+	next.LoudnessWindows = []time.Duration{time.Minute}
+	if ch, err = d.Reload(next); err != nil {
+		t.Fatal(err)
+	}
+	if want := (daemon.Changes{Kept: []string{"d"}, Restarted: []string{"a", "b"}, NeedRestart: []string{"peak_hold"}}); !reflect.DeepEqual(ch, want) {
+		t.Errorf("changes %+v after new top-level windows, want %+v", ch, want)
+	}
 	// The refused reload changed nothing: c was still there to be removed, and only now ends.
 	cancel()
 	if err := <-ran; err != nil {
@@ -76,10 +99,10 @@ func TestReload(t *testing.T) {
 	for _, m := range logs.lines(t, "summary") {
 		count[m["source"].(string)]++
 	}
-	if !reflect.DeepEqual(count, map[string]int{"a": 1, "b": 2, "c": 1, "d": 1}) {
-		t.Errorf("summaries per source %v, want a 1, b 2 (restarted), c 1 (removed), d 1", count)
+	if !reflect.DeepEqual(count, map[string]int{"a": 3, "b": 4, "c": 1, "d": 2}) {
+		t.Errorf("summaries per source %v, want a 3, b 4 (restarted), c 1 (removed), d 2", count)
 	}
-	if len(logs.lines(t, "configuration reloaded")) != 1 {
+	if len(logs.lines(t, "configuration reloaded")) != 3 {
 		t.Error("no line saying the configuration was reloaded")
 	}
 }
