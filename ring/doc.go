@@ -29,7 +29,10 @@
 //   - allocate only in their constructor. No operation allocates afterwards, waits with a timeout included (each
 //     waiter owns a timer made with it). The one exception: the first time more goroutines wait at once in a
 //     Buffer's Wait or WaitFree, or in an MPSC's WaitFree, than ever before on that ring, the extra waiter gets
-//     a small record (a channel and a timer), which the ring keeps for the next waiters;
+//     a small record (a channel and a timer), which the ring keeps for the next waiters. (A wait that parks
+//     blocks in a select, as time.Sleep does; the Go runtime keeps its own wait records for that and may
+//     allocate one again after a garbage collection has freed its cache. The side that makes progress never
+//     waits, so this never reaches it.)
 //   - keep no reference to an item that has left the ring: a slot that was read, dropped, or reserved and given
 //     back without being committed is zeroed, so what it pointed to can be collected (element types without
 //     pointers, such as [2]float32, skip the zeroing);
