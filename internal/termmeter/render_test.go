@@ -48,7 +48,7 @@ func TestRenderLabels(t *testing.T) {
 		{"mono", 1, nil, []string{"M"}},
 		{"stereo", 2, nil, []string{"L", "R"}},
 		{"5.1", 6, nil, []string{"L", "R", "C", "LFE", "Ls", "Rs"}},
-		{"4 channels", 4, nil, []string{"1", "2", "3", "4"}},
+		{"4 channels (ffmpeg's 4.0)", 4, nil, []string{"L", "R", "C", "Cs"}},
 		{"from the stream", 2, []string{"Lt", "Rt"}, []string{"Lt", "Rt"}},
 		{"too many from the stream", 2, []string{"a", "b", "c"}, []string{"L", "R"}},
 		{"a long one", 2, []string{"left-total", "R"}, []string{"left…", "R"}},
