@@ -567,6 +567,40 @@ func e2eDo(t *testing.T, ctx context.Context, what string, limit time.Duration, 
 	}
 }
 
+// TestE2EAlarmsInBrowser opens the web meter in Chromium against the daemon metering a silent file with a
+// profile: the silence alarm's badge appears on the source's card and overview row, and the card names the
+// profile's target.
+func TestE2EAlarmsInBrowser(t *testing.T) {
+	t.Parallel()
+	ctx := e2eBrowser(t, 1280, 800)
+	cfg := filepath.Join(t.TempDir(), "levelmeter.yaml")
+	body := fmt.Sprintf(`sources:
+  - {name: quiet, wav: %s, loop: true}
+report_interval: 100ms
+alarms:
+  profile: ebu-r128
+  silence: {on_delay: 500ms}
+`, abs(t, "../../testdata/silence.wav"))
+	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := startE2E(t, "--config", cfg)
+	e2eDo(t, ctx, "open the page and wait for the silence badge", 30*time.Second, chromedp.Steps(
+		chromedp.Navigate(d.url("/")),
+		chromedp.WaitVisible(`.card[data-source="quiet"] .badge[data-alarm="silence"]`),
+	))
+	var shown struct {
+		Row    int
+		Target string
+	}
+	e2eEval(t, ctx, `({row: document.querySelectorAll('.badges .badge[data-alarm="silence"]').length,
+	        target: document.querySelector('.card[data-source="quiet"] .target-name').textContent})`, &shown)
+	if shown.Row != 2 || !strings.Contains(shown.Target, "ebu-r128") || !strings.Contains(shown.Target, "-23 LUFS ±1") {
+		t.Errorf("the page shows %d silence badges (want 2: card and overview row) and the target %q (want ebu-r128 · -23 LUFS ±1)",
+			shown.Row, shown.Target)
+	}
+}
+
 // TestE2EPageInBrowser opens the web meter in Chromium against the daemon replaying a 4 s file in real time:
 // the page shows the source by name, its bars move while it plays, and when the file has ended the page shows
 // the integrated loudness, loudness range and peaks of `levelmeter analyze` for the file.
