@@ -79,3 +79,15 @@ func (c *limitConn) Close() error {
 	c.once.Do(c.release)
 	return err
 }
+
+// A firstAccept calls first once, in its first Accept, before it accepts.
+type firstAccept struct {
+	net.Listener
+	first func()
+	once  sync.Once
+}
+
+func (l *firstAccept) Accept() (net.Conn, error) {
+	l.once.Do(l.first)
+	return l.Listener.Accept()
+}
