@@ -14,8 +14,15 @@
 //     a second, so that neither idle nor slowloris connections keep a scraper out; connections with a request
 //     running are never closed for room. Connections that send no complete header are closed after
 //     ReadHeaderTimeout, idle keep-alive connections after IdleTimeout.
-//   - Long-lived event streams (Options.StreamPaths, by default /events) are not cut by ReadTimeout or
-//     WriteTimeout: the handler of the stream sets its own write deadline per write (web.Server does).
+//   - Scrapes and health checks get through however many event-stream clients come: at most
+//     Options.MaxStreams requests to Options.StreamPaths (by default /events) run at once, by default three
+//     quarters of MaxConnections (384 of 512), and always fewer than MaxConnections. More get 503 with
+//     Retry-After and Connection: close at once, and a warning is logged, the first refusal of a burst at once
+//     and then at most one line every refusalLogEvery with the count of refusals since the last. So at least a
+//     quarter of the connections are never held by a stream: the other requests (short, and bounded by
+//     WriteTimeout) and idle or slowloris connections, which a full listener closes to make room, share them.
+//   - Long-lived event streams are not cut by ReadTimeout or WriteTimeout: the handler of the stream sets its
+//     own write deadline per write (web.Server does).
 //   - At most Options.MaxRequests requests to Options.MetricsPath run at once; more get 503 at once, as
 //     node_exporter's --web.max-requests.
 //   - DNS-rebinding protection: a request whose Host is not an IP address, localhost, a name under .localhost
@@ -103,6 +110,11 @@ type Options struct {
 	// StreamPaths are the paths of long-lived responses, exempt from ReadTimeout and WriteTimeout; nil selects
 	// {"/events"}.
 	StreamPaths []string
+	// MaxStreams is how many requests to StreamPaths may run at once. 0 selects MaxConnections less a quarter
+	// (at least one); more than MaxConnections − 1 is lowered to that, so that a connection is always left for
+	// a scrape. Negative means no limit of its own: MaxConnections − 1, or none when MaxConnections is
+	// negative (no limit either).
+	MaxStreams int
 	// PostPaths are the paths that also take POST (an action, such as /api/reset); their handlers check the
 	// method and the request's origin themselves. Every other path serves GET and HEAD only.
 	PostPaths []string
@@ -114,6 +126,8 @@ type Server struct {
 	srv   *http.Server
 	conns *connTracker
 	log   *slog.Logger
+
+	refusals *refusalLog
 
 	mu sync.Mutex
 	ln *limitListener
@@ -149,11 +163,21 @@ func New(opts Options) *Server {
 	if opts.StreamPaths == nil {
 		opts.StreamPaths = []string{"/events"}
 	}
+	if opts.MaxConnections > 0 {
+		if opts.MaxStreams == 0 {
+			opts.MaxStreams = opts.MaxConnections - max(1, opts.MaxConnections/4)
+		}
+		if opts.MaxStreams < 0 || opts.MaxStreams > opts.MaxConnections-1 {
+			opts.MaxStreams = opts.MaxConnections - 1
+		}
+	} else if opts.MaxStreams == 0 {
+		opts.MaxStreams = -1
+	}
 	if opts.Handler == nil {
 		opts.Handler = http.NotFoundHandler()
 	}
-	s := &Server{opts: opts, conns: newConnTracker()}
 	logger := opts.Log.With().Str("component", "http").Logger()
+	s := &Server{opts: opts, conns: newConnTracker(), refusals: &refusalLog{log: logger, every: refusalLogEvery}}
 	s.log = slog.New(zerolog.NewSlogHandler(logger))
 	s.srv = &http.Server{
 		Handler:           s.handler(),
@@ -183,6 +207,7 @@ func (s *Server) handler() http.Handler {
 	h := s.opts.Handler
 	h = limitRequests(h, s.opts.MetricsPath, s.opts.MaxRequests)
 	h = streamDeadlines(h, s.opts.StreamPaths)
+	h = limitStreams(h, s.opts.StreamPaths, s.opts.MaxStreams, s.refusals)
 	h = onlyGetHead(h, s.opts.PostPaths)
 	h = checkHost(h, s.opts.AllowedHosts)
 	return h
