@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -104,4 +106,67 @@ while :; do head -c 19200 /dev/zero; sleep 0.1; done
 		}
 	}
 	t.Fatalf("after the forced exit the command's group %d lives on:\n%s", pgid, strings.Join(live, "\n"))
+}
+
+// TestPausedReplayCountsSkippedFrames: the daemon replaying the demo in real time is stopped (SIGSTOP) for 3 s and
+// continued. The replay, held up beyond its second of catch-up, skips what it missed, as an overrun device
+// loses it: the log's loss warning and /metrics say how many frames (about 3 s of audio) and the log how long,
+// not only that one block overflowed.
+func TestPausedReplayCountsSkippedFrames(t *testing.T) {
+	if _, err := os.Stat("../../testdata/demo.wav"); err != nil {
+		t.Skip(err)
+	}
+	c := startDaemon(t, false, "--config", "../../config.yaml", "--log-format", "json", "--listen", "127.0.0.1:0",
+		"--log-interval", "100ms")
+	addr, _ := c.waitLine(t, "levelmeter starting")["listen"].(string)
+	c.waitLine(t, "levels")
+	const pause = 3 * time.Second
+	c.cmd.Process.Signal(syscall.SIGSTOP)
+	time.Sleep(pause)
+	c.cmd.Process.Signal(syscall.SIGCONT)
+
+	const rate = 48000 // the demo's
+	// Skipped: what the pause missed but the block due at the end (a replay held up over a second skips all of
+	// it, as an overrun device loses it); the bounds leave room for a loaded machine's late signals.
+	lo, hi := (pause-time.Second).Seconds()*rate, (pause+time.Second).Seconds()*rate
+	var warning map[string]any
+	for deadline := time.After(20 * time.Second); warning == nil; {
+		select {
+		case m, ok := <-c.lines:
+			if !ok {
+				t.Fatal("the daemon's log ended without a loss warning")
+			}
+			if _, ok := m["skipped_frames"]; ok && m["level"] == "warn" {
+				warning = m
+			}
+		case <-deadline:
+			t.Fatal("no warning with skipped_frames within 20 s of the pause")
+		}
+	}
+	n, _ := warning["skipped_frames"].(float64)
+	secs, _ := warning["skipped_seconds"].(float64)
+	if n < lo || n > hi || warning["overflows"] != 1.0 || secs != n/rate {
+		t.Errorf("after a %v pause the warning says %v; want %v to %v frames skipped, 1 overflow, and the seconds",
+			pause, warning, lo, hi)
+	}
+	t.Logf("after a %v pause: %q, %v frames (%v s) skipped", pause, warning["message"], n, secs)
+
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var metric string
+	for sc := bufio.NewScanner(resp.Body); sc.Scan(); {
+		if strings.HasPrefix(sc.Text(), `levelmeter_input_skipped_frames_total{source="demo"} `) {
+			metric = sc.Text()
+		}
+	}
+	if got, _ := strconv.ParseFloat(metric[strings.LastIndexByte(metric, ' ')+1:], 64); metric == "" || got < n {
+		t.Errorf("/metrics: %q, want the %v frames the log said", metric, n)
+	}
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	if code, _ := c.wait(t); code != 0 {
+		t.Errorf("exit %d after SIGTERM", code)
+	}
 }
