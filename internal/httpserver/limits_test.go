@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"crypto/tls"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -110,6 +111,99 @@ func TestHeadersOnAuthErrors(t *testing.T) {
 			if got := resp.Header.Get(kv[0]); got != kv[1] {
 				t.Errorf("%s (%d): %s = %q, want %q", tc.name, resp.StatusCode, kv[0], got, kv[1])
 			}
+		}
+	}
+}
+
+// rawAnswer sends req as written on a new connection to addr and returns the answer.
+func rawAnswer(t *testing.T, addr, req string) *http.Response {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("reading the answer to %.40q: %v", req, err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+// TestHeadersOnRawErrors: the answers net/http writes on the connection without a handler (431, 400 for a
+// malformed request, 501, and 400 to plain HTTP on the TLS port) carry the security headers too.
+func TestHeadersOnRawErrors(t *testing.T) {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
+	_, base := start(t, Options{Handler: ok})
+	addr := strings.TrimPrefix(base, "http://")
+	path, _ := writeWebConfig(t)
+	_, tlsBase := start(t, Options{Handler: ok, WebConfigFile: path})
+	tlsAddr := strings.TrimPrefix(tlsBase, "http://")
+	for _, tc := range []struct {
+		name, addr, req string
+		want            int
+	}{
+		{"header over the cap", addr, headerOfSize(t, addr, DefaultMaxHeaderBytes+1), 431},
+		{"malformed", addr, "GET / HTTP/1.1\r\nHost: " + addr + "\r\nno colon here\r\n\r\n", 400},
+		{"no Host", addr, "GET / HTTP/1.1\r\n\r\n", 400},
+		{"unknown transfer coding", addr, "POST / HTTP/1.1\r\nHost: " + addr + "\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501},
+		{"plain HTTP to the TLS port", tlsAddr, "GET /metrics HTTP/1.1\r\nHost: " + tlsAddr + "\r\n\r\n", 400},
+		{"served", addr, "GET / HTTP/1.1\r\nHost: " + addr + "\r\nConnection: close\r\n\r\n", 200},
+	} {
+		resp := rawAnswer(t, tc.addr, tc.req)
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, resp.StatusCode, tc.want)
+		}
+		for _, kv := range httpheader.Values {
+			if got := resp.Header.Get(kv[0]); got != kv[1] {
+				t.Errorf("%s (%d): %s = %q, want %q", tc.name, resp.StatusCode, kv[0], got, kv[1])
+			}
+		}
+	}
+}
+
+// TestWithSecurityHeaders: only net/http's own error answers are rewritten, never a handler's answer or a body.
+func TestWithSecurityHeaders(t *testing.T) {
+	for _, tc := range []struct {
+		in      string
+		rewrite bool
+	}{
+		{"HTTP/1.1 431 Request Header Fields Too Large" + rawErrorHeaders + "431 Request Header Fields Too Large", true},
+		{"HTTP/1.1 400 Bad Request: missing required Host header" + rawErrorHeaders + "400 Bad Request: missing required Host header", true},
+		{rawPlainToTLS + "Client sent an HTTP request to an HTTPS server.\n", true},
+		{"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nDate: x\r\nConnection: close\r\n\r\nhi", false},
+		{"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi", false},
+		{"HTTP/1.1 404 Not Found" + rawErrorHeaders[:len(rawErrorHeaders)-2], false}, // no end of header
+		{"data: HTTP/1.1 400 Bad Request" + rawErrorHeaders, false},
+		{"", false},
+		{"HTTP/1.", false},
+	} {
+		out := withSecurityHeaders([]byte(tc.in))
+		if (out != nil) != tc.rewrite {
+			t.Errorf("%.40q: rewritten %v, want %v", tc.in, out != nil, tc.rewrite)
+			continue
+		}
+		if out == nil {
+			continue
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(strings.NewReader(string(out))), nil)
+		if err != nil {
+			t.Fatalf("%.40q rewritten: %v\n%q", tc.in, err, out)
+		}
+		for _, kv := range httpheader.Values {
+			if got := resp.Header.Get(kv[0]); got != kv[1] {
+				t.Errorf("%.40q: %s = %q, want %q", tc.in, kv[0], got, kv[1])
+			}
+		}
+		body := new(strings.Builder)
+		io.Copy(body, resp.Body)
+		if want := tc.in[strings.Index(tc.in, "\r\n\r\n")+4:]; body.String() != want {
+			t.Errorf("%.40q: body %q, want %q", tc.in, body.String(), want)
 		}
 	}
 }

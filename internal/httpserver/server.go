@@ -32,10 +32,11 @@
 //   - Every response carries the same security headers (no sniffing, no framing, no referrer, a Content
 //     Security Policy that allows only the server's own assets), whatever route or error produced it: the
 //     answers the exporter toolkit writes before the server's handler runs (basic auth's 401, its rate
-//     limit's 429, 500 when the web-config file has become unreadable) among them. The only answers without
-//     them are the few net/http writes on the connection before there is a request to handle (431 for a
-//     header over the cap, 400 for a malformed request or plain HTTP to the TLS port), which carry no content
-//     a browser would render or frame.
+//     limit's 429, 500 when the web-config file has become unreadable) and those net/http writes on the
+//     connection itself before there is a request to handle (431 for a header over the cap, 400 for a
+//     malformed request or for plain HTTP to the TLS port, 501) among them. The one exception: under TLS,
+//     net/http's 431, 400 and 501 go through the TLS layer, out of the server's reach, and carry only their
+//     text; they hold nothing a browser would render or frame.
 //   - Only GET and HEAD are served; anything else gets 405 with "Allow: GET, HEAD".
 //   - The server's own errors (a failed Accept, a bad TLS handshake) are logged as JSON through the given
 //     zerolog.Logger, at most errorLogBurst lines a second, never as plain text on standard error.
