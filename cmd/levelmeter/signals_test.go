@@ -151,22 +151,36 @@ func TestPausedReplayCountsSkippedFrames(t *testing.T) {
 	}
 	t.Logf("after a %v pause: %q, %v frames (%v s) skipped", pause, warning["message"], n, secs)
 
-	resp, err := http.Get("http://" + addr + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	// The metrics reporter may take the report a moment after the log's.
 	var metric string
-	for sc := bufio.NewScanner(resp.Body); sc.Scan(); {
-		if strings.HasPrefix(sc.Text(), `levelmeter_input_skipped_frames_total{source="demo"} `) {
-			metric = sc.Text()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		metric = scrape(t, addr, `levelmeter_input_skipped_frames_total{source="demo"} `)
+		got, _ := strconv.ParseFloat(metric[strings.LastIndexByte(metric, ' ')+1:], 64)
+		if metric != "" && got >= n {
+			break
 		}
-	}
-	if got, _ := strconv.ParseFloat(metric[strings.LastIndexByte(metric, ' ')+1:], 64); metric == "" || got < n {
-		t.Errorf("/metrics: %q, want the %v frames the log said", metric, n)
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics: %q, want the %v frames the log said", metric, n)
+		}
 	}
 	c.cmd.Process.Signal(syscall.SIGTERM)
 	if code, _ := c.wait(t); code != 0 {
 		t.Errorf("exit %d after SIGTERM", code)
 	}
+}
+
+// scrape returns the line of addr's /metrics that starts with prefix, or "".
+func scrape(t *testing.T, addr, prefix string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	for sc := bufio.NewScanner(resp.Body); sc.Scan(); {
+		if strings.HasPrefix(sc.Text(), prefix) {
+			return sc.Text()
+		}
+	}
+	return ""
 }
