@@ -8,8 +8,8 @@
 //     their line ends, the blank line included): a header of MaxHeaderBytes is served, one byte more gets 431.
 //     (net/http itself allows 4096 bytes more than its Server.MaxHeaderBytes, for its read buffer; the server
 //     takes them off. Over HTTP/2, which only TLS offers, the header list is capped by HTTP/2's own count,
-//     names and values plus 32 bytes a field, at MaxHeaderBytes − 3776.) At most Options.MaxConnections connections are open at
-//     once. Beyond that Accept waits (the kernel's backlog holds the newcomers, at no cost to the process) and
+//     names and values plus 32 bytes a field, at MaxHeaderBytes − 3776.) At most Options.MaxConnections
+//     connections are open at once. Beyond that Accept waits (the kernel's backlog holds the newcomers, at no cost to the process) and
 //     makes room by closing an idle keep-alive connection or the oldest one that has not sent a request for
 //     a second, so that neither idle nor slowloris connections keep a scraper out; connections with a request
 //     running are never closed for room. Connections that send no complete header are closed after
@@ -18,9 +18,10 @@
 //     Options.MaxStreams requests to Options.StreamPaths (by default /events) run at once, by default three
 //     quarters of MaxConnections (384 of 512), and always fewer than MaxConnections. More get 503 with
 //     Retry-After and Connection: close at once, and a warning is logged, the first refusal of a burst at once
-//     and then at most one line every refusalLogEvery with the count of refusals since the last. So at least a
-//     quarter of the connections are never held by a stream: the other requests (short, and bounded by
-//     WriteTimeout) and idle or slowloris connections, which a full listener closes to make room, share them.
+//     and then at most one line every refusalLogEvery with the count of refusals since the last. So the
+//     connections beyond MaxStreams (a quarter by default) are never held by a stream: the other requests
+//     (bounded by WriteTimeout) and idle or slowloris connections, which a full listener closes to make room,
+//     share them.
 //   - Long-lived event streams are not cut by ReadTimeout or WriteTimeout: the handler of the stream sets its
 //     own write deadline per write (web.Server does).
 //   - At most Options.MaxRequests requests to Options.MetricsPath run at once; more get 503 at once, as
