@@ -58,7 +58,9 @@ var ErrExited = errors.New("audio: command exited")
 //     so that what it started cannot hold its output open. On Linux the command also gets SIGKILL if
 //     levelmeter dies (Pdeathsig; Run must not be called from a goroutine locked to its thread, whose end
 //     would count as levelmeter's); its own children get the group's signals only when levelmeter stops it.
-//     A command that puts children in a group of their own (setsid) is beyond reach.
+//     A command that puts children in a group of their own (setsid) is beyond reach. A process about to exit
+//     without stopping its commands (a forced exit) calls KillCommandGroups, which sends SIGKILL to every
+//     running command's group at once.
 //   - Its standard error goes to Stderr one line per call (a carriage return ends a line too, as in progress
 //     output), each at most StderrLineLimit bytes (the rest cut, marked "… [N bytes cut]"), invalid UTF-8
 //     and control characters escaped as \xNN, at most StderrBurst lines at once and StderrPerMinute after
@@ -284,6 +286,7 @@ func (c *Command) start() (*process, error) {
 		errR.Close()
 		return nil, fmt.Errorf("audio: command %s: %w", c, err)
 	}
+	addGroup(cmd.Process.Pid)
 	p := &process{
 		cmd:     cmd,
 		in:      &liveInput{f: outR},
@@ -343,6 +346,7 @@ func (p *process) finish(ended bool, grace time.Duration) bool {
 	}
 	syscall.Kill(-pgid, syscall.SIGKILL)
 	<-p.waited
+	removeGroup(pgid)
 	// Standard error ends when the group is gone, unless a process that left it holds it open.
 	p.errPipe.SetReadDeadline(time.Now().Add(time.Second))
 	<-p.logged

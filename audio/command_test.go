@@ -404,3 +404,33 @@ type countWaiter struct{ frames *int }
 
 func (w *countWaiter) Write(p []float32, s Status) int           { *w.frames += len(p) / 2; return len(p) / 2 }
 func (w *countWaiter) WaitFree(ctx context.Context, n int) error { return nil }
+
+// TestKillCommandGroups: KillCommandGroups, which a forced exit calls, kills a running command's whole group at
+// once, a command and a child that ignore SIGTERM included, without waiting for the kill grace; a finished run
+// leaves nothing in the registry. Not parallel: it kills every running command of the process.
+func TestKillCommandGroups(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "pids")
+	c := childCommand(WAV, "CHILD_THEN=loop", "CHILD_NOTERM=1", "CHILD_PIDS="+file)
+	c.KillGrace = time.Minute
+	w := &collector{ch: 2}
+	done := make(chan error, 1)
+	go func() { done <- c.Run(context.Background(), w) }()
+	child, grandchild := pidsOf(t, file)
+	w.waitFrames(t, 400)
+	if n := KillCommandGroups(); n < 1 {
+		t.Fatalf("KillCommandGroups signalled %d groups with a command running", n)
+	}
+	checkGone(t, "the command", child, true)
+	checkGone(t, "its child", grandchild, false)
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrExited) {
+			t.Errorf("Run: %v, want ErrExited (killed)", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run did not return in 20 s after its command was killed")
+	}
+	if n := KillCommandGroups(); n != 0 {
+		t.Errorf("%d groups left in the registry after Run returned", n)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/levelmeter/levelmeter/audio/wavfile"
@@ -23,7 +24,7 @@ const DefaultFileFramesPerBuffer = 1024
 // Writer cannot store are lost, and the Writer counts them. Held up (the process stopped, the machine loaded),
 // it makes up to a second of delay with a burst, as a device's buffer would; held up longer, it loses what it
 // missed as a device that overran its buffer does: it skips those frames and flags the next block
-// InputOverflow.
+// InputOverflow. Unlike a device, it knows how much it lost: Skipped counts the frames.
 //
 // Not paced, it delivers as fast as the Writer takes the blocks; when the Writer is a SpaceWaiter it waits for
 // room for each block first, so that nothing is lost and a run's results do not depend on timing.
@@ -37,6 +38,7 @@ type File struct {
 	name     string
 	info     wavfile.Info
 	warnings []error
+	skipped  atomic.Int64 // frames skipped by paced runs, over all runs
 }
 
 // OpenFile reads the header of the named WAV file and returns a File that replays it, not paced and once. The
@@ -62,6 +64,12 @@ func (f *File) Name() string { return f.name }
 
 // Info returns the file's format, as read by OpenFile.
 func (f *File) Info() wavfile.Info { return f.info }
+
+// Skipped returns the frames paced runs skipped, over all runs, because they fell more than a second behind
+// their schedule (see File): audio lost before it was delivered, which no Writer saw or counted. It is safe to
+// call while Run runs; it grows before the block flagged InputOverflow is written, so a reader that sees the
+// flag's overflow counted sees its frames too.
+func (f *File) Skipped() int64 { return f.skipped.Load() }
 
 // Format returns the format of the blocks Run delivers: the file's.
 func (f *File) Format() Format {
@@ -95,6 +103,7 @@ func (f *File) Run(ctx context.Context, w Writer) error {
 		fpb = DefaultFileFramesPerBuffer
 	}
 	p := newReplay(r, f.Format(), fpb, f.Paced, f.Loop, w)
+	p.total = &f.skipped
 	defer p.close()
 	err = p.run(ctx)
 	if err != nil && err != io.EOF {
@@ -133,10 +142,11 @@ type replay struct {
 	timer     *time.Timer // paced: wakes the replay at the next deadline
 	now       func() time.Time
 	started   bool
-	start     time.Time // paced: when frame 0 was due
-	scheduled int64     // paced: frames delivered or skipped since start
-	skipped   int64     // paced: frames skipped because the replay fell more than lateLimit behind
-	pass      int64     // frames read since the last rewind, to stop looping over an empty file
+	start     time.Time     // paced: when frame 0 was due
+	scheduled int64         // paced: frames delivered or skipped since start
+	skipped   int64         // paced: frames skipped because the replay fell more than lateLimit behind
+	total     *atomic.Int64 // if not nil, gets skipped's increments too (File.skipped)
+	pass      int64         // frames read since the last rewind, to stop looping over an empty file
 }
 
 func newReplay(r frameReader, f Format, framesPerBuffer int, paced, loop bool, w Writer) *replay {
@@ -268,6 +278,9 @@ func (p *replay) skipMissed() (bool, error) {
 		skipped += frames
 		p.scheduled += frames
 		p.skipped += frames
+		if p.total != nil {
+			p.total.Add(frames)
+		}
 		if err != nil {
 			return true, err
 		}

@@ -97,6 +97,7 @@ type source struct {
 
 	lastWarn                                 time.Time
 	warnedDropped, warnedOverflows, warnLost int64
+	warnedSkipped                            int64
 }
 
 // accumulator combines the interval levels of the reports since the last level line.
@@ -155,6 +156,13 @@ func (lr *Reporter) Report(r *pipeline.Report) {
 		e := lr.log.Warn().Str("source", r.Source).
 			Int64("dropped", c.Dropped-s.warnedDropped).
 			Int64("overflows", c.Overflows-s.warnedOverflows)
+		if n := c.Skipped - s.warnedSkipped; n > 0 {
+			// A source that knows what its overflow lost (a paced replay held up) says how much.
+			e = e.Int64("skipped_frames", n)
+			if rate := r.Total.SampleRate; rate > 0 {
+				e = e.Float64("skipped_seconds", float64(n)/float64(rate))
+			}
+		}
 		if c.Lost > s.warnLost {
 			e = e.Int64("reports_lost", c.Lost-s.warnLost)
 		}
@@ -165,9 +173,9 @@ func (lr *Reporter) Report(r *pipeline.Report) {
 			Int64("overflows_total", c.Overflows).
 			Int("ring_fill", c.RingFill).
 			Int("ring_capacity", c.RingCap).
-			Msg(lossMessage(c.Dropped > s.warnedDropped, c.Overflows > s.warnedOverflows))
+			Msg(lossMessage(c.Dropped > s.warnedDropped, c.Overflows > s.warnedOverflows, c.Skipped > s.warnedSkipped))
 		s.lastWarn = r.Time
-		s.warnedDropped, s.warnedOverflows, s.warnLost = c.Dropped, c.Overflows, c.Lost
+		s.warnedDropped, s.warnedOverflows, s.warnLost, s.warnedSkipped = c.Dropped, c.Overflows, c.Lost, c.Skipped
 	}
 	if r.Final {
 		lr.summary(r)
@@ -184,8 +192,12 @@ func (lr *Reporter) Report(r *pipeline.Report) {
 	}
 }
 
-func lossMessage(dropped, overflows bool) string {
+func lossMessage(dropped, overflows, skipped bool) string {
 	switch {
+	case skipped && dropped:
+		return "audio lost: the source was held up and skipped what it missed, and the ring was full"
+	case skipped:
+		return "audio lost: the source was held up and skipped what it missed, as a device overruns"
 	case dropped && overflows:
 		return "audio lost: the ring was full and the device overflowed"
 	case dropped:
@@ -256,6 +268,7 @@ func (lr *Reporter) summary(r *pipeline.Report) {
 		Int64("metered", c.Metered).
 		Int64("dropped", c.Dropped).
 		Int64("overflows", c.Overflows).
+		Int64("skipped_frames", c.Skipped).
 		Int64("errors", c.Errors).
 		Int64("restarts", c.Restarts).
 		Int64("reports_lost", c.Lost).

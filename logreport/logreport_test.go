@@ -202,3 +202,36 @@ func TestWindowLoudness(t *testing.T) {
 		t.Errorf("source b, without windows: window_lufs %v", got[1]["window_lufs"])
 	}
 }
+
+// TestSkippedFramesLogged: a source that knows how many frames its overflow lost (a paced replay held up) has the
+// warning say how many and how long, and the summary the total.
+func TestSkippedFramesLogged(t *testing.T) {
+	var b bytes.Buffer
+	log, _ := logreport.NewLogger(&b, "json", "info")
+	lr := logreport.New(log, 100*time.Millisecond)
+	start := time.Now()
+	c := pipeline.Counters{Captured: 4800, Metered: 4800, Overflows: 1, Skipped: 96000}
+	r := pipeline.Report{Source: "demo", Started: start, Time: start.Add(time.Second), Interval: silence(),
+		Total: silence(), Counters: c}
+	lr.Report(&r)
+	r.Final, r.Time = true, r.Time.Add(time.Second)
+	lr.Report(&r)
+	var warned, summed bool
+	for _, m := range lines(t, &b) {
+		switch m["message"] {
+		case "audio lost: the source was held up and skipped what it missed, as a device overruns":
+			warned = true
+			if m["overflows"] != 1.0 || m["skipped_frames"] != 96000.0 || m["skipped_seconds"] != 2.0 {
+				t.Errorf("warning %v: want 1 overflow, 96000 frames, 2 s skipped", m)
+			}
+		case "summary":
+			summed = true
+			if m["skipped_frames"] != 96000.0 {
+				t.Errorf("summary %v: want 96000 frames skipped", m)
+			}
+		}
+	}
+	if !warned || !summed {
+		t.Errorf("no warning or no summary:\n%s", b.String())
+	}
+}

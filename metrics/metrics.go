@@ -44,6 +44,8 @@
 //	levelmeter_correlation            stereo correlation of channels 0 and 1 in the interval, -1 to +1
 //	levelmeter_frames_captured_total, levelmeter_frames_metered_total, levelmeter_frames_dropped_total
 //	levelmeter_input_overflows_total  blocks the device flagged as overflowed
+//	levelmeter_input_skipped_frames_total  frames a source lost before delivering them, where it can tell (a
+//	                                  paced file replay held up for over a second); 0 for the others
 //	levelmeter_source_restarts_total, levelmeter_source_errors_total
 //	levelmeter_reports_lost_total     reports discarded because the reporters fell behind
 //	levelmeter_latency_seconds        from the capture of the newest frame a report covers to the report
@@ -267,6 +269,7 @@ var (
 	descMetered   = newDesc("levelmeter_frames_metered_total", "Frames the meter measured.", prometheus.CounterValue, src...)
 	descDropped   = newDesc("levelmeter_frames_dropped_total", "Frames lost because the ring between the audio thread and the meter was full.", prometheus.CounterValue, src...)
 	descOverflows = newDesc("levelmeter_input_overflows_total", "Blocks the audio device flagged as overflowed (PortAudio input overflow).", prometheus.CounterValue, src...)
+	descSkipped   = newDesc("levelmeter_input_skipped_frames_total", "Frames the source lost before delivering them, counted where the source knows: a file replayed in real time that was held up (the process stopped, the machine loaded) for over a second skips what it missed, as a device overrun does, and flags one overflow. 0 for sources that cannot tell (a device counts only levelmeter_input_overflows_total); not in levelmeter_frames_captured_total.", prometheus.CounterValue, src...)
 	descRestarts  = newDesc("levelmeter_source_restarts_total", "Times the source was restarted after failing.", prometheus.CounterValue, src...)
 	descErrors    = newDesc("levelmeter_source_errors_total", "Source failures seen.", prometheus.CounterValue, src...)
 	descRingFill  = newDesc("levelmeter_ring_fill_frames", "Frames waiting in the ring when the latest report was taken.", prometheus.GaugeValue, src...)
@@ -292,7 +295,7 @@ var (
 		descSamplePeak, descTruePeak, descSamplePeakMax, descTruePeakMax, descRMS, descDC, descCrest, descClipped, descNonFinite, descChannelInfo,
 		descMomentary, descShortTerm, descMomentaryMax, descShortTermMax, descIntegrated, descRange, descCorrelation,
 		descWindowLUFS, descWindowRange,
-		descCaptured, descMetered, descDropped, descOverflows, descRestarts, descErrors, descRingFill, descRingCap,
+		descCaptured, descMetered, descDropped, descOverflows, descSkipped, descRestarts, descErrors, descRingFill, descRingCap,
 		descRate, descChannels, descUp, descLastTime, descLost, descLatency, descStarted, descLag, descEnds,
 	}
 )
@@ -365,6 +368,7 @@ func collect(out chan<- prometheus.Metric, snap *snapshot) {
 	emit(descMetered, float64(c.Metered), s)
 	emit(descDropped, float64(c.Dropped), s)
 	emit(descOverflows, float64(c.Overflows), s)
+	emit(descSkipped, float64(c.Skipped), s)
 	emit(descRestarts, float64(c.Restarts), s)
 	emit(descErrors, float64(c.Errors), s)
 	emit(descRingCap, float64(c.RingCap), s)

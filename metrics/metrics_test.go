@@ -187,20 +187,21 @@ func TestCountersAreExact(t *testing.T) {
 	steps := []pipeline.Counters{
 		{Captured: 0},
 		{Captured: 4800, Metered: 4800},
-		{Captured: 9600, Metered: 9000, Dropped: 600, Overflows: 2, Restarts: 1, Errors: 1},
+		{Captured: 9600, Metered: 9000, Dropped: 600, Overflows: 2, Skipped: 96000, Restarts: 1, Errors: 1},
 		// Counts that a float64 sum of deltas would round: 2^53 - 1 stays exact as one value.
-		{Captured: 1<<53 - 1, Metered: 1<<53 - 2, Dropped: 1, Overflows: 3, Restarts: 1, Errors: 2},
+		{Captured: 1<<53 - 1, Metered: 1<<53 - 2, Dropped: 1, Overflows: 3, Skipped: 1<<53 - 3, Restarts: 1, Errors: 2},
 	}
 	for _, c := range steps {
 		r.Report(report("mic", stereo(), c))
 		mfs, _ := scrape(t, r.Handler())
 		for name, want := range map[string]int64{
-			"levelmeter_frames_captured_total": c.Captured,
-			"levelmeter_frames_metered_total":  c.Metered,
-			"levelmeter_frames_dropped_total":  c.Dropped,
-			"levelmeter_input_overflows_total": c.Overflows,
-			"levelmeter_source_restarts_total": c.Restarts,
-			"levelmeter_source_errors_total":   c.Errors,
+			"levelmeter_frames_captured_total":      c.Captured,
+			"levelmeter_frames_metered_total":       c.Metered,
+			"levelmeter_frames_dropped_total":       c.Dropped,
+			"levelmeter_input_overflows_total":      c.Overflows,
+			"levelmeter_input_skipped_frames_total": c.Skipped,
+			"levelmeter_source_restarts_total":      c.Restarts,
+			"levelmeter_source_errors_total":        c.Errors,
 		} {
 			got, ok := value(mfs, name, "source", "mic")
 			if !ok || got != float64(want) {

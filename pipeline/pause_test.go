@@ -17,6 +17,9 @@ type pausingSource struct {
 	pause time.Duration
 }
 
+// Skipped is the File's: the pipeline reads it from the source it was given.
+func (s *pausingSource) Skipped() int64 { return s.Source.(*audio.File).Skipped() }
+
 func (s *pausingSource) Run(ctx context.Context, w audio.Writer) error {
 	n := 0
 	return s.Source.Run(ctx, audio.WriterFunc(func(p []float32, st audio.Status) int {
@@ -29,8 +32,8 @@ func (s *pausingSource) Run(ctx context.Context, w audio.Writer) error {
 }
 
 // TestPausedReplay: a real-time file replay paused for 1.5 s or 3 s loses what it missed as a device that
-// overran its buffer does: the pipeline counts one overflow (and the log and the metrics show it), and every
-// frame delivered is still accounted for, captured = metered + dropped.
+// overran its buffer does: the pipeline counts one overflow and the frames skipped (and the log and the metrics
+// show them), and every frame delivered is still accounted for, captured = metered + dropped.
 func TestPausedReplay(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: runs in real time for several seconds")
@@ -70,12 +73,16 @@ func TestPausedReplay(t *testing.T) {
 			}
 			elapsed := time.Since(start)
 			c := final.Counters
-			t.Logf("paused %v in %v: captured %d = metered %d + dropped %d, overflows %d", pause, elapsed.Round(time.Millisecond), c.Captured, c.Metered, c.Dropped, c.Overflows)
+			t.Logf("paused %v in %v: captured %d = metered %d + dropped %d, overflows %d, skipped %d", pause, elapsed.Round(time.Millisecond), c.Captured, c.Metered, c.Dropped, c.Overflows, c.Skipped)
 			if c.Captured != c.Metered+c.Dropped {
 				t.Errorf("paused %v: captured %d != metered %d + dropped %d", pause, c.Captured, c.Metered, c.Dropped)
 			}
 			if c.Overflows != 1 {
 				t.Errorf("paused %v: %d overflows, want 1", pause, c.Overflows)
+			}
+			// The frames skipped are counted: all the pause missed but the block due when it ended.
+			if lo, hi := int64((pause-300*time.Millisecond).Seconds()*48000), int64((pause+time.Second).Seconds()*48000); c.Skipped < lo || c.Skipped > hi {
+				t.Errorf("paused %v: %d frames skipped, want %d to %d", pause, c.Skipped, lo, hi)
 			}
 			// What was captured is the run's time less the pause, not the whole run's: the missed frames were
 			// skipped, not delivered late.

@@ -234,6 +234,7 @@ type stream struct {
 	sinceReport int64 // frames metered since the last report
 	retry       bool  // a failure before the first block is retried, not fatal
 	streamed    func() audio.StreamStats
+	skipped     func() int64 // nil: the source does not count frames it skips
 }
 
 // AlarmWindowMin is the shortest sliding window the loudness alarms judge: programme loudness moves by several LU
@@ -256,6 +257,11 @@ func alarmWindow(spans []time.Duration) int {
 // streamer is a source that keeps a stream's counters (audio.Command, audio.Stream).
 type streamer interface {
 	Stats() audio.StreamStats
+}
+
+// skipper is a source that counts the frames it lost before delivering them (audio.File, paced).
+type skipper interface {
+	Skipped() int64
 }
 
 // DefaultRingFrames is the ring capacity, in frames, of an Input that does not set one, and the default of the
@@ -373,6 +379,10 @@ func (p *Pipeline) newStream(in Input) (*stream, error) {
 	if st, ok := in.Source.(streamer); ok {
 		streamed = st.Stats
 	}
+	var skipped func() int64
+	if sk, ok := in.Source.(skipper); ok {
+		skipped = sk.Skipped
+	}
 	perReport := max(1, int64(p.opts.Interval)*int64(f.SampleRate)/int64(time.Second))
 	return &stream{
 		fast:       in.Fast,
@@ -381,6 +391,7 @@ func (p *Pipeline) newStream(in Input) (*stream, error) {
 		alarmWin:   alarmWindow(mc.Windows),
 		retry:      in.Retry,
 		streamed:   streamed,
+		skipped:    skipped,
 		stall:      stall,
 		name:       in.Name,
 		src:        in.Source,
@@ -768,6 +779,11 @@ func (s *stream) drain() {
 // counted belongs to a block whose stored frames are then metered, so Captured = Metered + Dropped exactly.
 func (p *Pipeline) snapshot(s *stream, final bool) {
 	fill := s.cons.Len() / s.format.Channels
+	var skipped int64
+	if s.skipped != nil {
+		// Before the overflows: a source counts its skipped frames before it flags the block after them.
+		skipped = s.skipped()
+	}
 	dropped := s.w.dropped.Load()
 	newest := s.w.newest.Load()
 	if !s.fast || final {
@@ -824,6 +840,7 @@ func (p *Pipeline) snapshot(s *stream, final bool) {
 		Metered:   s.metered,
 		Dropped:   dropped,
 		Overflows: s.w.overflows.Load(),
+		Skipped:   skipped,
 		Restarts:  s.restarts.Load(),
 		Errors:    s.errors.Load(),
 		Lost:      s.lost,

@@ -61,6 +61,7 @@ type Counters struct {
 	Metered   int64 // frames the DSP goroutine measured
 	Dropped   int64 // frames lost because the ring was full
 	Overflows int64 // blocks the device itself flagged as overflowed (PortAudio input overflow)
+	Skipped   int64 // frames the source lost before delivering them, where it knows (a paced replay held up over a second); not in Captured
 	Restarts  int64 // times the source was restarted after failing
 	Errors    int64 // source failures seen
 	Lost      int64 // earlier reports of this source that were discarded because the reporters fell behind

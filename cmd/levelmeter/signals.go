@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/levelmeter/levelmeter/audio"
 )
 
 // exitForced is the exit status of a run that a second signal cut short.
@@ -24,8 +26,9 @@ const sameSignalWindow = 250 * time.Millisecond
 var forceExit = os.Exit
 
 // stopOnSignal returns a context that ends at the first signal on sigs or after duration (0: never), logging
-// why. From then on a second signal, other than a copy within sameSignalWindow of the first, is said on stderr
-// (not through the log: the log's writer may be what holds the shutdown up) and exits at once with exitForced.
+// why. From then on a second signal, other than a copy within sameSignalWindow of the first, kills the process
+// group of every command source (SIGKILL: no orphan survives the exit), is said on stderr (not through the log:
+// the log's writer may be what holds the shutdown up) and exits at once with exitForced.
 // Call release when the run is over: it stops the watching and waits for it.
 func stopOnSignal(sigs <-chan os.Signal, duration time.Duration, log zerolog.Logger, stderr io.Writer) (ctx context.Context, release func()) {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -64,6 +67,9 @@ func stopOnSignal(sigs <-chan os.Signal, duration time.Duration, log zerolog.Log
 					if !first.IsZero() && time.Since(first) < sameSignalWindow {
 						continue // the same request, sent twice (to the process and to its group)
 					}
+					// The commands go first, with their groups: a command that ignores SIGTERM, or what it
+					// started, would outlive the exit (Pdeathsig reaches only the command itself).
+					audio.KillCommandGroups()
 					fmt.Fprintf(stderr, "levelmeter run: second signal (%v): exiting without the summaries\n", s)
 					forceExit(exitForced)
 					return

@@ -4,14 +4,26 @@
 // # Guarantees
 //
 //   - Bounded memory per connection and a bounded number of connections: request headers are capped at
-//     Options.MaxHeaderBytes (larger ones get 431), and at most Options.MaxConnections connections are open at
-//     once. Beyond that Accept waits (the kernel's backlog holds the newcomers, at no cost to the process) and
+//     Options.MaxHeaderBytes, counted as net/http counts them (the request line and the header lines with
+//     their line ends, the blank line included): a header of MaxHeaderBytes is served, one byte more gets 431.
+//     (net/http itself allows 4096 bytes more than its Server.MaxHeaderBytes, for its read buffer; the server
+//     takes them off. Over HTTP/2, which only TLS offers, the header list is capped by HTTP/2's own count,
+//     names and values plus 32 bytes a field, at MaxHeaderBytes − 3776.) At most Options.MaxConnections
+//     connections are open at once. Beyond that Accept waits (the kernel's backlog holds the newcomers, at no cost to the process) and
 //     makes room by closing an idle keep-alive connection or the oldest one that has not sent a request for
 //     a second, so that neither idle nor slowloris connections keep a scraper out; connections with a request
 //     running are never closed for room. Connections that send no complete header are closed after
 //     ReadHeaderTimeout, idle keep-alive connections after IdleTimeout.
-//   - Long-lived event streams (Options.StreamPaths, by default /events) are not cut by ReadTimeout or
-//     WriteTimeout: the handler of the stream sets its own write deadline per write (web.Server does).
+//   - Scrapes and health checks get through however many event-stream clients come: at most
+//     Options.MaxStreams requests to Options.StreamPaths (by default /events) run at once, by default three
+//     quarters of MaxConnections (384 of 512), and always fewer than MaxConnections. More get 503 with
+//     Retry-After and Connection: close at once, and a warning is logged, the first refusal of a burst at once
+//     and then at most one line every refusalLogEvery with the count of refusals since the last. So the
+//     connections beyond MaxStreams (a quarter by default) are never held by a stream: the other requests
+//     (bounded by WriteTimeout) and idle or slowloris connections, which a full listener closes to make room,
+//     share them.
+//   - Long-lived event streams are not cut by ReadTimeout or WriteTimeout: the handler of the stream sets its
+//     own write deadline per write (web.Server does).
 //   - At most Options.MaxRequests requests to Options.MetricsPath run at once; more get 503 at once, as
 //     node_exporter's --web.max-requests.
 //   - DNS-rebinding protection: a request whose Host is not an IP address, localhost, a name under .localhost
@@ -19,9 +31,13 @@
 //     always allowed, as Vite and Jupyter do: a rebinding page reaches the server through a name, never
 //     through an address.
 //   - Every response carries the same security headers (no sniffing, no framing, no referrer, a Content
-//     Security Policy that allows only the server's own assets), whatever route or error produced it, except
-//     the answers the exporter toolkit writes before the server's handler runs: basic auth's 401, its rate
-//     limit's 429, and 500 when the web-config file has become unreadable.
+//     Security Policy that allows only the server's own assets), whatever route or error produced it: the
+//     answers the exporter toolkit writes before the server's handler runs (basic auth's 401, its rate
+//     limit's 429, 500 when the web-config file has become unreadable) and those net/http writes on the
+//     connection itself before there is a request to handle (431 for a header over the cap, 400 for a
+//     malformed request or for plain HTTP to the TLS port, 501) among them. The one exception: under TLS,
+//     net/http's 431, 400 and 501 go through the TLS layer, out of the server's reach, and carry only their
+//     text; they hold nothing a browser would render or frame.
 //   - Only GET and HEAD are served; anything else gets 405 with "Allow: GET, HEAD".
 //   - The server's own errors (a failed Accept, a bad TLS handshake) are logged as JSON through the given
 //     zerolog.Logger, at most errorLogBurst lines a second, never as plain text on standard error.
@@ -75,7 +91,8 @@ type Options struct {
 	// "" serves plain HTTP with no authentication.
 	WebConfigFile string
 
-	// MaxHeaderBytes caps a request's header; larger ones get 431.
+	// MaxHeaderBytes caps a request's header, request line included; larger ones get 431. Values below
+	// minHeaderBytes are raised to it.
 	MaxHeaderBytes int
 	// ReadHeaderTimeout is how long a connection may take to send a request's header.
 	ReadHeaderTimeout time.Duration
@@ -95,6 +112,11 @@ type Options struct {
 	// StreamPaths are the paths of long-lived responses, exempt from ReadTimeout and WriteTimeout; nil selects
 	// {"/events"}.
 	StreamPaths []string
+	// MaxStreams is how many requests to StreamPaths may run at once. 0 selects MaxConnections less a quarter
+	// (at least one); more than MaxConnections − 1 is lowered to that, so that a connection is always left for
+	// a scrape. Negative means no limit of its own: MaxConnections − 1, or none when MaxConnections is
+	// negative (no limit either).
+	MaxStreams int
 	// PostPaths are the paths that also take POST (an action, such as /api/reset); their handlers check the
 	// method and the request's origin themselves. Every other path serves GET and HEAD only.
 	PostPaths []string
@@ -107,6 +129,8 @@ type Server struct {
 	conns *connTracker
 	log   *slog.Logger
 
+	refusals *refusalLog
+
 	mu sync.Mutex
 	ln *limitListener
 }
@@ -116,6 +140,7 @@ func New(opts Options) *Server {
 	if opts.MaxHeaderBytes <= 0 {
 		opts.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
+	opts.MaxHeaderBytes = max(opts.MaxHeaderBytes, minHeaderBytes)
 	if opts.ReadHeaderTimeout <= 0 {
 		opts.ReadHeaderTimeout = DefaultReadHeaderTimeout
 	}
@@ -140,15 +165,25 @@ func New(opts Options) *Server {
 	if opts.StreamPaths == nil {
 		opts.StreamPaths = []string{"/events"}
 	}
+	if opts.MaxConnections > 0 {
+		if opts.MaxStreams == 0 {
+			opts.MaxStreams = opts.MaxConnections - max(1, opts.MaxConnections/4)
+		}
+		if opts.MaxStreams < 0 || opts.MaxStreams > opts.MaxConnections-1 {
+			opts.MaxStreams = opts.MaxConnections - 1
+		}
+	} else if opts.MaxStreams == 0 {
+		opts.MaxStreams = -1
+	}
 	if opts.Handler == nil {
 		opts.Handler = http.NotFoundHandler()
 	}
-	s := &Server{opts: opts, conns: newConnTracker()}
 	logger := opts.Log.With().Str("component", "http").Logger()
+	s := &Server{opts: opts, conns: newConnTracker(), refusals: &refusalLog{log: logger, every: refusalLogEvery}}
 	s.log = slog.New(zerolog.NewSlogHandler(logger))
 	s.srv = &http.Server{
 		Handler:           s.handler(),
-		MaxHeaderBytes:    opts.MaxHeaderBytes,
+		MaxHeaderBytes:    opts.MaxHeaderBytes - headerSlop,
 		ReadHeaderTimeout: opts.ReadHeaderTimeout,
 		ReadTimeout:       opts.ReadTimeout,
 		WriteTimeout:      opts.WriteTimeout,
@@ -159,14 +194,24 @@ func New(opts Options) *Server {
 	return s
 }
 
-// handler is the chain every request goes through, outermost first.
+// headerSlop is what net/http adds to Server.MaxHeaderBytes before it stops reading a request's header ("bufio
+// slop": its connection reader may read ahead of the header's end by up to its buffer). It stops at exactly the
+// limit, so a header fits if and only if it is at most the limit long: the server gives it MaxHeaderBytes
+// less the slop. See initialReadLimitSize in net/http's server.go.
+const headerSlop = 4096
+
+// minHeaderBytes is the smallest header cap the server can set: net/http's limit is at least headerSlop + 1.
+const minHeaderBytes = headerSlop + 1
+
+// handler is the chain every request goes through, outermost first. httpheader.Secure goes around it all in
+// Serve, around the exporter toolkit's handler too.
 func (s *Server) handler() http.Handler {
 	h := s.opts.Handler
 	h = limitRequests(h, s.opts.MetricsPath, s.opts.MaxRequests)
 	h = streamDeadlines(h, s.opts.StreamPaths)
+	h = limitStreams(h, s.opts.StreamPaths, s.opts.MaxStreams, s.refusals)
 	h = onlyGetHead(h, s.opts.PostPaths)
 	h = checkHost(h, s.opts.AllowedHosts)
-	h = httpheader.Secure(h)
 	return h
 }
 
@@ -181,6 +226,10 @@ func (s *Server) Serve(ln net.Listener) error {
 		s.mu.Unlock()
 		ln = ll
 	}
+	// The exporter toolkit replaces the http.Server's Handler with its own (basic auth, its rate limit) around
+	// ours, in web.Serve, before the first Accept; there the headers go around whatever it is. The first Accept
+	// runs on the goroutine that set Handler, before any connection's goroutine reads it.
+	ln = &firstAccept{Listener: ln, first: func() { s.srv.Handler = httpheader.Secure(s.srv.Handler) }}
 	file := s.opts.WebConfigFile
 	systemd := false
 	addrs := []string{ln.Addr().String()}

@@ -36,3 +36,11 @@ func ExampleRun() {
 	//   captured 1 234 567  metered 1 234 567  dropped 0  overflows 0  restarts 0  lost reports 0
 	//   ring 10%  latency 20 ms
 }
+
+func ExampleRedactAddr() {
+	fmt.Println(termmeter.RedactAddr("https://prometheus:s3cret@studio-pc:9464"))
+	fmt.Println(termmeter.RedactAddr("studio-pc:9464"))
+	// Output:
+	// https://prometheus:xxxxx@studio-pc:9464
+	// studio-pc:9464
+}

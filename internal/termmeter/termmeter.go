@@ -36,7 +36,8 @@ type Options struct {
 	// URL is the base URL of the daemon's HTTP server, such as "http://127.0.0.1:9464"; the event stream is
 	// URL + "/events".
 	URL string
-	// Addr names the daemon in the header line; URL when empty.
+	// Addr names the daemon in the header line; URL when empty. A password in either is shown as "xxxxx"
+	// (see RedactAddr).
 	Addr string
 	// Once prints the current levels once (every source of the stream's hello has reported), without escape
 	// codes for the screen, and returns.
@@ -84,12 +85,12 @@ func (e cleanError) Unwrap() error { return e.err }
 func Run(ctx context.Context, opts Options) error {
 	base, err := url.Parse(opts.URL)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return fmt.Errorf("termmeter: %q is not an http URL", opts.URL)
+		return fmt.Errorf("termmeter: %q is not an http URL", RedactAddr(opts.URL))
 	}
 	base.Path = strings.TrimSuffix(base.Path, "/")
-	m := &meter{base: base, addr: opts.Addr, out: opts.Out, once: opts.Once}
+	m := &meter{base: base, addr: RedactAddr(opts.Addr), out: opts.Out, once: opts.Once}
 	if m.addr == "" {
-		m.addr = opts.URL
+		m.addr = RedactAddr(opts.URL)
 	}
 	m.width, m.tty = terminalWidth(opts.Out)
 	m.color = m.tty && opts.Color
