@@ -14,7 +14,8 @@ func checkHost(h http.Handler, allowed []string) http.Handler {
 		return h
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !HostAllowed(r.Host, allowed) {
+		local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+		if !HostAllowed(r.Host, local, allowed) {
 			http.Error(w, "levelmeter: host "+quoteHost(r.Host)+" is not allowed; to serve it, add it to http.allowed_hosts in the configuration", http.StatusForbidden)
 			return
 		}
@@ -22,11 +23,12 @@ func checkHost(h http.Handler, allowed []string) http.Handler {
 	})
 }
 
-// HostAllowed says whether a request with the Host header host (a name or address, with or without a port) is
-// served: an IP address, localhost or a name under .localhost, a name in allowed (an entry ".example.org"
-// allows example.org and every name under it, "*" allows anything), or an empty Host (HTTP/1.0; browsers
-// always send one).
-func HostAllowed(host string, allowed []string) bool {
+// HostAllowed says whether a request with the Host header host (a name or address, with or without a port),
+// received on a connection to the local address local (nil if unknown), is served: localhost, a name under
+// .localhost, a loopback address, the address the client connected to (someone who typed this machine's address),
+// an entry of allowed (a name or an address; an entry ".example.org" allows example.org and every name under it,
+// "*" allows anything), or an empty Host (HTTP/1.0; browsers always send one).
+func HostAllowed(host string, local net.Addr, allowed []string) bool {
 	if host == "" || slices.Contains(allowed, "*") {
 		return true
 	}
@@ -38,7 +40,7 @@ func HostAllowed(host string, allowed []string) bool {
 	if name == "" {
 		return false
 	}
-	if _, err := netip.ParseAddr(name); err == nil {
+	if ip, err := netip.ParseAddr(name); err == nil && (ip.Unmap().IsLoopback() || ip.Unmap().WithZone("") == localIP(local)) {
 		return true
 	}
 	if name == "localhost" || strings.HasSuffix(name, ".localhost") {
@@ -56,6 +58,15 @@ func HostAllowed(host string, allowed []string) bool {
 		}
 	}
 	return false
+}
+
+// localIP returns the IP address of a connection's local address, or the zero Addr.
+func localIP(a net.Addr) netip.Addr {
+	if t, ok := a.(*net.TCPAddr); ok {
+		ip, _ := netip.AddrFromSlice(t.IP)
+		return ip.Unmap()
+	}
+	return netip.Addr{}
 }
 
 // quoteHost quotes a Host header for the 403 body, short and without control characters.

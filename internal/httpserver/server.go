@@ -26,10 +26,10 @@
 //     own write deadline per write (web.Server does).
 //   - At most Options.MaxRequests requests to Options.MetricsPath run at once; more get 503 at once, as
 //     node_exporter's --web.max-requests.
-//   - DNS-rebinding protection: a request whose Host is not an IP address, localhost, a name under .localhost
-//     or listed in Options.AllowedHosts gets 403 and a one-line body saying how to allow it. IP addresses are
-//     always allowed, as Vite and Jupyter do: a rebinding page reaches the server through a name, never
-//     through an address.
+//   - DNS-rebinding protection: a request whose Host is not localhost, a name under .localhost, a loopback
+//     address, the address the client connected to, or listed in Options.AllowedHosts gets 403 and a one-line
+//     body saying how to allow it. (A rebinding page reaches the server through a name; the address the
+//     client reached is allowed so that http://THIS-MACHINE'S-ADDRESS:9464/ works without configuration.)
 //   - Every response carries the same security headers (no sniffing, no framing, no referrer, a Content
 //     Security Policy that allows only the server's own assets), whatever route or error produced it: the
 //     answers the exporter toolkit writes before the server's handler runs (basic auth's 401, its rate
@@ -83,7 +83,8 @@ type Options struct {
 	// Log receives the server's own errors and, from the exporter toolkit, a line saying whether TLS is on.
 	Log zerolog.Logger
 
-	// AllowedHosts are the host names (without port) served besides IP addresses, localhost and *.localhost,
+	// AllowedHosts are the host names and addresses (without port) served besides localhost, *.localhost, the
+	// loopback addresses and the address a client connected to (an address behind NAT or a port mapping),
 	// compared without regard to case. An entry starting with a dot (".example.org") allows that domain and
 	// every name under it; "*" allows any host and turns the check off.
 	AllowedHosts []string

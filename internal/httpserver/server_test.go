@@ -80,6 +80,7 @@ func get(t *testing.T, c *http.Client, method, url, host string) (*http.Response
 
 func TestHostAllowed(t *testing.T) {
 	allowed := []string{"meter.example.org", ".studio.test", "UPPER.example"}
+	local := &net.TCPAddr{IP: net.ParseIP("192.168.1.20"), Port: 9464}
 	for _, tc := range []struct {
 		host string
 		want bool
@@ -93,8 +94,11 @@ func TestHostAllowed(t *testing.T) {
 		{"127.1.2.3", true},
 		{"[::1]:9464", true},
 		{"[::1]", true},
-		{"192.168.1.20:9464", true}, // an address cannot be rebound
-		{"[fe80::1%25eth0]:9464", true},
+		{"192.168.1.20:9464", true}, // the address the client connected to
+		{"[::ffff:192.168.1.20]", true},
+		{"192.168.1.21:9464", false}, // another machine's: not how anyone reaches this server
+		{"10.1.2.3", false},
+		{"[fe80::1%25eth0]:9464", false},
 		{"meter.example.org:9464", true},
 		{"METER.example.org", true},
 		{"upper.example", true},
@@ -108,12 +112,15 @@ func TestHostAllowed(t *testing.T) {
 		{"127.0.0.1.nip.io", false},
 		{":9464", false},
 	} {
-		if got := HostAllowed(tc.host, allowed); got != tc.want {
+		if got := HostAllowed(tc.host, local, allowed); got != tc.want {
 			t.Errorf("HostAllowed(%q) = %v, want %v", tc.host, got, tc.want)
 		}
 	}
-	if !HostAllowed("anything.example", []string{"*"}) {
+	if !HostAllowed("anything.example", local, []string{"*"}) {
 		t.Error(`"*" does not allow any host`)
+	}
+	if !HostAllowed("10.1.2.3", nil, []string{"10.1.2.3"}) {
+		t.Error("an address in the list is refused")
 	}
 }
 
@@ -127,6 +134,8 @@ func TestHostCheck(t *testing.T) {
 		{"localhost", http.StatusOK},
 		{"meter.example.org", http.StatusOK},
 		{"rebind.evil.example", http.StatusForbidden},
+		{"127.0.0.2", http.StatusOK},
+		{"10.1.2.3", http.StatusForbidden}, // not the address the client reached
 		{"evil\x01.example", http.StatusBadRequest}, // net/http refuses it before the check
 	} {
 		for _, path := range []string{"/", "/events", "/metrics", "/healthz"} {
