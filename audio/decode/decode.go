@@ -24,9 +24,11 @@
 //
 // Known limits of go-mp3 against ffmpeg's float MP3 decoder: it decodes to 16-bit integers, so MP3 material that
 // decodes above full scale shows a sample peak of 0 dBFS where ffmpeg shows the overshoot (measured: +1.70 dBFS
-// read as 0.00), and the true peak is computed from the clamped samples; and it does not remove the encoder
-// delay and padding (about 2700 frames of near-silence, the LAME header frame included) that ffmpeg removes.
-// Levels of material below full scale agree within a few hundredths of a dB (see TestLossyAgainstFFmpeg).
+// read as 0.00), and the true peak is computed from the clamped samples; and it does not decode MPEG-2.5 (8 to
+// 12 kHz). The Xing/Info header frame, the encoder delay and the padding that a LAME tag declares are dropped
+// here as ffmpeg drops them, so an MP3 decodes to ffmpeg's length with its samples at ffmpeg's times (see
+// TestMP3GaplessAgainstFFmpeg). Levels of material below full scale agree within a few hundredths of a dB (see
+// TestLossyAgainstFFmpeg).
 package decode
 
 import (

@@ -99,3 +99,26 @@ func FuzzOgg(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMP3Gapless: any first frame gives a trim that skips no more than the frame it read and drops no negative
+// count, and never panics.
+func FuzzMP3Gapless(f *testing.F) {
+	info := make([]byte, 417)
+	copy(info, "\xFF\xFB\x90\x64")
+	copy(info[36:], "Info\x00\x00\x00\x0F\x00\x00\x01\xF5\x00\x01\x78\x80")
+	copy(info[36+16+100+4:], "Lavc59.37")
+	copy(info[36+16+100+4+21:], "\x24\x02\x40")
+	f.Add(info)
+	f.Add([]byte("\xFF\xF3\x40\xC0"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		g := parseMP3Gapless(b)
+		if g.skipBytes < 0 || g.skipBytes > len(b) || g.start < 0 || g.endTo < 0 {
+			t.Fatalf("parseMP3Gapless = %+v for %d bytes", g, len(b))
+		}
+		for _, pos := range []int64{0, g.start, g.endFrom, g.endTo} {
+			if _, run := g.keep(pos); run <= 0 {
+				t.Fatalf("keep(%d) runs %d frames for %+v", pos, run, g)
+			}
+		}
+	})
+}
