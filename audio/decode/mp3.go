@@ -24,6 +24,8 @@ type mp3Source struct {
 	buf  []byte // whole stereo frames of 4 bytes
 	trim mp3Gapless
 	pos  int64 // frames go-mp3 has handed out so far, dropped ones included
+	kept int64 // frames handed out to the caller
+	rate int
 }
 
 // mp3Block is how many frames one read asks go-mp3 for at most.
@@ -41,6 +43,10 @@ type mp3Gapless struct {
 	// padding after the last sample encoded. Anything decoded past endTo (a file longer than its header says)
 	// is kept, as ffmpeg keeps it.
 	endFrom, endTo int64
+	// declared is the number of frames the audio frames decode to by the header's count (0 when it has none),
+	// and spf the frames of one MPEG frame: a decode that ends more than one MPEG frame short of declared is a
+	// file cut short. (One frame of slack: some encoders count the header frame too.)
+	declared, spf int64
 }
 
 // mp3DecoderDelay is the delay of the MP3 synthesis filterbank that ffmpeg adds to a LAME tag's encoder delay
@@ -135,7 +141,17 @@ func parseMP3Gapless(b []byte) mp3Gapless {
 		return mp3Gapless{start: g.start}
 	}
 	g.skipBytes = size
+	g.declared, g.spf = int64(frames)*spf, spf
 	return g
+}
+
+// keptOf is how many of the first pos decoded frames are kept.
+func (g *mp3Gapless) keptOf(pos int64) int64 {
+	kept := max(0, pos-g.start)
+	if g.endFrom < g.endTo {
+		kept -= max(0, min(pos, g.endTo)-max(g.endFrom, g.start))
+	}
+	return kept
 }
 
 func newMP3(br *bufio.Reader, name string) (source, Info, error) {
@@ -148,8 +164,9 @@ func newMP3(br *bufio.Reader, name string) (source, Info, error) {
 		br.Discard(trim.skipBytes)
 		if _, err := br.Peek(1); err == io.EOF {
 			// A header frame and nothing after it: no audio, as ffmpeg decodes it.
-			return &mp3Source{name: name, ch: ch}, Info{Format: MP3, SampleRate: mp3HeaderRate(head), Channels: ch,
-				Frames: -1}, nil
+			rate := mp3HeaderRate(head)
+			return &mp3Source{name: name, ch: ch, trim: trim, rate: rate},
+				Info{Format: MP3, SampleRate: rate, Channels: ch, Frames: -1}, nil
 		}
 	}
 	d, err := mp3.NewDecoder(br)
@@ -157,7 +174,7 @@ func newMP3(br *bufio.Reader, name string) (source, Info, error) {
 		return nil, Info{}, &Error{File: name, Format: MP3, Msg: "cannot decode the first MP3 frame: " + err.Error(),
 			Err: ErrMalformed}
 	}
-	return &mp3Source{d: d, name: name, ch: ch, buf: make([]byte, mp3Block*4), trim: trim},
+	return &mp3Source{d: d, name: name, ch: ch, buf: make([]byte, mp3Block*4), trim: trim, rate: d.SampleRate()},
 		Info{Format: MP3, SampleRate: d.SampleRate(), Channels: ch, Frames: -1}, nil
 }
 
@@ -192,7 +209,7 @@ func (g *mp3Gapless) keep(pos int64) (bool, int64) {
 
 func (s *mp3Source) read(dst []float32) (int, error) {
 	if s.d == nil {
-		return 0, io.EOF
+		return 0, s.end()
 	}
 	for {
 		keep, run := s.trim.keep(s.pos)
@@ -211,7 +228,7 @@ func (s *mp3Source) read(dst []float32) (int, error) {
 		s.pos += int64(frames)
 		if frames == 0 {
 			if err == nil || err == io.EOF || err == io.ErrUnexpectedEOF {
-				return 0, io.EOF
+				return 0, s.end()
 			}
 			return 0, &Error{File: s.name, Format: MP3, Msg: fmt.Sprintf("cannot decode: %v", err), Err: ErrMalformed}
 		}
@@ -220,6 +237,7 @@ func (s *mp3Source) read(dst []float32) (int, error) {
 		}
 		b := s.buf[:frames*4]
 		const scale = 1.0 / 32768
+		s.kept += int64(frames)
 		if s.ch == 1 {
 			for i := range frames {
 				dst[i] = float32(int16(uint16(b[4*i])|uint16(b[4*i+1])<<8)) * scale
@@ -231,6 +249,15 @@ func (s *mp3Source) read(dst []float32) (int, error) {
 		}
 		return frames * 2, nil
 	}
+}
+
+// end is what the end of the decode means: io.EOF, or that the file was cut short. go-mp3 ends a stream cut
+// inside a frame as if it were whole; the header's count of frames tells.
+func (s *mp3Source) end() error {
+	if g := &s.trim; g.declared > 0 && s.pos+g.spf < g.declared {
+		return truncated(s.name, MP3, s.rate, s.kept, g.keptOf(g.declared), "is truncated: it ends", "")
+	}
+	return io.EOF
 }
 
 func (s *mp3Source) close() error { return nil }
