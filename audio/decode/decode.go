@@ -96,7 +96,8 @@ type Info struct {
 	// ClipLevel is the |x| at or above which a sample is at an integer format's extreme, for dsp.Config; 0 when
 	// the format has no integer full scale.
 	ClipLevel float64
-	// Frames is the number of frames the input declares, or -1 when it does not (streamed WAV, MP3, ffmpeg).
+	// Frames is the number of frames the input declares, or -1 when it does not (streamed WAV, MP3 without a
+	// Xing/Info header, ffmpeg).
 	Frames int64
 	// WAV is audio/wavfile's description, for WAV input that wavfile decodes.
 	WAV wavfile.Info

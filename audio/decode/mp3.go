@@ -166,7 +166,7 @@ func newMP3(br *bufio.Reader, name string) (source, Info, error) {
 			// A header frame and nothing after it: no audio, as ffmpeg decodes it.
 			rate := mp3HeaderRate(head)
 			return &mp3Source{name: name, ch: ch, trim: trim, rate: rate},
-				Info{Format: MP3, SampleRate: rate, Channels: ch, Frames: -1}, nil
+				Info{Format: MP3, SampleRate: rate, Channels: ch, Frames: trim.frames()}, nil
 		}
 	}
 	d, err := mp3.NewDecoder(br)
@@ -175,7 +175,15 @@ func newMP3(br *bufio.Reader, name string) (source, Info, error) {
 			Err: ErrMalformed}
 	}
 	return &mp3Source{d: d, name: name, ch: ch, buf: make([]byte, mp3Block*4), trim: trim, rate: d.SampleRate()},
-		Info{Format: MP3, SampleRate: d.SampleRate(), Channels: ch, Frames: -1}, nil
+		Info{Format: MP3, SampleRate: d.SampleRate(), Channels: ch, Frames: trim.frames()}, nil
+}
+
+// frames is the length the header declares, as it decodes after trimming, or -1 when it declares none.
+func (g *mp3Gapless) frames() int64 {
+	if g.declared <= 0 {
+		return -1
+	}
+	return g.keptOf(g.declared)
 }
 
 // mp3HeaderRate is the sample rate in an MPEG audio frame header.
