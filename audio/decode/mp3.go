@@ -99,7 +99,12 @@ func parseMP3Gapless(b []byte) mp3Gapless {
 		side = 17
 	}
 	p := 4 + side
-	if len(b) < size || len(b) < p+8 {
+	if len(b) < size {
+		return mp3Gapless{} // the input ends inside its first frame
+	}
+	// has reports whether the frame holds n more bytes at p (a tag cut short by its frame's end is no tag).
+	has := func(n int) bool { return p+n <= size }
+	if !has(8) {
 		return mp3Gapless{}
 	}
 	if tag := string(b[p : p+4]); tag != "Xing" && tag != "Info" {
@@ -109,10 +114,16 @@ func parseMP3Gapless(b []byte) mp3Gapless {
 	p += 8
 	var frames, bytes uint32
 	if flags&1 != 0 {
+		if !has(4) {
+			return mp3Gapless{}
+		}
 		frames = binary.BigEndian.Uint32(b[p:])
 		p += 4
 	}
 	if flags&2 != 0 {
+		if !has(4) {
+			return mp3Gapless{}
+		}
 		bytes = binary.BigEndian.Uint32(b[p:])
 		p += 4
 	}
@@ -125,7 +136,7 @@ func parseMP3Gapless(b []byte) mp3Gapless {
 	var g mp3Gapless
 	// The LAME extension: a 9-byte encoder version, then 12 bytes of other fields, then the encoder delay and
 	// the padding, 12 bits each.
-	if p+24 <= size {
+	if has(24) {
 		if enc := string(b[p : p+4]); enc == "LAME" || enc == "Lavf" || enc == "Lavc" {
 			v := uint32(b[p+21])<<16 | uint32(b[p+22])<<8 | uint32(b[p+23])
 			delay, padding := int64(v>>12), int64(v&0xFFF)

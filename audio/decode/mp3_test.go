@@ -108,6 +108,10 @@ func TestParseMP3Gapless(t *testing.T) {
 			mp3Gapless{start: 1105}},
 		{"no tag", append([]byte("\xFF\xFB\x90\x64"), make([]byte, 413)...), mp3Gapless{}},
 		{"cut inside the frame", mp3InfoFrame("Info", 15, 501, "LAME3.100", 576, 576)[:200], mp3Gapless{}},
+		// MPEG-2, 8 kbit/s at 24 kHz: a 24-byte frame, too short for a Xing header's counts.
+		{"Xing header cut by a short frame", append([]byte("\xFF\xF3\x14\xC4"), append(make([]byte, 9),
+			"Xing\x00\x00\x00\x0F\x00\x00\x00\x10\x00\x00\x00\x10\x00\x00\x00\x00\x00\x00\x00\x00"...)...),
+			mp3Gapless{}},
 		{"layer II", append([]byte("\xFF\xFD\x90\x64"), mp3InfoFrame("Info", 1, 5, "LAME", 1, 1)[4:]...), mp3Gapless{}},
 	}
 	for _, tt := range tests {
