@@ -18,6 +18,9 @@ type aiffSource struct {
 	frame    int // bytes per frame
 	channels int
 	left     int64 // bytes of SSND data not yet read; -1 when it runs to the end of the stream
+	declared int64 // frames the SSND chunk holds, -1 when it runs to the end of the stream
+	done     int64 // frames read
+	rate     int
 	buf      []byte
 	decode   func(dst []float32, src []byte)
 	err      error
@@ -46,7 +49,7 @@ func newAIFF(r io.Reader, name string) (source, Info, error) {
 	}
 	short := func(what string, err error) error {
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			return bad(ErrTruncated, "ends inside %s: the file is truncated", what)
+			return bad(ErrTruncated, "is truncated: it ends inside %s", what)
 		}
 		return bad(err, "cannot read %s: %v", what, err)
 	}
@@ -133,6 +136,7 @@ func newAIFF(r io.Reader, name string) (source, Info, error) {
 			} else {
 				info.Frames = -1
 			}
+			s.declared, s.rate = info.Frames, info.SampleRate
 			return s, info, nil
 		default:
 			if _, err := io.CopyN(io.Discard, r, size+size%2); err != nil {
@@ -241,9 +245,7 @@ func (s *aiffSource) read(dst []float32) (int, error) {
 		case s.left < 0 && (err == io.EOF || err == io.ErrUnexpectedEOF):
 			err = io.EOF // a stream without a size ends where it ends
 		case err == io.EOF || err == io.ErrUnexpectedEOF:
-			err = &Error{File: s.name, Format: AIFF, Err: ErrTruncated, Msg: fmt.Sprintf(
-				"ends %d frames before its SSND chunk does: the file is truncated",
-				(s.left+int64(s.frame)-1)/int64(s.frame))}
+			err = truncated(s.name, AIFF, s.rate, s.done+int64(n/s.frame), s.declared, "is truncated: it ends", "")
 		default:
 			err = &Error{File: s.name, Format: AIFF, Err: err, Msg: "read failed: " + err.Error()}
 		}
@@ -252,6 +254,7 @@ func (s *aiffSource) read(dst []float32) (int, error) {
 			return 0, err
 		}
 	}
+	s.done += int64(n / s.frame)
 	samples := n / s.frame * s.channels
 	s.decode(dst[:samples], s.buf[:n])
 	return samples, nil

@@ -15,6 +15,15 @@
 //     process when it is on the PATH; Close kills and reaps it. When it is not, Open fails with an error that
 //     names the format and wraps ErrNeedsFFmpeg, so that the command can say how to install it. A WAV file
 //     given by name whose codec audio/wavfile does not decode (µ-law, ADPCM, MP3 in WAV) goes to ffmpeg too.
+//     ffmpeg exits 0 when it cannot read its input from a pipe (an MP4/M4A whose index follows the audio): a
+//     child that decoded no audio and wrote an error is an ErrFFmpeg error with ffmpeg's words and the remedy.
+//   - An input cut short (an interrupted copy) is said the same way in every format that can tell (FLAC, Ogg
+//     Vorbis, AIFF, MP3 with a Xing/LAME header; WAV through audio/wavfile, as a warning): Read hands out every
+//     frame decoded before the cut, then fails with an *Error wrapping ErrTruncated, one line that starts "is
+//     truncated" and says after how many frames (and, where the header declares a length, how many are
+//     missing). A caller that measures what there is takes that error as the end, with a warning. Through
+//     ffmpeg, a FLAC frame that cannot be decoded stops the decode as a cut does ("is truncated or damaged");
+//     ffmpeg reads a cut Opus or MP4 as far as it goes and says nothing, so neither does this package.
 //
 // Decoders: WAV through audio/wavfile; FLAC through ffmpeg when it is installed (2 to 3 times faster), else
 // github.com/mewkiz/flac, both bit-exact (see flac_ffmpeg.go); MP3 through
@@ -24,9 +33,11 @@
 //
 // Known limits of go-mp3 against ffmpeg's float MP3 decoder: it decodes to 16-bit integers, so MP3 material that
 // decodes above full scale shows a sample peak of 0 dBFS where ffmpeg shows the overshoot (measured: +1.70 dBFS
-// read as 0.00), and the true peak is computed from the clamped samples; and it does not remove the encoder
-// delay and padding (about 2700 frames of near-silence, the LAME header frame included) that ffmpeg removes.
-// Levels of material below full scale agree within a few hundredths of a dB (see TestLossyAgainstFFmpeg).
+// read as 0.00), and the true peak is computed from the clamped samples; and it does not decode MPEG-2.5 (8 to
+// 12 kHz). The Xing/Info header frame, the encoder delay and the padding that a LAME tag declares are dropped
+// here as ffmpeg drops them, so an MP3 decodes to ffmpeg's length with its samples at ffmpeg's times (see
+// TestMP3GaplessAgainstFFmpeg). Levels of material below full scale agree within a few hundredths of a dB (see
+// TestLossyAgainstFFmpeg).
 package decode
 
 import (
@@ -85,7 +96,8 @@ type Info struct {
 	// ClipLevel is the |x| at or above which a sample is at an integer format's extreme, for dsp.Config; 0 when
 	// the format has no integer full scale.
 	ClipLevel float64
-	// Frames is the number of frames the input declares, or -1 when it does not (streamed WAV, MP3, ffmpeg).
+	// Frames is the number of frames the input declares, or -1 when it does not (streamed WAV, MP3 without a
+	// Xing/Info header, ffmpeg).
 	Frames int64
 	// WAV is audio/wavfile's description, for WAV input that wavfile decodes.
 	WAV wavfile.Info
@@ -335,4 +347,28 @@ func (r *Reader) Close() error {
 		r.file = nil
 	}
 	return err
+}
+
+// truncated is how every decoder here says that an input was cut short, in one form, so that a caller can tell
+// it by ErrTruncated and a person reads the same words for every format: "is truncated: it ends inside a FLAC
+// frame after 2880 frames (0.060 s) of the 48000 its header declares: 45120 frames (0.940 s) are missing".
+// lead says what happened ("is truncated: it ends inside a FLAC frame"); done are the frames delivered before
+// it, all of which Read has handed out before it returns the error; declared is the length the input declares,
+// or -1 (or 0) when it does not; detail, when not empty, is added in parentheses (ffmpeg's own words).
+func truncated(name string, format Format, rate int, done, declared int64, lead, detail string) error {
+	secs := func(n int64) float64 {
+		if rate <= 0 {
+			return 0
+		}
+		return float64(n) / float64(rate)
+	}
+	msg := fmt.Sprintf("%s after %d frames (%.3f s)", lead, done, secs(done))
+	if declared > done {
+		msg += fmt.Sprintf(" of the %d its header declares: %d frames (%.3f s) are missing", declared,
+			declared-done, secs(declared-done))
+	}
+	if detail != "" {
+		msg += " (" + detail + ")"
+	}
+	return &Error{File: name, Format: format, Err: ErrTruncated, Msg: msg}
 }

@@ -457,3 +457,52 @@ func TestSoxFilesAgainstFFmpeg(t *testing.T) {
 		})
 	}
 }
+
+// TestFFmpegNoAudioFromPipe: an M4A whose index comes after its audio, given on a pipe, cannot be decoded
+// (ffmpeg cannot seek back to the index), and ffmpeg says so but exits 0. That is an error naming ffmpeg's cause
+// and the remedy, not an empty decode; by name the same file decodes.
+func TestFFmpegNoAudioFromPipe(t *testing.T) {
+	needTool(t, "ffmpeg")
+	p := filepath.Join(t.TempDir(), "late-index.m4a")
+	// Noise, so that the audio is too large for ffmpeg to read past it to the index from a pipe.
+	if b, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
+		"anoisesrc=d=20:r=48000:a=0.3", "-ac", "2", "-c:a", "aac", p).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, b)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := NewReader(onlyReader{f}, "-")
+	if err == nil {
+		defer r.Close()
+		buf := make([]float32, 4096)
+		var n, total int
+		for err == nil {
+			n, err = r.Read(buf)
+			total += n
+		}
+		if total > 0 {
+			t.Fatalf("%d samples decoded from a pipe, then %v; want an error and none", total, err)
+		}
+	}
+	if !errors.Is(err, ErrFFmpeg) {
+		t.Fatalf("error %v, want ErrFFmpeg", err)
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "-: ffmpeg decoded no audio from it: ") || !strings.Contains(msg, "Invalid data") ||
+		!strings.Contains(msg, "give the file's path instead of a pipe") || strings.Contains(msg, "\n") ||
+		strings.Contains(msg, "pipe:0") {
+		t.Errorf("error %q: want one line with ffmpeg's reason and the remedy", msg)
+	}
+	t.Logf("error: %v", err)
+	r, err = Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if got := readAll(t, r); len(got) < 2*20*48000 {
+		t.Errorf("by name: %d samples, want 20 s", len(got))
+	}
+}

@@ -27,6 +27,7 @@ type ffmpegSource struct {
 	exited chan struct{} // closed when Wait has returned
 	werr   error         // from Wait, once exited is closed
 	killed bool
+	got    bool // some audio was read
 }
 
 // ffmpegArgs are the arguments after the input: float32 WAV on standard output. -nostdin keeps ffmpeg from
@@ -105,6 +106,9 @@ func newFFmpeg(format Format, name string, in io.Reader) (source, Info, error) {
 		if ferr != nil {
 			return nil, Info{}, ferr
 		}
+		if ferr := s.noAudio(); ferr != nil {
+			return nil, Info{}, ferr
+		}
 		return nil, Info{}, &Error{File: name, Format: format, Err: ErrFFmpeg,
 			Msg: fmt.Sprintf("is %v, and ffmpeg's output could not be read: %v", format, err)}
 	}
@@ -119,13 +123,52 @@ var wavInfoZero = Info{}.WAV
 
 func (s *ffmpegSource) read(dst []float32) (int, error) {
 	n, err := s.wav.read(dst)
+	s.got = s.got || n > 0
 	if err == io.EOF {
-		// The end of ffmpeg's output is a success only if ffmpeg says so.
+		// The end of ffmpeg's output is a success only if ffmpeg says so, and ffmpeg says so (exits 0) also
+		// when it could not read its input at all: no audio and an error message is a failure too.
 		if ferr := s.finish(false); ferr != nil {
+			return 0, ferr
+		}
+		if ferr := s.noAudio(); ferr != nil {
 			return 0, ferr
 		}
 	}
 	return n, err
+}
+
+// noAudio returns an error when ffmpeg produced no audio and wrote an error message: it exits 0 when it
+// cannot read its input from a pipe, as with an MP4 whose index (moov atom) comes after the audio, which a pipe
+// cannot seek back to ("Invalid data found when processing input").
+func (s *ffmpegSource) noAudio() error {
+	msg := s.message()
+	if s.got || msg == "" {
+		return nil
+	}
+	remedy := "the file may be damaged or incomplete"
+	if s.input == "pipe:0" {
+		remedy = "give the file's path instead of a pipe, so that ffmpeg can seek in it (MP4/M4A keeps its index " +
+			"at the end)"
+	}
+	return &Error{File: s.name, Format: s.format, Err: ErrFFmpeg, Msg: fmt.Sprintf(
+		"ffmpeg decoded no audio from it: %s; %s", msg, remedy)}
+}
+
+// message is the last line of what ffmpeg wrote at -v error, which says what finally went wrong, without the
+// input's name or the "[flac @ 0x55d0c0a1b2c0] " that starts the lines of a decoder or demuxer; "" when it wrote
+// nothing.
+func (s *ffmpegSource) message() string {
+	msg := strings.TrimSpace(s.stderr.String())
+	if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
+		msg = msg[i+1:]
+	}
+	msg = strings.TrimPrefix(msg, s.input+": ") // the name is said once, at the start
+	if strings.HasPrefix(msg, "[") {
+		if i := strings.Index(msg, "] "); i > 0 && strings.Contains(msg[:i], " @ 0x") {
+			msg = msg[i+2:]
+		}
+	}
+	return strings.TrimSpace(msg)
 }
 
 // finish waits for ffmpeg to exit (killing it first when kill is set) and returns an error when it failed.
@@ -142,11 +185,7 @@ func (s *ffmpegSource) finish(kill bool) error {
 	if s.werr == nil || s.killed && isKilled(s.werr) {
 		return nil
 	}
-	msg := strings.TrimSpace(s.stderr.String())
-	if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
-		msg = msg[i+1:] // the last line says what finally went wrong
-	}
-	msg = strings.TrimPrefix(msg, s.input+": ") // the name is said once, at the start
+	msg := s.message()
 	if msg == "" {
 		msg = s.werr.Error()
 	}

@@ -54,16 +54,15 @@ func (d *flacSource) read(dst []float32) (int, error) {
 		f, err := d.s.ParseNext()
 		if err == io.EOF {
 			if d.declared != 0 && d.done < d.declared {
-				return 0, d.fail(ErrTruncated, "ends after %d of the %d frames its header declares: %d frames "+
-					"(%.3f s) are missing", d.done, d.declared, d.declared-d.done,
-					float64(d.declared-d.done)/float64(d.s.Info.SampleRate))
+				return 0, truncated(d.name, FLAC, int(d.s.Info.SampleRate), int64(d.done), int64(d.declared),
+					"is truncated: it ends", "")
 			}
 			return 0, io.EOF
 		}
 		if err != nil {
 			if errors.Is(err, io.ErrUnexpectedEOF) {
-				return 0, d.fail(ErrTruncated, "ends inside a FLAC frame after %d frames: the file is truncated",
-					d.done)
+				return 0, truncated(d.name, FLAC, int(d.s.Info.SampleRate), int64(d.done), int64(d.declared),
+					"is truncated: it ends inside a FLAC frame", "")
 			}
 			return 0, d.fail(ErrMalformed, "cannot decode the FLAC frame after %d frames: %v", d.done, err)
 		}

@@ -2,9 +2,9 @@ package decode
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
-	"strings"
 )
 
 // FLAC is decoded by ffmpeg when it is installed, and by github.com/mewkiz/flac otherwise; both are bit-exact
@@ -75,23 +75,28 @@ func newFLACByFFmpeg(head []byte, name string, in io.Reader) (source, Info, bool
 func (f *flacFFmpeg) read(dst []float32) (int, error) {
 	n, err := f.src.read(dst)
 	f.done += int64(n / f.ch)
-	if err == io.EOF {
-		if s, ok := f.src.(*ffmpegSource); ok {
-			if msg := strings.TrimSpace(s.stderr.String()); msg != "" {
-				if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
-					msg = msg[i+1:]
-				}
-				return 0, &Error{File: f.name, Format: FLAC, Err: ErrMalformed, Msg: fmt.Sprintf(
-					"is corrupt: ffmpeg reports %s", msg)}
-			}
-		}
+	if err == nil {
+		return n, nil
 	}
-	if err == io.EOF && f.declared > 0 && f.done < f.declared {
-		return 0, &Error{File: f.name, Format: FLAC, Err: ErrTruncated, Msg: fmt.Sprintf(
-			"ends after %d of the %d frames its header declares: %d frames (%.3f s) are missing", f.done, f.declared,
-			f.declared-f.done, float64(f.declared-f.done)/float64(f.rate))}
+	var said string // ffmpeg's last error message
+	if s, ok := f.src.(*ffmpegSource); ok {
+		said = s.message()
 	}
-	return n, err
+	failed := err == io.EOF && said != "" || errors.Is(err, ErrFFmpeg) && said != ""
+	short := f.declared > 0 && f.done < f.declared
+	switch {
+	case failed && short:
+		// ffmpeg stopped (-xerror) at a frame it could not decode: the end of a file cut short, or damage,
+		// which ffmpeg's words do not tell apart ("invalid residual", "decode_frame() failed" for both).
+		// Every frame before it has been handed out.
+		return 0, truncated(f.name, FLAC, f.rate, f.done, f.declared, "is truncated or damaged: ffmpeg's decode "+
+			"stops", "ffmpeg: "+said)
+	case failed:
+		return 0, &Error{File: f.name, Format: FLAC, Err: ErrMalformed, Msg: "is corrupt: ffmpeg reports " + said}
+	case err == io.EOF && short:
+		return 0, truncated(f.name, FLAC, f.rate, f.done, f.declared, "is truncated: it ends", "")
+	}
+	return 0, err
 }
 
 func (f *flacFFmpeg) close() error { return f.src.close() }

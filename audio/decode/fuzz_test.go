@@ -99,3 +99,22 @@ func FuzzOgg(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMP3Gapless: any first frame gives a trim that skips no more than the frame it read and drops no negative
+// count, and never panics.
+func FuzzMP3Gapless(f *testing.F) {
+	f.Add(mp3InfoFrame("Info", 15, 501, "Lavc59.37", 576, 576))
+	f.Add(mp3InfoFrame("Xing", 1, 2, "LAME3.100", 4095, 4095))
+	f.Add([]byte("\xFF\xF3\x40\xC0"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		g := parseMP3Gapless(b)
+		if g.skipBytes < 0 || g.skipBytes > len(b) || g.start < 0 || g.endTo < 0 {
+			t.Fatalf("parseMP3Gapless = %+v for %d bytes", g, len(b))
+		}
+		for _, pos := range []int64{0, g.start, g.endFrom, g.endTo} {
+			if _, run := g.keep(pos); run <= 0 {
+				t.Fatalf("keep(%d) runs %d frames for %+v", pos, run, g)
+			}
+		}
+	})
+}

@@ -21,6 +21,7 @@ type vorbisSource struct {
 	pending []float32 // decoded, not yet handed out
 	first   []float32 // the first audio page's decode, held until its start can be trimmed
 	pos     int64     // frames decoded so far, before end trimming
+	reading bool      // past the first page: every frame decoded has been handed out when pending is empty
 	err     error
 }
 
@@ -48,15 +49,20 @@ func newVorbis(r io.Reader, name string) (source, Info, error) {
 	if err := s.readFirstPage(); err != nil {
 		return nil, Info{}, err
 	}
+	s.reading = true
 	return s, Info{Format: Vorbis, SampleRate: s.dec.SampleRate(), Channels: s.ch, Frames: -1}, nil
 }
 
 func (s *vorbisSource) fail(err error, what string) error {
 	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF) && s.reading:
+		// Every frame decoded before the page that was cut has been handed out (none of the first page's
+		// before it is complete).
+		return truncated(s.name, Vorbis, s.dec.SampleRate(), s.pos, -1, "is truncated: it ends inside an Ogg page", "")
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return &Error{File: s.name, Format: Vorbis, Err: ErrTruncated, Msg: what + ": the file ends inside an Ogg page"}
+		return &Error{File: s.name, Format: Vorbis, Err: ErrTruncated, Msg: what + ": it is truncated: it ends inside an Ogg page"}
 	case err == io.EOF:
-		return &Error{File: s.name, Format: Vorbis, Err: ErrTruncated, Msg: what + ": the file ends early"}
+		return &Error{File: s.name, Format: Vorbis, Err: ErrTruncated, Msg: what + ": it is truncated: it ends early"}
 	}
 	return &Error{File: s.name, Format: Vorbis, Err: ErrMalformed, Msg: what + ": " + err.Error()}
 }

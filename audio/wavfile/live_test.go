@@ -64,7 +64,7 @@ func TestStreamDeliversAsItArrives(t *testing.T) {
 	if r.Info().Frames != 3 {
 		t.Errorf("Frames = %d at the end, want 3", r.Info().Frames)
 	}
-	checkWarning(t, r.Warnings(), ErrSizeUnknown, "3 frames (0.000 s) (and 3 bytes of a partial frame, not read)")
+	checkWarning(t, r.Warnings(), ErrTruncated, "ended within a frame after 3 frames: 3 bytes of a partial frame not read")
 }
 
 func TestRawReader(t *testing.T) {

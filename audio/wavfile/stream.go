@@ -5,13 +5,12 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"strings"
 )
 
 // Reading a stream: an input that cannot seek (a pipe, standard input) is read once, front to back. Its chunks
 // are skipped by reading them, so a chunk that claims 4 GB costs the time to read to the end of the input but no
-// memory; its length is not known, so a data size that was never written runs to the end of the input, a data
-// chunk cut short is found when the input ends (and reported then, in Warnings), a size that wrapped past 4 GiB
+// memory; its length is not known, so a data size that was never written runs to the end of the input (without a
+// warning: that is how a stream is written), a data chunk cut short is found when the input ends (and reported then, in Warnings), a size that wrapped past 4 GiB
 // cannot be told from a right one, and a data chunk before the `fmt ` chunk cannot be read. Read returns the
 // whole frames that have arrived (at least one, waiting for it), so that a live stream is decoded as it comes.
 
@@ -164,12 +163,12 @@ func newStreamReader(in io.Reader, name string) (*Reader, error) {
 	}
 	r.buf = make([]byte, max(bufSize/r.frame, 1)*r.frame)
 	if unknown {
+		// A writer to a pipe cannot seek back to patch the sizes, so a size not written is how a stream is
+		// written (ffmpeg writes 0xFFFFFFFF, SoX its marker, an RF64 writer a ds64 of zeros): read to the end of
+		// the input, with no warning. Only in a file is it the mark of a writer that died, and a warning (see dataSize).
 		r.unknown = true
 		r.left = maxSize - maxSize%fb
 		r.info.Frames = -1
-		r.sizeNote = len(r.warnings)
-		r.warn(ErrSizeUnknown, "its data chunk size was never written (0x%08X): reading to the end of the input",
-			claim32)
 		return r, nil
 	}
 	if claim%fb != 0 {
@@ -215,26 +214,17 @@ func (r *Reader) fillStream() error {
 }
 
 // endStream settles a stream that ended (got whole frames short of the data chunk's end, and partial bytes of
-// one more): to the end of the input is the data's end when its size was never written, and its warning now says
-// how much was read; otherwise the stream was cut short.
+// one more): to the end of the input is the data's end when its size was never written; otherwise the stream
+// was cut short. Partial bytes of a frame are data lost either way.
 func (r *Reader) endStream(partial int) {
 	delivered := (r.info.Frames*int64(r.frame) - r.left) / int64(r.frame)
 	switch {
-	case r.raw:
+	case r.raw, r.unknown:
 		delivered = (maxSize - maxSize%int64(r.frame) - r.left) / int64(r.frame)
 		if partial > 0 {
 			r.warnings = append(r.warnings, &FormatError{File: r.name, Err: ErrTruncated, Msg: fmt.Sprintf(
 				"ended within a frame after %d frames: %d bytes of a partial frame not read", delivered, partial)})
 		}
-	case r.unknown:
-		delivered = (maxSize - maxSize%int64(r.frame) - r.left) / int64(r.frame)
-		w := r.warnings[r.sizeNote].(*FormatError)
-		msg := fmt.Sprintf("%s: read to the end of the input, %d frames (%.3f s)", strings.TrimSuffix(w.Msg,
-			": reading to the end of the input"), delivered, float64(delivered)/float64(r.info.SampleRate))
-		if partial > 0 {
-			msg += fmt.Sprintf(" (and %d bytes of a partial frame, not read)", partial)
-		}
-		r.warnings[r.sizeNote] = &FormatError{File: w.File, Msg: msg, Err: w.Err}
 	default:
 		missing := r.info.Frames - delivered
 		r.warnings = append(r.warnings, &TruncatedError{

@@ -11,7 +11,8 @@
 //   - Every frame the file holds is read, and nothing is measured short or long silently: where the header's
 //     data size cannot be right, the Reader reads what the file holds and says what it did in Warnings. A data
 //     size of 0 or 0xFFFFFFFF (a writer that could not seek back to patch it: ffmpeg to a pipe, a recorder that
-//     died) and SoX's 0x7FFFF000 past the end of the file mean "to the end of the file" (ErrSizeUnknown); a
+//     died) and SoX's 0x7FFFF000 past the end of the file mean "to the end of the file" (ErrSizeUnknown in a
+//     file; read from a stream, they are how a stream is written, and no warning); a
 //     plain RIFF over 4 GiB whose 32-bit size wrapped is read whole, its size found from the file's length
 //     (ErrSizeWrapped); a data chunk cut short is read up to its last whole frame (ErrTruncated, a
 //     *TruncatedError: a caller that must not measure a partial file refuses it there). A file that shrinks
@@ -167,7 +168,6 @@ type Reader struct {
 	in       io.Reader     // what the frames are read from: rs, or a stream's buffered reader
 	stream   bool          // the input cannot seek: see stream.go
 	unknown  bool          // a stream whose data size was never written: read to the end of the input
-	sizeNote int           // the index in warnings of an unknown stream's ErrSizeUnknown, completed at its end
 	raw      bool          // headerless PCM (NewRawReader): a stream to the end of the input
 	carry    int           // a stream's bytes of a partial frame, kept at buf[w:w+carry] for the next fill
 	file     *os.File      // set when Open opened it
@@ -213,9 +213,9 @@ func Open(name string) (*Reader, error) {
 // every size is checked against the input's, before the first frame is read. Otherwise (not an io.Seeker, or
 // one that fails with "illegal seek": a pipe) it is read once, as a stream, from where it stands: nothing needs
 // to seek, and where the size of the data is known only at its end it is settled when Read reaches the end: a
-// size never written makes Info().Frames -1 until then, and its ErrSizeUnknown warning (given at once) then says
-// how many frames were read; a stream cut short gains its *TruncatedError warning then. After io.EOF,
-// Info().Frames is the frames read.
+// size never written (the streaming convention, so no warning) makes Info().Frames -1 until then; a stream cut
+// short, or one that ends within a frame, gains its ErrTruncated warning then. After io.EOF, Info().Frames is the
+// frames read.
 // A stream cannot Rewind, and a data chunk before the `fmt ` chunk cannot be read from one (ErrUnsupported).
 func NewReader(in io.Reader) (*Reader, error) { return newReader(in, "") }
 
@@ -224,8 +224,9 @@ func (r *Reader) Info() Info { return r.info }
 
 // Warnings returns what the Reader found wrong with the file's header and read past rather than refused, in
 // the order found; nil for a sound file. A stream adds the warning it can only find at its end by then: read
-// Warnings again after io.EOF. Each is a *FormatError (errors.Is: ErrSizeUnknown, ErrSizeWrapped) or
-// a *TruncatedError (ErrTruncated), whose text names the file and says what was read. A caller that must not
+// Warnings again after io.EOF. Each is a *FormatError (errors.Is: ErrSizeUnknown, ErrSizeWrapped; or
+// ErrTruncated for a stream of unknown length that ends within a frame) or a *TruncatedError (ErrTruncated),
+// whose text names the file and says what was read. A caller that must not
 // measure a file cut short tests errors.Is(w, ErrTruncated) and refuses it.
 func (r *Reader) Warnings() []error { return r.warnings }
 
