@@ -304,7 +304,7 @@ func measureFile(ctx context.Context, name string, opts analyzeOptions, seriesNa
 	}
 	if opts.strict {
 		for _, w := range a.Warnings {
-			if errors.Is(w, wavfile.ErrTruncated) {
+			if errors.Is(w, wavfile.ErrTruncated) || errors.Is(w, decode.ErrTruncated) {
 				if a.out != nil && a.out.f != nil {
 					os.Remove(a.out.name) // a refused file leaves no series, as it leaves no report
 				}

@@ -146,16 +146,29 @@ func (c closing) Close() error {
 	return err
 }
 
-// decoded is a frameReader of audio/decode, which reports what is wrong as errors, never as warnings.
-type decoded struct{ *decode.Reader }
+// decoded is a frameReader of audio/decode, which reports a file cut short as an error after the last frame
+// before the cut: here that is the end, and a warning, as wavfile's truncated WAV is.
+type decoded struct {
+	*decode.Reader
+	warnings []error
+}
 
-func (decoded) Warnings() []error { return nil }
+func (d *decoded) Read(dst []float32) (int, error) {
+	n, err := d.Reader.Read(dst)
+	if errors.Is(err, decode.ErrTruncated) {
+		d.warnings = append(d.warnings, err)
+		return 0, io.EOF
+	}
+	return n, err
+}
+
+func (d *decoded) Warnings() []error { return d.warnings }
 
 func decodedFile(r *decode.Reader, closer io.Closer) (frameReader, fileFormat, error) {
 	info := r.Info()
 	f := fileFormat{Description: info.String(), SampleRate: info.SampleRate, Channels: info.Channels,
 		ClipLevel: info.ClipLevel}
-	return closing{decoded{r}, closer}, f, nil
+	return closing{&decoded{Reader: r}, closer}, f, nil
 }
 
 // formatsRead names the formats analyze reads, for the remedy of a file in none of them.
@@ -223,11 +236,14 @@ func (e analyzeErr) Unwrap() error { return e.err }
 func warningText(w error) string {
 	var te *wavfile.TruncatedError
 	var fe *wavfile.FormatError
+	var de *decode.Error
 	switch {
 	case errors.As(w, &te):
 		return te.Msg
 	case errors.As(w, &fe):
 		return fe.Msg
+	case errors.As(w, &de):
+		return de.Msg
 	}
 	return w.Error()
 }
@@ -239,7 +255,7 @@ func warningCause(w error) string {
 		return "size_unknown"
 	case errors.Is(w, wavfile.ErrSizeWrapped):
 		return "size_wrapped"
-	case errors.Is(w, wavfile.ErrTruncated):
+	case errors.Is(w, wavfile.ErrTruncated), errors.Is(w, decode.ErrTruncated):
 		return "truncated"
 	}
 	return "other"

@@ -471,3 +471,41 @@ func TestTableWrappedOver4GiB(t *testing.T) {
 		t.Errorf("%d frames (want %d, not %d), warnings %+v, stderr %q", r.Frames, want, claim/frame, r.Warnings, errs)
 	}
 }
+
+// TestTableCutShortFormats: a FLAC, Ogg Vorbis, AIFF or MP3 file cut short, as an interrupted copy leaves it, is
+// measured as far as it goes with one warning of cause "truncated", as a cut WAV is; --strict refuses it (3).
+func TestTableCutShortFormats(t *testing.T) {
+	ffmpeg, err := lookTool("ffmpeg")
+	if err != nil {
+		t.Skip("ffmpeg is not installed (make deps-test installs it)")
+	}
+	dir := t.TempDir()
+	for _, c := range []struct{ name, ext string }{
+		{"FLAC", "flac"}, {"Ogg Vorbis", "ogg"}, {"AIFF", "aiff"}, {"MP3", "mp3"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			whole := filepath.Join(dir, "whole."+c.ext)
+			out, err := exec.Command(ffmpeg, "-v", "error", "-f", "lavfi", "-i", "sine=f=997:r=48000:d=4",
+				"-ac", "2", whole).CombinedOutput()
+			if err != nil {
+				t.Fatalf("ffmpeg: %v\n%s", err, out)
+			}
+			b, err := os.ReadFile(whole)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cut := filepath.Join(dir, "cut."+c.ext)
+			if err := os.WriteFile(cut, b[:len(b)*6/10], 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r, errs := analyzeJSON(t, cut)
+			if r.Frames < 48000 || r.Frames >= 4*48000 || len(r.Warnings) != 1 || r.Warnings[0].Cause != "truncated" ||
+				!strings.Contains(errs, cut+": warning: is truncated") {
+				t.Errorf("cut short: %d frames, warnings %+v, stderr %q; want the frames before the cut and one warning", r.Frames, r.Warnings, errs)
+			}
+			if _, errs, status := analyze(t, "--strict", cut); status != exitTruncated || !strings.Contains(errs, "refused (--strict)") {
+				t.Errorf("--strict: status %d, stderr %q; want %d", status, errs, exitTruncated)
+			}
+		})
+	}
+}
