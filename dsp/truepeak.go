@@ -70,7 +70,7 @@ const (
 	tpNyq      = 100         // Σ(third difference)² / Σ(third sum)² above which content near fs/2 dominates
 	tpNyqAhead = 64          // samples by which those sums run ahead of the detector
 	tpNyqDecay = 1 - 1.0/128 // their decay per term: one term every 4 samples, a time constant of 512 samples
-	tpNyqFloor = 1e-20       // added to both per term: silence is not near fs/2, and no sum decays to a denormal
+	tpNyqFloor = 1e-20       // added to both per call: silence is not near fs/2, and no sum decays to a denormal
 )
 
 // TruePeakMargin is how much, in dB, a candidate between samples must be able to raise the maximum so far to be
@@ -289,18 +289,33 @@ func (t *truePeak) reset() {
 // the detector read 10 to 14 dB below it. The sums run tpNyqAhead samples ahead of the detector and decay over
 // about 512 samples, so that the edges of such a tone count as near fs/2 too.
 func (t *truePeak) nyqTrack(q0, count int) {
-	ehf, elf := t.ehf, t.elf
+	// The terms of one call are summed apart, and the running sums decay once per call: the decay is one
+	// multiplication in a chain per call rather than two per term.
+	var hs, ls float64
 	q, end := q0+t.ph, q0+count
+	terms := 0
 	for ; q < end; q += 4 {
 		x := (*[4]float64)(t.buf[q-1 : q+3])
 		a, b := x[0]+x[3], x[1]+x[2]
 		c, d := x[0]-x[3], x[1]-x[2]
 		s3, d3 := a+3*b, c-3*d
-		elf = elf*tpNyqDecay + s3*s3 + tpNyqFloor
-		ehf = ehf*tpNyqDecay + d3*d3 + tpNyqFloor
+		ls += s3 * s3
+		hs += d3 * d3
+		terms++
 	}
-	t.ehf, t.elf, t.ph = ehf, elf, q-end
+	decay := nyqDecay[terms]
+	t.ehf = t.ehf*decay + hs + tpNyqFloor
+	t.elf = t.elf*decay + ls + tpNyqFloor
+	t.ph = q - end
 }
+
+// nyqDecay[k] is tpNyqDecay to the power k: the decay over k terms, at most tpSpan/4 rounded up in one call.
+var nyqDecay = func() (d [(tpSpan+3)/4 + 1]float64) {
+	for k := range d {
+		d[k] = math.Pow(tpNyqDecay, float64(k))
+	}
+	return d
+}()
 
 // refine returns the largest |x(t)| of the band-limited signal between buffer samples p and p+1, by the long
 // filter: on a grid of eighths of a sample, then at the vertex of the parabola through the best grid point and
