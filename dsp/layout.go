@@ -15,32 +15,38 @@ import (
 // others have no mask bit and come only from a layout name or a list of channel names.
 type Position uint8
 
-// The positions, named as ffmpeg and the WAV channel mask name them (FL, FR, FC, LFE, BL, ...).
+// The positions, named as ffmpeg and the WAV channel mask name them (FL, FR, FC, LFE, BL, ...): every channel
+// that ffmpeg 5.1's named layouts (ffmpeg -layouts) use.
 const (
-	Unknown          Position = iota // a channel whose position nobody gave: weight 1.0, labelled by its number
-	FrontLeft                        // FL, mask 0x1
-	FrontRight                       // FR, mask 0x2
-	FrontCenter                      // FC, mask 0x4
-	LowFrequency                     // LFE, mask 0x8
-	BackLeft                         // BL, mask 0x10
-	BackRight                        // BR, mask 0x20
-	FrontLeftCenter                  // FLC, mask 0x40
-	FrontRightCenter                 // FRC, mask 0x80
-	BackCenter                       // BC, mask 0x100
-	SideLeft                         // SL, mask 0x200
-	SideRight                        // SR, mask 0x400
-	TopCenter                        // TC, mask 0x800
-	TopFrontLeft                     // TFL, mask 0x1000
-	TopFrontCenter                   // TFC, mask 0x2000
-	TopFrontRight                    // TFR, mask 0x4000
-	TopBackLeft                      // TBL, mask 0x8000
-	TopBackCenter                    // TBC, mask 0x10000
-	TopBackRight                     // TBR, mask 0x20000
-	WideLeft                         // WL, no mask bit
-	WideRight                        // WR, no mask bit
-	TopSideLeft                      // TSL, no mask bit
-	TopSideRight                     // TSR, no mask bit
-	LowFrequency2                    // LFE2, no mask bit
+	Unknown           Position = iota // a channel whose position nobody gave: weight 1.0, labelled by its number
+	FrontLeft                         // FL, mask 0x1
+	FrontRight                        // FR, mask 0x2
+	FrontCenter                       // FC, mask 0x4
+	LowFrequency                      // LFE, mask 0x8
+	BackLeft                          // BL, mask 0x10
+	BackRight                         // BR, mask 0x20
+	FrontLeftCenter                   // FLC, mask 0x40
+	FrontRightCenter                  // FRC, mask 0x80
+	BackCenter                        // BC, mask 0x100
+	SideLeft                          // SL, mask 0x200
+	SideRight                         // SR, mask 0x400
+	TopCenter                         // TC, mask 0x800
+	TopFrontLeft                      // TFL, mask 0x1000
+	TopFrontCenter                    // TFC, mask 0x2000
+	TopFrontRight                     // TFR, mask 0x4000
+	TopBackLeft                       // TBL, mask 0x8000
+	TopBackCenter                     // TBC, mask 0x10000
+	TopBackRight                      // TBR, mask 0x20000
+	WideLeft                          // WL, no mask bit
+	WideRight                         // WR, no mask bit
+	TopSideLeft                       // TSL, no mask bit
+	TopSideRight                      // TSR, no mask bit
+	LowFrequency2                     // LFE2, no mask bit
+	StereoLeft                        // DL, the left of a stereo downmix (Lt/Lo), no mask bit
+	StereoRight                       // DR, the right of a stereo downmix, no mask bit
+	BottomFrontCenter                 // BFC, no mask bit
+	BottomFrontLeft                   // BFL, no mask bit
+	BottomFrontRight                  // BFR, no mask bit
 	numPositions
 )
 
@@ -81,6 +87,13 @@ var positions = [numPositions]position{
 	TopSideLeft:      {"TSL", "Ltm", 90, 45, false},
 	TopSideRight:     {"TSR", "Rtm", 90, 45, false},
 	LowFrequency2:    {"LFE2", "LFE2", 0, 0, true},
+	// A stereo downmix stands where the front pair does.
+	StereoLeft:  {"DL", "Ld", 30, 0, false},
+	StereoRight: {"DR", "Rd", 30, 0, false},
+	// The bottom layer of 22.2 (BS.2051 system H: BtFC, BtFL, BtFR), 30° below the listener.
+	BottomFrontCenter: {"BFC", "BtFC", 0, -30, false},
+	BottomFrontLeft:   {"BFL", "BtFL", 45, -30, false},
+	BottomFrontRight:  {"BFR", "BtFR", 45, -30, false},
 }
 
 // String returns ffmpeg's name for the position (FL, FR, FC, LFE, ...), or "unknown".
@@ -217,34 +230,19 @@ func (l Layout) String() string {
 }
 
 // DefaultLayout returns the layout ffmpeg assumes for a channel count when a file gives no channel mask (its
-// av_channel_layout_default, checked against ffmpeg 5.1): 1 mono (C), 2 stereo, 3 2.1 (L R LFE), 4 4.0
-// (L R C Cs), 5 5.0 (L R C Ls Rs), 6 5.1 (L R C LFE Ls Rs), 7 6.1 (L R C LFE Cs Ls Rs), 8 7.1
-// (L R C LFE Lb Rb Ls Rs). ffmpeg has no default beyond 8 channels, and neither is there a common one: from 9
-// channels on every channel is of Unknown position, weighs 1.0 and is labelled by its number, as in ffmpeg.
-// Counts below 1 give an empty layout.
+// av_channel_layout_default, checked against ffmpeg 5.1: the first of its named layouts with that many
+// channels): 1 mono (C), 2 stereo, 3 2.1 (L R LFE), 4 4.0 (L R C Cs), 5 5.0 (L R C Ls Rs), 6 5.1
+// (L R C LFE Ls Rs), 7 6.1 (L R C LFE Cs Ls Rs), 8 7.1 (L R C LFE Lb Rb Ls Rs), 16 hexadecagonal
+// (L R C Lb Rb Cs Ls Rs Ltf Ctf Rtf Ltr Ctr Rtr Lw Rw) and 24 22.2 (more than a Meter takes). ffmpeg has no named
+// layout of 9 to 15 or 17 to 23 channels: for those every channel is of Unknown position, weighs 1.0 and is
+// labelled by its number, as in ffmpeg. Counts below 1 give an empty layout.
 func DefaultLayout(channels int) Layout {
-	var l Layout
-	switch channels {
-	case 1:
-		l = Layout{FrontCenter}
-	case 2:
-		l = Layout{FrontLeft, FrontRight}
-	case 3:
-		l = Layout{FrontLeft, FrontRight, LowFrequency}
-	case 4:
-		l = Layout{FrontLeft, FrontRight, FrontCenter, BackCenter}
-	case 5:
-		l = Layout{FrontLeft, FrontRight, FrontCenter, BackLeft, BackRight}
-	case 6:
-		l = Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, BackLeft, BackRight}
-	case 7:
-		l = Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, BackCenter, SideLeft, SideRight}
-	case 8:
-		l = Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, BackLeft, BackRight, SideLeft, SideRight}
-	default:
-		l = make(Layout, max(channels, 0))
+	for _, n := range namedLayouts {
+		if n.ffmpeg && len(n.l) == channels {
+			return append(Layout(nil), n.l...)
+		}
 	}
-	return l
+	return make(Layout, max(channels, 0))
 }
 
 // LayoutFromMask returns the layout of a WAV file with the given channel count and WAVE_FORMAT_EXTENSIBLE
@@ -269,44 +267,53 @@ func LayoutFromMask(mask uint32, channels int) Layout {
 	return l
 }
 
-// namedLayouts are the layouts ParseLayout knows by name: ffmpeg's names and orders (ffmpeg -layouts), and the
-// immersive layouts as ffmpeg 7 orders them (5.1.2, 5.1.4, 7.1.2, 7.1.4) plus 9.1.6 in Dolby's order.
+// namedLayouts are the layouts ParseLayout knows by name: ffmpeg 5.1's names and orders (ffmpeg -layouts), in
+// its order, which decides DefaultLayout (ffmpeg true), then the immersive layouts as ffmpeg 7 orders them
+// (5.1.2, 5.1.4, 7.1.2, 7.1.4) plus 9.1.6 in Dolby's order, which ffmpeg 5.1 does not name (so that no later
+// ffmpeg's defaults creep in: ffmpeg 7 would take 5.1.2 for 8 channels were it before 7.1).
 var namedLayouts = []struct {
-	name string
-	l    Layout
+	name   string
+	l      Layout
+	ffmpeg bool
 }{
-	{"mono", Layout{FrontCenter}},
-	{"stereo", Layout{FrontLeft, FrontRight}},
-	{"2.1", Layout{FrontLeft, FrontRight, LowFrequency}},
-	{"3.0", Layout{FrontLeft, FrontRight, FrontCenter}},
-	{"3.0(back)", Layout{FrontLeft, FrontRight, BackCenter}},
-	{"4.0", Layout{FrontLeft, FrontRight, FrontCenter, BackCenter}},
-	{"quad", Layout{FrontLeft, FrontRight, BackLeft, BackRight}},
-	{"quad(side)", Layout{FrontLeft, FrontRight, SideLeft, SideRight}},
-	{"3.1", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency}},
-	{"5.0", Layout{FrontLeft, FrontRight, FrontCenter, BackLeft, BackRight}},
-	{"5.0(side)", Layout{FrontLeft, FrontRight, FrontCenter, SideLeft, SideRight}},
-	{"4.1", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, BackCenter}},
-	{"5.1", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, BackLeft, BackRight}},
-	{"5.1(side)", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, SideLeft, SideRight}},
-	{"6.0", Layout{FrontLeft, FrontRight, FrontCenter, BackCenter, SideLeft, SideRight}},
-	{"6.0(front)", Layout{FrontLeft, FrontRight, FrontLeftCenter, FrontRightCenter, SideLeft, SideRight}},
-	{"hexagonal", Layout{FrontLeft, FrontRight, FrontCenter, BackLeft, BackRight, BackCenter}},
-	{"6.1", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, BackCenter, SideLeft, SideRight}},
-	{"6.1(back)", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, BackLeft, BackRight, BackCenter}},
-	{"6.1(front)", Layout{FrontLeft, FrontRight, LowFrequency, FrontLeftCenter, FrontRightCenter, SideLeft, SideRight}},
-	{"7.0", Layout{FrontLeft, FrontRight, FrontCenter, BackLeft, BackRight, SideLeft, SideRight}},
-	{"7.0(front)", Layout{FrontLeft, FrontRight, FrontCenter, FrontLeftCenter, FrontRightCenter, SideLeft, SideRight}},
-	{"7.1", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, BackLeft, BackRight, SideLeft, SideRight}},
-	{"7.1(wide)", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, BackLeft, BackRight, FrontLeftCenter, FrontRightCenter}},
-	{"7.1(wide-side)", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, FrontLeftCenter, FrontRightCenter, SideLeft, SideRight}},
-	{"octagonal", Layout{FrontLeft, FrontRight, FrontCenter, BackLeft, BackRight, BackCenter, SideLeft, SideRight}},
-	{"5.1.2", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, BackLeft, BackRight, TopFrontLeft, TopFrontRight}},
-	{"5.1.4", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, BackLeft, BackRight, TopFrontLeft, TopFrontRight, TopBackLeft, TopBackRight}},
-	{"7.1.2", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, BackLeft, BackRight, SideLeft, SideRight, TopFrontLeft, TopFrontRight}},
-	{"7.1.4", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, BackLeft, BackRight, SideLeft, SideRight, TopFrontLeft, TopFrontRight, TopBackLeft, TopBackRight}},
+	{"mono", Layout{FrontCenter}, true},
+	{"stereo", Layout{FrontLeft, FrontRight}, true},
+	{"2.1", Layout{FrontLeft, FrontRight, LowFrequency}, true},
+	{"3.0", Layout{FrontLeft, FrontRight, FrontCenter}, true},
+	{"3.0(back)", Layout{FrontLeft, FrontRight, BackCenter}, true},
+	{"4.0", Layout{FrontLeft, FrontRight, FrontCenter, BackCenter}, true},
+	{"quad", Layout{FrontLeft, FrontRight, BackLeft, BackRight}, true},
+	{"quad(side)", Layout{FrontLeft, FrontRight, SideLeft, SideRight}, true},
+	{"3.1", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency}, true},
+	{"5.0", Layout{FrontLeft, FrontRight, FrontCenter, BackLeft, BackRight}, true},
+	{"5.0(side)", Layout{FrontLeft, FrontRight, FrontCenter, SideLeft, SideRight}, true},
+	{"4.1", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, BackCenter}, true},
+	{"5.1", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, BackLeft, BackRight}, true},
+	{"5.1(side)", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, SideLeft, SideRight}, true},
+	{"6.0", Layout{FrontLeft, FrontRight, FrontCenter, BackCenter, SideLeft, SideRight}, true},
+	{"6.0(front)", Layout{FrontLeft, FrontRight, FrontLeftCenter, FrontRightCenter, SideLeft, SideRight}, true},
+	{"hexagonal", Layout{FrontLeft, FrontRight, FrontCenter, BackLeft, BackRight, BackCenter}, true},
+	{"6.1", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, BackCenter, SideLeft, SideRight}, true},
+	{"6.1(back)", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, BackLeft, BackRight, BackCenter}, true},
+	{"6.1(front)", Layout{FrontLeft, FrontRight, LowFrequency, FrontLeftCenter, FrontRightCenter, SideLeft, SideRight}, true},
+	{"7.0", Layout{FrontLeft, FrontRight, FrontCenter, BackLeft, BackRight, SideLeft, SideRight}, true},
+	{"7.0(front)", Layout{FrontLeft, FrontRight, FrontCenter, FrontLeftCenter, FrontRightCenter, SideLeft, SideRight}, true},
+	{"7.1", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, BackLeft, BackRight, SideLeft, SideRight}, true},
+	{"7.1(wide)", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, BackLeft, BackRight, FrontLeftCenter, FrontRightCenter}, true},
+	{"7.1(wide-side)", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, FrontLeftCenter, FrontRightCenter, SideLeft, SideRight}, true},
+	{"octagonal", Layout{FrontLeft, FrontRight, FrontCenter, BackLeft, BackRight, BackCenter, SideLeft, SideRight}, true},
+	{"hexadecagonal", Layout{FrontLeft, FrontRight, FrontCenter, BackLeft, BackRight, BackCenter, SideLeft, SideRight,
+		TopFrontLeft, TopFrontCenter, TopFrontRight, TopBackLeft, TopBackCenter, TopBackRight, WideLeft, WideRight}, true},
+	{"downmix", Layout{StereoLeft, StereoRight}, true},
+	{"22.2", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, BackLeft, BackRight, FrontLeftCenter, FrontRightCenter,
+		BackCenter, SideLeft, SideRight, TopCenter, TopFrontLeft, TopFrontCenter, TopFrontRight, TopBackLeft, TopBackCenter,
+		TopBackRight, LowFrequency2, TopSideLeft, TopSideRight, BottomFrontCenter, BottomFrontLeft, BottomFrontRight}, true},
+	{"5.1.2", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, BackLeft, BackRight, TopFrontLeft, TopFrontRight}, false},
+	{"5.1.4", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, BackLeft, BackRight, TopFrontLeft, TopFrontRight, TopBackLeft, TopBackRight}, false},
+	{"7.1.2", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, BackLeft, BackRight, SideLeft, SideRight, TopFrontLeft, TopFrontRight}, false},
+	{"7.1.4", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, BackLeft, BackRight, SideLeft, SideRight, TopFrontLeft, TopFrontRight, TopBackLeft, TopBackRight}, false},
 	{"9.1.6", Layout{FrontLeft, FrontRight, FrontCenter, LowFrequency, SideLeft, SideRight, BackLeft, BackRight, WideLeft, WideRight,
-		TopFrontLeft, TopFrontRight, TopSideLeft, TopSideRight, TopBackLeft, TopBackRight}},
+		TopFrontLeft, TopFrontRight, TopSideLeft, TopSideRight, TopBackLeft, TopBackRight}, false},
 }
 
 // channelNames maps what ParseLayout accepts for one channel, lower-cased, to its position: the labels Layout
@@ -326,8 +333,9 @@ var channelNames = func() map[string]Position {
 }()
 
 // ParseLayout reads a channel layout as a user gives it (a --layout flag, a layout: key):
-//   - a name: mono, stereo, 2.1, 3.0, 4.0, quad, 5.0, 5.1, 5.1(side), 6.1, 7.1, 5.1.2, 5.1.4, 7.1.4, 9.1.6 and
-//     the rest of ffmpeg's names (ffmpeg -layouts);
+//   - a name: mono, stereo, 2.1, 3.0, 4.0, quad, 5.0, 5.1, 5.1(side), 6.1, 7.1, 5.1.2, 5.1.4, 7.1.4, 9.1.6,
+//     hexadecagonal and every other name ffmpeg 5.1 lists (ffmpeg -layouts), but 22.2, whose 24 channels are
+//     more than a Meter takes;
 //   - a WAV channel mask in hexadecimal, such as 0x63F (as a WAV file would give it, by DefaultLayout for 0);
 //   - the channels in order, separated by commas (or +, as ffmpeg writes them): the labels Layout shows (L, R,
 //     C, LFE, Ls, Rs, Lb, Rb, Lc, Rc, Cs, Lw, Rw, Ltf, Rtf, ...) or ffmpeg's names (FL, FR, FC, LFE, BL, BR, SL,
@@ -342,6 +350,9 @@ func ParseLayout(s string) (Layout, error) {
 	}
 	for _, n := range namedLayouts {
 		if strings.EqualFold(n.name, s) {
+			if len(n.l) > MaxChannels {
+				return nil, fmt.Errorf("%w: %s has %d channels: at most %d", ErrLayout, n.name, len(n.l), MaxChannels)
+			}
 			return append(Layout(nil), n.l...), nil
 		}
 	}

@@ -24,6 +24,62 @@ func ffmpegWeight(p Position) float64 {
 	return 1
 }
 
+// TestLayoutNamesOfFFmpeg checks that ParseLayout knows every layout the installed ffmpeg lists (ffmpeg
+// -layouts), as the same channels in the same order, and that a layout of more channels than a Meter takes is
+// refused as such rather than as an unknown name.
+func TestLayoutNamesOfFFmpeg(t *testing.T) {
+	ffmpeg, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Skip("ffmpeg is not installed (apt-get install ffmpeg): skipping the layout names against ffmpeg -layouts")
+	}
+	out, err := exec.Command(ffmpeg, "-hide_banner", "-layouts").Output()
+	if err != nil {
+		t.Fatalf("ffmpeg -layouts: %v", err)
+	}
+	_, std, ok := strings.Cut(string(out), "Standard channel layouts:")
+	if !ok {
+		t.Fatalf("ffmpeg -layouts lists no standard layouts:\n%s", out)
+	}
+	n := 0
+	for _, line := range strings.Split(std, "\n") {
+		f := strings.Fields(line)
+		if len(f) != 2 || f[0] == "NAME" {
+			continue
+		}
+		n++
+		name, channels := f[0], strings.Split(f[1], "+")
+		l, err := ParseLayout(name)
+		if len(channels) > MaxChannels {
+			if err == nil || !strings.Contains(err.Error(), "channels: at most") {
+				t.Errorf("ParseLayout(%q) = %v, %v: want refused for its %d channels", name, l, err, len(channels))
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("ParseLayout(%q): %v", name, err)
+			continue
+		}
+		if got := strings.Join(positionNames(l), "+"); got != f[1] {
+			t.Errorf("ParseLayout(%q) = %s, ffmpeg %s", name, got, f[1])
+		}
+		if l.String() != name {
+			t.Errorf("ParseLayout(%q).String() = %q", name, l.String())
+		}
+	}
+	if n < 28 {
+		t.Errorf("ffmpeg -layouts listed %d standard layouts; ffmpeg 5.1 lists 28", n)
+	}
+}
+
+// positionNames returns ffmpeg's name of each channel of l.
+func positionNames(l Layout) []string {
+	s := make([]string, len(l))
+	for c, p := range l {
+		s[c] = p.String()
+	}
+	return s
+}
+
 // plainWAV returns a WAVE_FORMAT_IEEE_FLOAT file of p with no channel mask: what a recorder writes that gives
 // no positions.
 func plainWAV(p []float32, rate, channels int) []byte {
@@ -78,8 +134,10 @@ func ffmpegR128(t *testing.T, ffmpeg, file string) (i float64, m []float64) {
 // Where the weights agree the two agree within 0.05 LU (0.01 measured). Where they differ, ffmpeg reads exactly
 // what its weights predict, 10·log10(Σ ffmpeg's weights / Σ ours) above us: +1.49 LU for a 7.1's back pair, a
 // back centre (4.0, 6.0, 6.1) and the top-back channels, which are not surrounds by BS.1770's position rule
-// (1.0 here, 1.41 in ffmpeg). A channel that weighs 0 (LFE) reads nothing in both. ffmpeg 5.1 cannot measure a
-// file of more than 8 channels without a mask at all; with a mask it can (7.1.4 below).
+// (1.0 here, 1.41 in ffmpeg), and -1.49 LU for wide channels (1.41 here, 1.0 in ffmpeg). A channel that weighs 0
+// (LFE) reads nothing in both. Without a mask, ffmpeg takes hexadecagonal for 16 channels (its side pair weighs
+// 1.41 in both); a file of another count above 8 without a mask (no named layout has 9 to 15 channels) ffmpeg
+// 5.1 cannot measure at all; with a mask it can (7.1.4 below).
 func TestLayoutsAgainstFFmpeg(t *testing.T) {
 	ffmpeg, err := exec.LookPath("ffmpeg")
 	if err != nil {
@@ -107,6 +165,7 @@ func TestLayoutsAgainstFFmpeg(t *testing.T) {
 		{"7.1(wide)", 8, 0xFF},
 		{"FL+FR+FC+LFE+BL+BR+SL+SR+TFL+TFR+TBL+TBR", 12, 0x2D63F}, // 7.1.4
 		{"", 3, 0}, {"", 4, 0}, {"", 5, 0}, {"", 6, 0}, {"", 7, 0}, {"", 8, 0},
+		{"", 16, 0}, // hexadecagonal
 	}
 	differ := 0
 	for _, c := range cases {

@@ -303,7 +303,9 @@ func TestStandardWeights(t *testing.T) {
 		{7, []float64{1, 1, 1, 0, 1, 1.41, 1.41}},    // 6.1: L R C LFE Cs Ls Rs
 		{8, []float64{1, 1, 1, 0, 1, 1, 1.41, 1.41}}, // 7.1: L R C LFE Lb Rb Ls Rs
 		{9, []float64{1, 1, 1, 1, 1, 1, 1, 1, 1}},    // no default layout: every channel 1.0
-		{16, []float64{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}},
+		{15, []float64{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}},
+		// hexadecagonal: L R C Lb Rb Cs Ls Rs, the top layer, Lw Rw
+		{16, []float64{1, 1, 1, 1, 1, 1, 1.41, 1.41, 1, 1, 1, 1, 1, 1, 1.41, 1.41}},
 	} {
 		got := StandardWeights(c.channels)
 		if len(got) != len(c.want) {
@@ -349,7 +351,9 @@ func TestLoudnessWeights(t *testing.T) {
 		{"2.1 LFE", 3, nil, 2, inf},
 		{"7.1 Lb", 8, nil, 4, base},
 		{"7.1 Ls", 8, nil, 6, surround},
-		{"16 channels, 16th", 16, nil, 15, base},
+		{"15 channels, 15th", 15, nil, 14, base},
+		{"hexadecagonal Ls", 16, nil, 6, surround},
+		{"hexadecagonal Ltr", 16, nil, 11, base},
 		{"explicit 2.0", 2, []float64{0.5, 1}, 0, base + 10*math.Log10(0.5)},
 		{"explicit 0", 2, []float64{1, 0}, 1, inf},
 		{"8 channels, weight 4 on the last", 8, []float64{1, 1, 1, 1, 1, 1, 1, 4}, 7, base + 10*math.Log10(4)},

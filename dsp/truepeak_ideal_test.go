@@ -176,7 +176,7 @@ func tpSignals(rate int, seconds float64, seed uint64) []tpSignal {
 		mk("drums clipped at 0.8", drums(r, fs, 0.8)),
 		mk("plucked chord clipped at 0.5", chord(fs, 0.5)),
 	)
-	for _, f := range []float64{0.45, 0.48, 0.495} {
+	for _, f := range []float64{0.45, 0.48, 0.49, 0.495, 0.498} { // faded: a steady tone
 		ph := r.Float64() * 2 * math.Pi
 		// Faded in and out over 10 ms: the band-limited signal of a tone near fs/2 cut abruptly overshoots with
 		// the logarithm of the tone's length, which no finite filter follows (see TestTruePeakAbruptTone).

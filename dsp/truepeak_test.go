@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -468,6 +469,74 @@ func TestTruePeakFarSums(t *testing.T) {
 			if math.Abs(got[row]-want) > 1e-12*sumAbs(f.far[row][lo:hi]) {
 				t.Errorf("taps %d to %d, row %d: %.17g, three dot products %.17g", lo, hi, row, got[row], want)
 			}
+		}
+	}
+}
+
+// TestTruePeakNearNyquist checks what nyqTrack takes for content near fs/2, where the detector's 3 dB limit is
+// lifted and intervals are measured far more often: tones from 0.45·fs up, at any level, and not noise (even
+// differentiated, its energy piled up near fs/2), programme or tones below 0.3·fs, so that their cost stays as it
+// was.
+func TestTruePeakNearNyquist(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	const n = 24000
+	var cases []struct {
+		name string
+		x    []float32
+		want bool
+	}
+	for _, s := range tpSignals(48000, n/48000.0, 11) {
+		if strings.HasPrefix(s.name, "sine") {
+			continue // faded: their fades are quiet
+		}
+		cases = append(cases, struct {
+			name string
+			x    []float32
+			want bool
+		}{s.name, s.x, false})
+	}
+	diff, prev := make([]float32, n), 0.0
+	for i := range diff {
+		w := r.Float64()*2 - 1
+		diff[i], prev = float32(0.5*(w-prev)), w
+	}
+	cases = append(cases, struct {
+		name string
+		x    []float32
+		want bool
+	}{"white noise differentiated", diff, false})
+	for _, c := range []struct {
+		f, a float64
+		want bool
+	}{{0.1, 0.5, false}, {0.3, 0.5, false}, {0.45, 0.5, true}, {0.49, 0.5, true}, {0.499, 1e-4, true}} {
+		x, ph := make([]float32, n), r.Float64()*2*math.Pi
+		for i := range x {
+			x[i] = float32(c.a * math.Sin(2*math.Pi*c.f*float64(i)+ph))
+		}
+		cases = append(cases, struct {
+			name string
+			x    []float32
+			want bool
+		}{fmt.Sprintf("tone at %v·fs, amplitude %v", c.f, c.a), x, c.want})
+	}
+	f := newTPFilter()
+	for _, c := range cases {
+		tp := newTruePeak(480)
+		on, blocks := 0, 0
+		for i := 0; i+480 <= len(c.x); i += 480 {
+			for j, v := range c.x[i : i+480] {
+				tp.block(480)[j] = float64(v)
+			}
+			tp.process(&f, 480, 0)
+			if i >= 4800 { // past the onset, the start of the silence ahead included
+				blocks++
+				if tp.ehf > tpNyq*tp.elf {
+					on++
+				}
+			}
+		}
+		if c.want && on != blocks || !c.want && on != 0 {
+			t.Errorf("%s: taken as near fs/2 in %d of %d blocks, want %v", c.name, on, blocks, c.want)
 		}
 	}
 }
