@@ -115,7 +115,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	c.arg("config", "FILE")
 	jobs := c.fs.Int("jobs", runtime.NumCPU(), "measure up to N files at once; the reports still come in the "+
 		"order of the files")
-	c.fs.IntVar(jobs, "j", runtime.NumCPU(), "the same as --jobs (-j 4 works too)")
+	c.fs.IntVar(jobs, "j", runtime.NumCPU(), "the same as --jobs")
 	noSplit := c.fs.Bool("no-split", false, "measure each file in one pass, even with more jobs than files (by "+
 		"default a WAV file of 10 minutes or more is then cut into parts measured at once, with the same report "+
 		"and series; not with --plot)")
