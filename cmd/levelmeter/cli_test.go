@@ -74,6 +74,22 @@ func TestCommandConvention(t *testing.T) {
 	}
 }
 
+// TestHelpHelp: help is a command like the others to ask about, as the package doc lists it.
+func TestHelpHelp(t *testing.T) {
+	for _, args := range [][]string{{"help", "help"}, {"--help", "help"}} {
+		var stdout, stderr strings.Builder
+		code := dispatch(args, &stdout, &stderr)
+		if code != 0 || stderr.Len() != 0 || !strings.HasPrefix(stdout.String(), "usage: levelmeter help [COMMAND]\n") {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want the help command's usage on stdout", args, code,
+				stdout.String(), stderr.String())
+		}
+	}
+	var stdout, stderr strings.Builder
+	if dispatch([]string{"help"}, &stdout, &stderr); !strings.Contains(stdout.String(), "\n  help      ") {
+		t.Errorf("levelmeter help does not list help:\n%s", stdout.String())
+	}
+}
+
 // synopsisFlag finds the flags in a synopsis: [--json], [-j N], [--source wav:FILE | --device NAME].
 var synopsisFlag = regexp.MustCompile(`(?:^|[\s\[|])(-{1,2}[a-z][a-z0-9-]*)`)
 
