@@ -139,6 +139,9 @@ func formatValue(v any) string {
 		}
 		return "[" + strings.Join(q, ", ") + "]"
 	case reflect.Struct: // a webhook, a profile: its keys that are set, as a YAML flow mapping
+		if s, ok := v.(fmt.Stringer); ok {
+			return s.String()
+		}
 		var q []string
 		for i := range rv.NumField() {
 			name, _, _ := strings.Cut(rv.Type().Field(i).Tag.Get("yaml"), ",")
