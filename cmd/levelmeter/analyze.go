@@ -91,10 +91,10 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 		"(0 leaves a channel out); default: the layout's")
 	profileFlag := c.fs.String("profile", "", "judge each file against a loudness target: PASS or FAIL per criterion "+
 		"and the gain that meets the target without exceeding the true-peak ceiling ("+
-		strings.Join(alarm.ProfileNames(), ", ")+", or one of the profiles: of --config)")
-	configPath := c.fs.String("config", "config.yaml", "the configuration file whose custom profiles: --profile may "+
-		"name; config.yaml is read, as `levelmeter run` reads it, when it is there and --profile is not a named "+
-		"profile. Only profiles: is used: the file's alarms.profile does not judge files without --profile")
+		strings.Join(alarm.ProfileNames(), ", ")+", or a custom one of --config)")
+	configPath := c.fs.String("config", "config.yaml", "the configuration file whose custom profiles (profiles:) "+
+		"--profile may name, as run reads it; without --config, config.yaml is read when it is there and --profile "+
+		"is not a named profile. Only profiles: is used: the file's alarms.profile does not judge files")
 	strict := c.fs.Bool("strict", false, "refuse a file cut short (its data chunk claims more than the file holds) "+
 		"instead of measuring what it holds, and exit with status 3")
 	plotOut := c.fs.String("plot", "", "draw momentary and short-term loudness and the peak level over time, per "+
@@ -113,6 +113,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	c.arg("weights", "LIST")
 	c.arg("profile", "NAME")
 	c.arg("config", "FILE")
+	c.defaults["config"] = "config.yaml, if it is there"
 	jobs := c.fs.Int("jobs", runtime.NumCPU(), "measure up to N files at once; the reports still come in the "+
 		"order of the files")
 	c.fs.IntVar(jobs, "j", runtime.NumCPU(), "the same as --jobs")
