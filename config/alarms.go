@@ -440,6 +440,20 @@ func (c *Config) validateAlarms() Errors {
 			errs = append(errs, c.errorf(p+".queue", w.Queue, "is out of range; must be 0 (the default) to %d", 1<<20))
 		}
 	}
+	return append(errs, c.validateProfiles()...)
+}
+
+// ValidateProfiles checks the custom profiles only, as Validate would: what `levelmeter analyze` takes from a
+// configuration file, whose sources (files moved, devices of another machine) are not its concern.
+func (c *Config) ValidateProfiles() error {
+	if errs := c.validateProfiles(); len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+func (c *Config) validateProfiles() Errors {
+	var errs Errors
 	seen := map[string]int{}
 	for i := range c.Profiles {
 		pr := &c.Profiles[i]

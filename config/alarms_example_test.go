@@ -32,3 +32,27 @@ alarms:
 	// studio: silence after 5s below -50 dBFS; loudness_high above -22 LUFS
 	// web: silence after 5s below -50 dBFS; loudness_high above -13 LUFS
 }
+
+// ValidateProfiles checks what `levelmeter analyze --profile` takes from a file: the custom profiles, not the
+// sources (here a file that is not there).
+func ExampleConfig_ValidateProfiles() {
+	c, err := config.Parse([]byte(`
+sources: [{wav: elsewhere.wav}]
+profiles:
+  - {name: house, target: -16, tolerance: 1, max_true_peak: -1.5}
+`), "levelmeter.yaml")
+	if err == nil {
+		err = c.ValidateProfiles()
+	}
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p, _ := c.LookupProfile("house")
+	fmt.Printf("%s: %v LUFS ±%v LU, true peak at most %v dBTP\n", p.Name, p.Target, p.Tolerance, p.MaxTruePeak)
+	_, err = c.LookupProfile("hose")
+	fmt.Println(err)
+	// Output:
+	// house: -16 LUFS ±1 LU, true peak at most -1.5 dBTP
+	// alarm: unknown profile "hose"; did you mean house?
+}

@@ -103,7 +103,7 @@ func TestBadAlarms(t *testing.T) {
 		{"negative delay", src + "alarms:\n  clipping: {off_delay: -1s}\n",
 			`x.yaml:4: alarms.clipping.off_delay: -1s is out of range; must be 0s to 24h`},
 		{"bad channel", "sources:\n  - device: default\n    alarms:\n      channel_dead: {channels: [0, 16]}\n",
-			`x.yaml:4: sources[0].alarms.channel_dead.channels: [0 16] has channel 16; channels are 0 to 15`},
+			`x.yaml:4: sources[0].alarms.channel_dead.channels: [0, 16] has channel 16; channels are 0 to 15`},
 		{"webhook in a source", "sources:\n  - device: default\n    alarms:\n      webhooks: [{url: http://h/}]\n",
 			"x.yaml:4: sources[0].alarms.webhooks: is set in a source; webhooks receive every source's events: set them in the top-level alarms"},
 		{"webhook url", src + "alarms:\n  webhooks:\n    - url: ftp://h/x\n",

@@ -3,6 +3,8 @@ package config
 import (
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -97,8 +99,13 @@ func (c *Config) SetBy(key, flag string) {
 	c.origin[key] = flag
 }
 
+// formatValue shows a key's value as the file would write it. Keys hold pointers where "not set" must differ from
+// zero (the alarms' *float64, *bool, *time.Duration): a pointer shows the value it points to, and null when nil,
+// never an address.
 func formatValue(v any) string {
 	switch v := v.(type) {
+	case nil:
+		return "null"
 	case string:
 		return strconv.Quote(v)
 	case time.Duration:
@@ -111,20 +118,47 @@ func formatValue(v any) string {
 			q[i] = strconv.Quote(s)
 		}
 		return "[" + strings.Join(q, ", ") + "]"
-	case *[]time.Duration:
-		if v == nil {
-			return "null"
-		}
-		return formatValue(*v)
 	case []time.Duration:
 		q := make([]string, len(v))
 		for i, d := range v {
 			q[i] = showDuration(d)
 		}
 		return "[" + strings.Join(q, ", ") + "]"
-	default:
-		return fmt.Sprint(v)
 	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Pointer:
+		if rv.IsNil() {
+			return "null"
+		}
+		return formatValue(rv.Elem().Interface())
+	case reflect.Slice:
+		q := make([]string, rv.Len())
+		for i := range q {
+			q[i] = formatValue(rv.Index(i).Interface())
+		}
+		return "[" + strings.Join(q, ", ") + "]"
+	case reflect.Struct: // a webhook, a profile: its keys that are set, as a YAML flow mapping
+		if s, ok := v.(fmt.Stringer); ok {
+			return s.String()
+		}
+		var q []string
+		for i := range rv.NumField() {
+			name, _, _ := strings.Cut(rv.Type().Field(i).Tag.Get("yaml"), ",")
+			if f := rv.Field(i); name != "" && name != "-" && rv.Type().Field(i).IsExported() && !f.IsZero() {
+				q = append(q, name+": "+formatValue(f.Interface()))
+			}
+		}
+		return "{" + strings.Join(q, ", ") + "}"
+	case reflect.Map: // headers: the names only, for a value may be a credential
+		keys := make([]string, 0, rv.Len())
+		for _, k := range rv.MapKeys() {
+			keys = append(keys, fmt.Sprint(k.Interface())+": …")
+		}
+		slices.Sort(keys)
+		return "{" + strings.Join(keys, ", ") + "}"
+	}
+	return fmt.Sprint(v)
 }
 
 // keyError is an error about a key itself, not its value.

@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -26,6 +27,9 @@ func FuzzLoad(f *testing.F) {
 		"http:\n  listen: '[::1]:80'\n",
 		"---\n---\n",
 		"sources: !!binary aGVsbG8=\n",
+		"sources: [{device: d}]\nalarms: {silence: {hysteresis: -3, threshold: .nan, enabled: true}}\n",
+		"sources: [{device: d, alarms: {channel_dead: {channels: [0, 16], gate: .inf}}}]\n",
+		"sources: [{device: d}]\nprofiles: [{name: house, target: -16, tolerance: 1, max_true_peak: -1.5}]\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -43,6 +47,39 @@ func FuzzLoad(f *testing.F) {
 		for _, line := range strings.Split(err.Error(), "\n") {
 			if !strings.HasPrefix(line, "fuzz.yaml") {
 				t.Fatalf("error line %q does not say where it is", line)
+			}
+			if address.MatchString(line) {
+				t.Fatalf("error line %q shows an address for a value", line)
+			}
+		}
+	})
+}
+
+// address is a pointer printed in place of a value: ": 0xc000123456 is ...".
+var address = regexp.MustCompile(`: 0x[0-9a-f]{8,} `)
+
+// FuzzFlagValue feeds arbitrary text to every key's flag (--loudness-windows '[1m, 10m]', --ring-capacity 0x400):
+// a value is parsed, applied and validated, or refused with an error; nothing panics.
+func FuzzFlagValue(f *testing.F) {
+	for _, s := range []string{"", "[]", " [ ] ", "[1m, 10m]", "1m,,1h", "[", "]", "-1s", "0x400", "true", "x",
+		"1e400", "[]]", "evil\x1b[2J"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		for i := range Keys {
+			k := &Keys[i]
+			if k.Flag == "" {
+				continue
+			}
+			var o Overrides
+			if err := o.Flag(k).Set(text); err != nil {
+				continue
+			}
+			c := Default()
+			c.Sources = []Source{{Device: "d"}, {WAV: "x.wav"}, {Command: Argv{"cat"}}}
+			c.SetDefaults()
+			if err := o.Apply(c); err == nil {
+				_ = c.Validate()
 			}
 		}
 	})

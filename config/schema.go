@@ -381,10 +381,14 @@ func duration[A accessor[time.Duration]](a A) field {
 	})
 }
 
-// durations is a list of durations; its flag takes them comma-separated ("1m,10m,1h"; "" for none).
+// durations is a list of durations; its flag takes them comma-separated ("1m,10m,1h"; "" or "[]" for none), with
+// or without the brackets of the file's form ("[1m, 10m]").
 func durations[A accessor[[]time.Duration]](a A) field {
 	return typed(at[[]time.Duration](a), func(s string) ([]time.Duration, error) {
 		list := []time.Duration{}
+		if t := strings.TrimSpace(s); strings.HasPrefix(t, "[") && strings.HasSuffix(t, "]") {
+			s = t[1 : len(t)-1]
+		}
 		for _, f := range strings.Split(s, ",") {
 			if f = strings.TrimSpace(f); f == "" {
 				continue
@@ -635,7 +639,7 @@ func checkAllowedHosts(_ *Config, _ *Source, v any) string {
 			return "has an empty host name; give names such as meter.example.org"
 		case controlChar(h) != "":
 			return fmt.Sprintf("has %q, which %s", h, controlChar(h))
-		case strings.ContainsAny(h, ":/ "):
+		case strings.ContainsAny(h, ":/ []"):
 			return fmt.Sprintf("has %q, which is not a host name; give the name alone, without scheme or port", h)
 		}
 	}

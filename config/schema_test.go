@@ -271,6 +271,16 @@ func TestOverrides(t *testing.T) {
 			}, ""},
 		{[]string{"--loudness-windows", ""}, []Source{{WAV: wav}},
 			func(c *Config) bool { return c.LoudnessWindows != nil && len(c.LoudnessWindows) == 0 }, ""},
+		{[]string{"--loudness-windows", "[]"}, []Source{{WAV: wav}}, // as the help and the file write "none"
+			func(c *Config) bool { return c.LoudnessWindows != nil && len(c.LoudnessWindows) == 0 }, ""},
+		{[]string{"--loudness-windows", " [ ] "}, []Source{{WAV: wav}},
+			func(c *Config) bool { return c.LoudnessWindows != nil && len(c.LoudnessWindows) == 0 }, ""},
+		{[]string{"--loudness-windows", "[1m, 10m]"}, []Source{{WAV: wav}},
+			func(c *Config) bool {
+				return reflect.DeepEqual(c.LoudnessWindows, []time.Duration{time.Minute, 10 * time.Minute})
+			}, ""},
+		{[]string{"--allowed-host", "[]"}, []Source{{WAV: wav}}, nil, // not a way to say "none": the flag adds a name
+			`http.allowed_hosts (set by --allowed-host): ["[]"] has "[]", which is not a host name`},
 		{[]string{"--loudness-windows", "1m,90m,1m"}, []Source{{WAV: wav}}, nil,
 			"loudness_windows (set by --loudness-windows): [1m, 1h30m, 1m] has 1m twice; give each window once"},
 		{[]string{"--max-connections", "0"}, []Source{{WAV: wav}}, nil,

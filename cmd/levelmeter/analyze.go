@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/levelmeter/levelmeter/alarm"
 	"github.com/levelmeter/levelmeter/audio/decode"
 	"github.com/levelmeter/levelmeter/audio/wavfile"
+	"github.com/levelmeter/levelmeter/config"
 	"github.com/levelmeter/levelmeter/dsp"
 	"github.com/levelmeter/levelmeter/internal/batch"
 	tseries "github.com/levelmeter/levelmeter/internal/series"
@@ -77,7 +79,7 @@ type analyzeOptions struct {
 }
 
 func runAnalyze(args []string, stdout, stderr io.Writer) int {
-	c := newCLI("analyze", "[--json] [--layout LAYOUT] [--weights LIST] [--profile NAME] [--strict] [--plot OUT.png] [--series OUT.csv] [--album] [-j N] [--no-split] FILE|DIR|-...", analyzeHelp)
+	c := newCLI("analyze", "[--json] [--layout LAYOUT] [--weights LIST] [--profile NAME [--config FILE]] [--strict] [--plot OUT.png] [--series OUT.csv] [--album] [-j N] [--no-split] FILE|DIR|-...", analyzeHelp)
 	asJSON := c.fs.Bool("json", false, "print one JSON object per file per line instead of the report, with every "+
 		"value at the precision the meter computed it; a level of digital silence is null, and so is the "+
 		"correlation of a mono file or a silent channel")
@@ -89,7 +91,10 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 		"(0 leaves a channel out); default: the layout's")
 	profileFlag := c.fs.String("profile", "", "judge each file against a loudness target: PASS or FAIL per criterion "+
 		"and the gain that meets the target without exceeding the true-peak ceiling ("+
-		strings.Join(alarm.ProfileNames(), ", ")+")")
+		strings.Join(alarm.ProfileNames(), ", ")+", or a custom one of --config)")
+	configPath := c.fs.String("config", "config.yaml", "the configuration file whose custom profiles (profiles:) "+
+		"--profile may name, as run reads it; without --config, config.yaml is read when it is there and --profile "+
+		"is not a named profile. Only profiles: is used: the file's alarms.profile does not judge files")
 	strict := c.fs.Bool("strict", false, "refuse a file cut short (its data chunk claims more than the file holds) "+
 		"instead of measuring what it holds, and exit with status 3")
 	plotOut := c.fs.String("plot", "", "draw momentary and short-term loudness and the peak level over time, per "+
@@ -107,9 +112,11 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	c.arg("layout", "LAYOUT")
 	c.arg("weights", "LIST")
 	c.arg("profile", "NAME")
+	c.arg("config", "FILE")
+	c.defaults["config"] = "config.yaml, if it is there"
 	jobs := c.fs.Int("jobs", runtime.NumCPU(), "measure up to N files at once; the reports still come in the "+
 		"order of the files")
-	c.fs.IntVar(jobs, "j", runtime.NumCPU(), "the same as --jobs (-j 4 works too)")
+	c.fs.IntVar(jobs, "j", runtime.NumCPU(), "the same as --jobs")
 	noSplit := c.fs.Bool("no-split", false, "measure each file in one pass, even with more jobs than files (by "+
 		"default a WAV file of 10 minutes or more is then cut into parts measured at once, with the same report "+
 		"and series; not with --plot)")
@@ -117,7 +124,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	c.arg("j", "N")
 	c.defaults["jobs"] = "the number of CPUs"
 	c.defaults["j"] = "the number of CPUs"
-	c.order = []string{"json", "layout", "weights", "profile", "strict", "plot", "series", "series-channels", "album", "jobs", "j", "no-split"}
+	c.order = []string{"json", "layout", "weights", "profile", "config", "strict", "plot", "series", "series-channels", "album", "jobs", "j", "no-split"}
 	var files []string
 	// Flags may come before, between or after the files, as users type them.
 	for {
@@ -181,11 +188,21 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 		}
 		opts.weights = w
 	}
+	configSet := false
+	c.fs.Visit(func(f *flag.Flag) { configSet = configSet || f.Name == "config" })
+	// A named profile needs no file, and a custom one cannot take its name: config.yaml, unless given, is read
+	// only for a name that is not a named profile, so that a broken one cannot stop --profile ebu-r128.
+	cfg := config.Default()
+	if _, err := alarm.LookupProfile(*profileFlag); configSet || (*profileFlag != "" && err != nil) {
+		if cfg, err = analyzeConfig(*configPath, configSet); err != nil {
+			return c.fail(stderr, exitUsage, err)
+		}
+	}
 	if *profileFlag != "" {
-		p, err := alarm.LookupProfile(*profileFlag)
+		p, err := cfg.LookupProfile(*profileFlag)
 		if err != nil {
-			return c.usageError(stderr, "--profile %s: unknown profile; the profiles are %s", *profileFlag,
-				strings.Join(alarm.ProfileNames(), ", "))
+			hint := strings.TrimPrefix(err.Error(), fmt.Sprintf("%s %q", alarm.ErrUnknownProfile, *profileFlag))
+			return c.usageError(stderr, "--profile %s: unknown profile%s", *profileFlag, hint)
 		}
 		opts.profile = &p
 	}
@@ -262,6 +279,23 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 
 // interruptGrace is how long analyze waits, after Ctrl-C, for the files being measured to stop.
 const interruptGrace = time.Second
+
+// analyzeConfig returns the configuration whose profiles --profile may name: the file at path as `levelmeter run`
+// reads it, or, when path was not given and is not there, none (the defaults: the named profiles only). Only the
+// custom profiles are checked: the sources are the daemon's, not analyze's, and need not exist here.
+func analyzeConfig(path string, given bool) (*config.Config, error) {
+	if _, err := os.Stat(path); !given && errors.Is(err, os.ErrNotExist) {
+		return config.Default(), nil
+	}
+	cfg, err := config.Read(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.ValidateProfiles(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
 
 func countOf(list []string, s string) (n int) {
 	for _, x := range list {

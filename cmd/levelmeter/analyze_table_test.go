@@ -134,6 +134,7 @@ type analyzeReport struct {
 		Notes        map[string]string `json:"notes"`
 	} `json:"loudness"`
 	Profile *struct {
+		Name     string   `json:"name"`
 		Pass     bool     `json:"pass"`
 		Gain     *float64 `json:"gain_db"`
 		Limited  *string  `json:"gain_limited_by"`

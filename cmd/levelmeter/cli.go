@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"syscall"
+	"unicode/utf8"
 
 	"github.com/levelmeter/levelmeter/audio"
 )
@@ -25,7 +26,7 @@ const (
 //   - a usage error is one line on stderr, "levelmeter CMD: what was wrong", then the hint
 //     "run 'levelmeter help CMD' for usage", and exit status 2;
 //   - every other error line starts with "levelmeter CMD: ";
-//   - flags are shown GNU-style (--flag VALUE); Go's flag package accepts one dash or two.
+//   - flags are shown GNU-style (--flag VALUE, -j N); Go's flag package accepts one dash or two.
 type cli struct {
 	name     string
 	synopsis string // after "levelmeter NAME": "[--json] FILE.wav..."
@@ -92,14 +93,23 @@ func withRemedy(err error) error {
 	return err
 }
 
-var flagErr = regexp.MustCompile(`^(flag provided but not defined: |flag needs an argument: |invalid value ".*" for flag |invalid boolean value ".*" for )-`)
+var flagErr = regexp.MustCompile(`^(flag provided but not defined: |flag needs an argument: |invalid value ".*" for flag |invalid boolean value ".*" for )-([^-:\s][^:\s]*)`)
 
-// gnuFlags rewrites the flag package's "-name" in its errors as "--name", the style of the help.
+// gnuFlags rewrites the flag package's "-name" in its errors in the style of the help (see dashed).
 func gnuFlags(msg string) string {
 	if loc := flagErr.FindStringSubmatchIndex(msg); loc != nil {
-		return msg[:loc[3]] + "--" + msg[loc[3]+1:]
+		return msg[:loc[3]] + dashed(msg[loc[4]:loc[5]]) + msg[loc[5]:]
 	}
 	return msg
+}
+
+// dashed writes a flag as the help shows it and users type it: a one-letter flag with one dash (-j), a word with
+// two (--jobs), as GNU does. Go's flag package accepts either.
+func dashed(name string) string {
+	if utf8.RuneCountInString(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
 }
 
 // usage writes the synopsis, the help and the flags.
@@ -136,7 +146,7 @@ func (c *cli) printDefaults(w io.Writer) {
 			return
 		}
 		seen[f.Name] = true
-		left := "--" + f.Name
+		left := dashed(f.Name)
 		if !isBoolFlag(f) {
 			arg, ok := c.args[f.Name]
 			if !ok {

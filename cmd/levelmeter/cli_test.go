@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -36,10 +37,23 @@ func TestCommandConvention(t *testing.T) {
 				if stderr.Len() != 0 || !strings.HasPrefix(out, "usage: levelmeter "+name) {
 					t.Errorf("%q: stdout %q, stderr %q; want the usage on stdout only", tc.args, out, stderr.String())
 				}
+				// The synopsis and the flag list spell each flag as a user types it: -j, --jobs.
+				listed := map[string]bool{}
 				for _, line := range strings.Split(out, "\n") {
-					if f := strings.Fields(line); len(f) > 0 && strings.HasPrefix(f[0], "-") && !strings.HasPrefix(f[0], "--") {
-						t.Errorf("%q: a flag shown with one dash: %q", tc.args, line)
+					if f := strings.Fields(line); len(f) > 0 && strings.HasPrefix(f[0], "-") {
+						listed[f[0]] = true
+						if f[0] != dashed(strings.TrimLeft(f[0], "-")) {
+							t.Errorf("%q: a flag shown with the wrong dashes: %q", tc.args, line)
+						}
 					}
+				}
+				synopsis, _, _ := strings.Cut(out, "\n")
+				for _, m := range synopsisFlag.FindAllStringSubmatch(synopsis, -1) {
+					if !listed[m[1]] {
+						t.Errorf("%q: the synopsis shows %s, which the flag list does not", tc.args, m[1])
+					}
+				}
+				for _, line := range strings.Split(out, "\n") {
 					if strings.Contains(line, "`") && strings.HasPrefix(strings.TrimSpace(line), "--") {
 						t.Errorf("%q: a backquote in a flag's line: %q", tc.args, line)
 					}
@@ -60,6 +74,25 @@ func TestCommandConvention(t *testing.T) {
 	}
 }
 
+// TestHelpHelp: help is a command like the others to ask about, as the package doc lists it.
+func TestHelpHelp(t *testing.T) {
+	for _, args := range [][]string{{"help", "help"}, {"--help", "help"}} {
+		var stdout, stderr strings.Builder
+		code := dispatch(args, &stdout, &stderr)
+		if code != 0 || stderr.Len() != 0 || !strings.HasPrefix(stdout.String(), "usage: levelmeter help [COMMAND]\n") {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want the help command's usage on stdout", args, code,
+				stdout.String(), stderr.String())
+		}
+	}
+	var stdout, stderr strings.Builder
+	if dispatch([]string{"help"}, &stdout, &stderr); !strings.Contains(stdout.String(), "\n  help      ") {
+		t.Errorf("levelmeter help does not list help:\n%s", stdout.String())
+	}
+}
+
+// synopsisFlag finds the flags in a synopsis: [--json], [-j N], [--source wav:FILE | --device NAME].
+var synopsisFlag = regexp.MustCompile(`(?:^|[\s\[|])(-{1,2}[a-z][a-z0-9-]*)`)
+
 // TestUsageErrors: usage errors that are not flags read like a bad flag.
 func TestUsageErrors(t *testing.T) {
 	for _, tc := range []struct {
@@ -72,6 +105,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"help", "nope"}, `levelmeter help: unknown command "nope"`},
 		{[]string{"nope"}, `levelmeter: unknown command "nope"`},
 		{[]string{"run", "--duration", "long"}, `levelmeter run: invalid value "long" for flag --duration: parse error`},
+		{[]string{"analyze", "-j", "x", "f.wav"}, `levelmeter analyze: invalid value "x" for flag -j: parse error`},
+		{[]string{"analyze", "--jobs", "x", "f.wav"}, `levelmeter analyze: invalid value "x" for flag --jobs: parse error`},
 	} {
 		var stdout, stderr strings.Builder
 		code := dispatch(tc.args, &stdout, &stderr)
@@ -116,7 +151,10 @@ func TestRunHelpFromSchema(t *testing.T) {
 
 func TestGNUFlags(t *testing.T) {
 	for in, want := range map[string]string{
-		"flag provided but not defined: -x":          "flag provided but not defined: --x",
+		"flag provided but not defined: -x":          "flag provided but not defined: -x",
+		"flag provided but not defined: -xy":         "flag provided but not defined: --xy",
+		`invalid value "x" for flag -j: parse error`: `invalid value "x" for flag -j: parse error`,
+		`invalid value "x" for flag -jobs: parse`:    `invalid value "x" for flag --jobs: parse`,
 		"flag needs an argument: -plot":              "flag needs an argument: --plot",
 		`invalid value "a" for flag -source: bad`:    `invalid value "a" for flag --source: bad`,
 		`invalid boolean value "x" for -loop: parse`: `invalid boolean value "x" for --loop: parse`,

@@ -3,7 +3,7 @@
 //	levelmeter run [flags]                       meter the configured sources until SIGINT or SIGTERM (SIGHUP reloads)
 //	levelmeter watch [--addr HOST:PORT]          show a running daemon's meters in the terminal
 //	levelmeter reset [--addr] [--source NAME]    reset a running daemon's since-start values
-//	levelmeter analyze [flags] FILE.wav...       measure WAV files and print a report
+//	levelmeter analyze [flags] FILE|DIR|-...     measure audio files and print a report
 //	levelmeter devices [--json]                  list the audio input devices
 //	levelmeter version                           print the version
 //	levelmeter help [COMMAND]                    print the commands, or a command's usage and flags
@@ -45,6 +45,10 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 	name := args[0]
 	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
 		if len(args) > 1 && args[1] != "-h" && args[1] != "--help" {
+			if args[1] == "help" {
+				helpCLI().usage(stdout)
+				return exitOK
+			}
 			c, ok := commands[args[1]]
 			if !ok {
 				fmt.Fprintf(stderr, "levelmeter help: unknown command %q\n", args[1])
@@ -65,6 +69,13 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 	return c.run(args[1:], stdout, stderr)
 }
 
+// helpCLI is the help command's usage: help is dispatch's own, not a registered command, but `levelmeter help
+// help` answers as every command answers.
+func helpCLI() *cli {
+	return newCLI("help", "[COMMAND]", "Prints the commands, or COMMAND's usage and flags (the same as "+
+		"'levelmeter COMMAND --help').\nThe usage goes to stdout and the exit status is 0.")
+}
+
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: levelmeter COMMAND [flags] [arguments]")
 	fmt.Fprintln(w)
@@ -76,6 +87,7 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
 	}
+	fmt.Fprintf(w, "  %-9s %s\n", "help", "print the commands, or a command's usage and flags")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'levelmeter help COMMAND' for a command's usage and flags.")
 }

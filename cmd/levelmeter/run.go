@@ -22,8 +22,9 @@ func init() {
 }
 
 const runHelp = `Meters the configured sources and logs their levels until SIGINT or SIGTERM, then logs a summary per source
-and exits 0. Flags override the configuration file; --source and --device replace its sources. Without
---config, config.yaml is read if it is there.
+and exits 0. The log goes to standard output; standard error has only the command's own error lines. Flags
+override the configuration file; --source and --device replace its sources. Without --config, config.yaml is
+read if it is there.
 
 Signals:
   SIGINT, SIGTERM  stop: drain the rings, log a summary per source, exit 0. A second signal exits at once

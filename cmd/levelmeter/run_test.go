@@ -161,12 +161,8 @@ func TestRunExitsAtEnd(t *testing.T) {
 		t.Fatalf("an explicit missing --config: exit %d, %q", code, errs.String())
 	}
 	out, errs = syncBuffer{}, syncBuffer{}
-	dir := t.TempDir()
-	t.Chdir(dir) // no config.yaml here: the flags' source is metered with the defaults
-	wav, _ := filepath.Abs(filepath.Join("/work/main/testdata/sine-s16-stereo.wav"))
-	if _, err := os.Stat(wav); err != nil {
-		t.Skip(err)
-	}
+	wav := abs(t, "../../testdata/sine-s16-stereo.wav") // before leaving the package's directory
+	t.Chdir(t.TempDir())                                // no config.yaml here: the flags' source is metered with the defaults
 	code = runDaemon([]string{"--source", "wav:" + wav, "--pace", "fast", "--log-format", "json", "--listen", "127.0.0.1:0"}, &out, &errs, nil)
 	if code != 0 || errs.String() != "" {
 		t.Fatalf("exit %d, stderr %q", code, errs.String())
@@ -182,6 +178,33 @@ func TestRunExitsAtEnd(t *testing.T) {
 	}
 	if len(logLines(t, out.String(), "source ended")) != 1 || len(logLines(t, out.String(), "levelmeter starting")) != 1 {
 		t.Fatalf("log:\n%s", out.String())
+	}
+}
+
+// TestRunLogsToStdout: the log goes to standard output, as it always has and as the help and the documents say;
+// standard error stays empty when nothing fails (`levelmeter run 2>err.txt` holds only errors).
+func TestRunLogsToStdout(t *testing.T) {
+	var out, errs syncBuffer
+	code := runDaemon([]string{"--source", "wav:../../testdata/sine-s16-stereo.wav", "--pace", "fast",
+		"--log-format", "json", "--config", "../../config.yaml", "--listen", ""}, &out, &errs, nil)
+	if code != 0 || errs.String() != "" || len(logLines(t, out.String(), "summary")) != 1 {
+		t.Fatalf("exit %d, stderr %q, stdout:\n%s", code, errs.String(), out.String())
+	}
+	for _, doc := range []struct{ file, says string }{
+		{"../../README.md", "- **Logs**: zerolog on stdout"},
+		{"../../docs/OUTPUT.md", "| [logs](#logs) | stdout of `levelmeter run` |"},
+		{"../../docs/OUTPUT.md", "`levelmeter run` logs to standard output"},
+	} {
+		b, err := os.ReadFile(doc.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), doc.says) {
+			t.Errorf("%s does not say %q", doc.file, doc.says)
+		}
+	}
+	if !strings.Contains(runHelp, "The log goes to standard output") {
+		t.Errorf("levelmeter help run does not say where the log goes")
 	}
 }
 
