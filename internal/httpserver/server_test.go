@@ -135,7 +135,7 @@ func TestHostCheck(t *testing.T) {
 		{"meter.example.org", http.StatusOK},
 		{"rebind.evil.example", http.StatusForbidden},
 		{"127.0.0.2", http.StatusOK},
-		{"10.1.2.3", http.StatusForbidden}, // not the address the client reached
+		{"10.1.2.3", http.StatusForbidden},          // not the address the client reached
 		{"evil\x01.example", http.StatusBadRequest}, // net/http refuses it before the check
 	} {
 		for _, path := range []string{"/", "/events", "/metrics", "/healthz"} {
