@@ -141,8 +141,9 @@ type HTTP struct {
 	Metrics bool `yaml:"metrics"`
 	// Web serves the live web meter at /.
 	Web bool `yaml:"web"`
-	// AllowedHosts are the host names served besides IP addresses, localhost and *.localhost (DNS-rebinding
-	// protection); ".example.org" allows the domain and every name under it, "*" any host.
+	// AllowedHosts are the host names and addresses served besides localhost, *.localhost, loopback addresses
+	// and the address a client reached (DNS-rebinding protection); ".example.org" allows the domain and every
+	// name under it, "*" any host.
 	AllowedHosts []string `yaml:"allowed_hosts"`
 	// WebConfig is the path of a web-config.yml (TLS and basic auth, as Prometheus exporters read it),
 	// relative to the configuration file's directory; "" serves plain HTTP without authentication.

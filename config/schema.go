@@ -247,10 +247,11 @@ var Keys = append([]Key{
 		noFlag(`what the server serves is the file's choice; --listen "" disables the server`).def(true).
 		doc("serve the live web meter at /"),
 	global("http.allowed_hosts", strs(func(c *Config) *[]string { return &c.HTTP.AllowedHosts })).
-		flag("allowed-host", "HOST").defDoc("none: only IP addresses, localhost and *.localhost").
+		flag("allowed-host", "HOST").defDoc("none: only localhost, *.localhost, loopback addresses and the address the client reached").
 		checkWith(checkAllowedHosts).
-		doc("host names served besides IP addresses and localhost (DNS-rebinding protection; other hosts get " +
-			`403): a name, ".example.org" for a domain and its subdomains, or "*" for any; the flag is repeatable`),
+		doc("host names and addresses served besides localhost, loopback addresses and the address the client " +
+			`reached (DNS-rebinding protection; other hosts get 403): a name, an address, ".example.org" for a ` +
+			`domain and its subdomains, or "*" for any; the flag is repeatable`),
 	global("http.web_config", str(func(c *Config) *string { return &c.HTTP.WebConfig })).
 		flag("web-config", "FILE").defDoc("none: plain HTTP without authentication").
 		doc("a web-config.yml turning on TLS and basic auth, in the format of Prometheus exporters (in a " +
