@@ -285,7 +285,7 @@ func TestBadConfigs(t *testing.T) {
 		{"allowed hosts not a list", src + "http:\n  allowed_hosts: meter.example.org\n",
 			`4: http.allowed_hosts: "meter.example.org" is a single value; expected a list (each item starting with "- ")`},
 		{"max connections zero", src + "http:\n  max_connections: 0\n",
-			`4: http.max_connections: "0" is empty or zero; omit the key for the default (512)`},
+			`4: http.max_connections: "0" is empty or zero; omit the key for the default (2048)`},
 		{"max requests negative", src + "http:\n  max_requests: -1\n",
 			`4: http.max_requests: -1 is out of range; must be 1 to 65536`},
 		{"sources not a list", "sources: default\n",

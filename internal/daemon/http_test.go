@@ -198,7 +198,7 @@ func write(t *testing.T, path, content string) {
 }
 
 // TestDaemonMaxConnections: http.max_connections reaches the server: with a cap of 3, a fourth connection is
-// served by closing idle keep-alive ones (with the default cap of 512, idle connections stay open for 60 s).
+// served by closing idle keep-alive ones (with the default cap of 2048, idle connections stay open for 60 s).
 func TestDaemonMaxConnections(t *testing.T) {
 	cfg := wavConfig(t, true, "127.0.0.1:0")
 	cfg.HTTP.MaxConnections = 3

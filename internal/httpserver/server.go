@@ -16,7 +16,7 @@
 //     ReadHeaderTimeout, idle keep-alive connections after IdleTimeout.
 //   - Scrapes and health checks get through however many event-stream clients come: at most
 //     Options.MaxStreams requests to Options.StreamPaths (by default /events) run at once, by default three
-//     quarters of MaxConnections (384 of 512), and always fewer than MaxConnections. More get 503 with
+//     quarters of MaxConnections (1536 of 2048), and always fewer than MaxConnections. More get 503 with
 //     Retry-After and Connection: close at once, and a warning is logged, the first refusal of a burst at once
 //     and then at most one line every refusalLogEvery with the count of refusals since the last. So the
 //     connections beyond MaxStreams (a quarter by default) are never held by a stream: the other requests
@@ -71,7 +71,7 @@ const (
 	DefaultReadTimeout       = 10 * time.Second
 	DefaultWriteTimeout      = 30 * time.Second
 	DefaultIdleTimeout       = 60 * time.Second
-	DefaultMaxConnections    = 512
+	DefaultMaxConnections    = 2048 // 1536 viewers of the page or watch at once; an open connection costs ~20 KB
 	DefaultMaxRequests       = 40
 	DefaultMetricsPath       = "/metrics"
 )
