@@ -32,9 +32,10 @@ func runWatch(args []string, stdout, stderr io.Writer) int {
 	if code, ok := c.parse(args, false, stdout, stderr); !ok {
 		return code
 	}
+	shown := termmeter.RedactAddr(*addr) // never print a password given in the URL
 	base, err := watchURL(*addr)
 	if err != nil {
-		return c.usageError(stderr, "--addr %q: %v; use host:port such as %s", *addr, err, config.DefaultListen)
+		return c.usageError(stderr, "--addr %q: %v; use host:port such as %s", shown, err, config.DefaultListen)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -47,11 +48,11 @@ func runWatch(args []string, stdout, stderr io.Writer) int {
 	case err == nil:
 		return 0
 	case errors.As(err, &notDaemon):
-		fmt.Fprintf(stderr, "levelmeter watch: %s answered /events with %s: is it a levelmeter daemon with the web meter on (http.web in config.yaml)?\n", *addr, notDaemonText(notDaemon))
+		fmt.Fprintf(stderr, "levelmeter watch: %s answered /events with %s: is it a levelmeter daemon with the web meter on (http.web in config.yaml)?\n", shown, notDaemonText(notDaemon))
 	case errors.As(err, &noDaemon):
-		fmt.Fprintf(stderr, "levelmeter watch: no levelmeter daemon at %s: start one with levelmeter run (%s)\n", *addr, termmeter.Sanitize(noDaemon.Err.Error()))
+		fmt.Fprintf(stderr, "levelmeter watch: no levelmeter daemon at %s: start one with levelmeter run (%s)\n", shown, termmeter.Sanitize(noDaemon.Err.Error()))
 	default:
-		fmt.Fprintf(stderr, "levelmeter watch: %s: %s\n", *addr, strings.TrimPrefix(err.Error(), "termmeter: "))
+		fmt.Fprintf(stderr, "levelmeter watch: %s: %s\n", shown, strings.TrimPrefix(err.Error(), "termmeter: "))
 	}
 	return 1
 }

@@ -89,6 +89,31 @@ func TestWatchNotADaemon(t *testing.T) {
 	}
 }
 
+// TestWatchHidesThePassword: a password in --addr shows in no message, whatever answers.
+func TestWatchHidesThePassword(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l.Addr().String()
+	l.Close()
+	for _, addr := range []string{
+		strings.Replace(srv.URL, "http://", "http://ops:s3cret@", 1), // a 401
+		"http://ops:s3cret@" + closed,                                // nothing listening
+		"ftp://ops:s3cret@" + closed,                                 // not a URL watch takes
+	} {
+		var out, errb bytes.Buffer
+		code := runWatch([]string{"--once", "--addr", addr}, &out, &errb)
+		if code == 0 || strings.Contains(errb.String()+out.String(), "s3cret") || !strings.Contains(errb.String(), "ops:xxxxx@") {
+			t.Errorf("--addr %s: exit %d, stderr %q; want the password shown as xxxxx", addr, code, errb.String())
+		}
+	}
+}
+
 func TestWatchBadFlags(t *testing.T) {
 	cases := [][]string{{"--addr", "localhost"}, {"--addr", "ftp://x:1"}, {"extra"}, {"--nope"}}
 	for _, args := range cases {
