@@ -45,8 +45,8 @@ and /dev/stdin work too: nothing needs to seek.
 Up to --jobs files are measured at once, each on its own core; the reports come in the order of the files all the
 same, each as soon as its turn comes (a pipe sees the first while later ones are measured). With more jobs than
 files, a WAV file of 10 minutes or more is cut into parts measured at once (one file on 2 cores takes little more
-than half the time) and the parts are merged exactly: the report is the one a single pass gives. --no-split
-measures every file in one pass.
+than half the time) and the parts are merged: the report is the one a single pass gives (the JSON's sums to
+the last few bits). --no-split measures every file in one pass.
 
 --series OUT.csv|OUT.jsonl writes the levels of every 100 ms for plotting elsewhere, and the report then says when
 each maximum was reached. --album adds, after the reports, one integrated loudness and loudness range over all the
