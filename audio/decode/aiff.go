@@ -98,7 +98,7 @@ func newAIFF(r io.Reader, name string) (source, Info, error) {
 			info, codec, bytes, err = parseCOMM(b[:size], aifc)
 			if err != nil {
 				cause := ErrUnsupported
-				for _, c := range []error{ErrMalformed, ErrEncoding, ErrChannelCount} {
+				for _, c := range []error{ErrMalformed, errCompressed, ErrEncoding, ErrChannelCount} {
 					if errors.Is(err, c) {
 						cause = c
 						break
@@ -152,6 +152,16 @@ func newAIFF(r io.Reader, name string) (source, Info, error) {
 }
 
 // errMalformed marks an error as ErrMalformed without adding to its text.
+// ffmpegCompressions are the AIFF-C compression types ffmpeg decodes and this package does not: an AIFF-C file
+// in one of them goes to ffmpeg when it is installed.
+var ffmpegCompressions = map[string]bool{
+	"ulaw": true, "ULAW": true, "alaw": true, "ALAW": true, "ima4": true, "MAC3": true, "MAC6": true,
+	"GSM ": true, "QDM2": true, "QDMC": true, "Qclp": true,
+}
+
+// errCompressed is the cause of an AIFF-C compression in ffmpegCompressions.
+var errCompressed = fmt.Errorf("compressed sound: %w", ErrEncoding)
+
 // The causes of parseCOMM's errors, which add nothing to their text.
 var (
 	errMalformed    error = quiet{ErrMalformed}
@@ -182,8 +192,12 @@ func parseCOMM(b []byte, aifc bool) (Info, aiffCodec, int, error) {
 		var ok bool
 		codec, ok = aiffCodecs[string(b[18:22])]
 		if !ok {
+			cause := errEncoding
+			if ffmpegCompressions[string(b[18:22])] {
+				cause = quiet{errCompressed}
+			}
 			return Info{}, codec, 0, fmt.Errorf("is compressed as %q, not PCM or float%w", printableID(b[18:22]),
-				errEncoding)
+				cause)
 		}
 	}
 	if channels < 1 {

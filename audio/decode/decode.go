@@ -16,7 +16,8 @@
 //     names the format and wraps ErrNeedsFFmpeg, so that the command can say how to install it. A WAV or RF64
 //     file whose encoding audio/wavfile does not decode (µ-law, A-law, ADPCM, GSM, MP3 in WAV) goes to ffmpeg
 //     too, from a path or from a stream (the header wavfile read is handed to ffmpeg again); without ffmpeg the
-//     error names the encoding and wraps both ErrNeedsFFmpeg and wavfile.ErrEncoding.
+//     error names the encoding and wraps both ErrNeedsFFmpeg and wavfile.ErrEncoding. So does an AIFF-C file
+//     compressed in a way read here only by ffmpeg (µ-law, A-law, IMA ADPCM, MACE), with ErrEncoding.
 //     ffmpeg exits 0 when it cannot read its input from a pipe (an MP4/M4A whose index follows the audio): a
 //     child that decoded no audio and wrote an error is an ErrFFmpeg error with ffmpeg's words, which wraps
 //     ErrNeedsSeek when the input was a stream.
@@ -313,7 +314,17 @@ func newReader(in io.Reader, name string, regular, byPath bool) (*Reader, error)
 	case Vorbis:
 		src, r.info, err = newVorbis(br, name)
 	case AIFF:
-		src, r.info, err = newAIFF(br, name)
+		rec := &recorder{r: br, on: true}
+		src, r.info, err = newAIFF(rec, name)
+		if errors.Is(err, errCompressed) && !rec.over {
+			// AIFF-C compressed as µ-law, A-law, IMA ADPCM, MACE, ...: ffmpeg decodes it.
+			var in io.Reader = io.MultiReader(bytes.NewReader(rec.buf), br)
+			if byPath && regular && start == 0 && skipped == 0 {
+				in = nil // ffmpeg reads the file itself
+			}
+			src, r.info, err = viaFFmpeg(AIFF, name, err, in)
+		}
+		rec.stop()
 	case Unknown:
 		return nil, bad(Unknown, ErrUnknownFormat, "is not in a known audio format (it starts with %s)",
 			describeBytes(head))

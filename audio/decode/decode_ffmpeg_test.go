@@ -269,6 +269,9 @@ func TestFFmpegFormats(t *testing.T) {
 		{"WAV of IMA ADPCM", "ima.wav", 2, []string{"-c:a", "adpcm_ima_wav"}, WAV, true},
 		{"WAV of MS ADPCM", "ms.wav", 2, []string{"-c:a", "adpcm_ms"}, WAV, true},
 		{"RF64 of µ-law", "ulaw64.wav", 2, []string{"-c:a", "pcm_mulaw", "-rf64", "always"}, WAV, true},
+		// And the AIFF-C compressions read here only by ffmpeg.
+		{"AIFF-C of µ-law", "ulaw.aifc", 2, []string{"-c:a", "pcm_mulaw"}, AIFF, true},
+		{"AIFF-C of IMA ADPCM", "ima4.aifc", 1, []string{"-c:a", "adpcm_ima_qt"}, AIFF, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -347,15 +350,24 @@ func TestNeedsFFmpeg(t *testing.T) {
 	}
 }
 
-// TestWAVNeedsFFmpeg: without ffmpeg, a WAV encoding wavfile does not decode is refused, from a path and from a
-// stream, by an error that names the encoding and wraps both ErrNeedsFFmpeg and wavfile.ErrEncoding.
+// TestWAVNeedsFFmpeg: without ffmpeg, a WAV encoding wavfile does not decode (or an AIFF-C compression) is
+// refused, from a path and from a stream, by an error that names the encoding and wraps both ErrNeedsFFmpeg and
+// wavfile.ErrEncoding (ErrEncoding).
 func TestWAVNeedsFFmpeg(t *testing.T) {
 	needTool(t, "ffmpeg")
 	dir := t.TempDir()
 	mulaw := ffmpegGen(t, dir, "mulaw.wav", 1, 0.5, "-c:a", "pcm_mulaw")
 	adpcm := ffmpegGen(t, dir, "adpcm.wav", 2, 0.5, "-c:a", "adpcm_ms")
+	ima4 := ffmpegGen(t, dir, "ima4.aifc", 1, 0.5, "-c:a", "adpcm_ima_qt")
 	t.Setenv("PATH", t.TempDir()) // no ffmpeg on it
-	for _, tt := range []struct{ path, encoding string }{{mulaw, "µ-law"}, {adpcm, "Microsoft ADPCM"}} {
+	for _, tt := range []struct {
+		path, what string
+		cause      error
+	}{
+		{mulaw, "is encoded as µ-law, not PCM or float", wavfile.ErrEncoding},
+		{adpcm, "is encoded as Microsoft ADPCM, not PCM or float", wavfile.ErrEncoding},
+		{ima4, `is compressed as "ima4", not PCM or float`, ErrEncoding},
+	} {
 		f, err := os.Open(tt.path)
 		if err != nil {
 			t.Fatal(err)
@@ -364,10 +376,10 @@ func TestWAVNeedsFFmpeg(t *testing.T) {
 		_, errFile := Open(tt.path)
 		_, errStream := NewReader(onlyReader{f}, "-")
 		for name, err := range map[string]error{tt.path: errFile, "-": errStream} {
-			if !errors.Is(err, ErrNeedsFFmpeg) || !errors.Is(err, wavfile.ErrEncoding) {
-				t.Fatalf("%s: %v, want ErrNeedsFFmpeg and wavfile.ErrEncoding", name, err)
+			if !errors.Is(err, ErrNeedsFFmpeg) || !errors.Is(err, tt.cause) {
+				t.Fatalf("%s: %v, want ErrNeedsFFmpeg and %v", name, err, tt.cause)
 			}
-			want := name + ": is encoded as " + tt.encoding + ", not PCM or float: it needs ffmpeg, which is not installed"
+			want := name + ": " + tt.what + ": it needs ffmpeg, which is not installed"
 			if err.Error() != want {
 				t.Errorf("error %q, want %q", err, want)
 			}

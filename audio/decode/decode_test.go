@@ -222,7 +222,7 @@ func TestAIFF(t *testing.T) {
 			32767.0 / 32768, 4, ErrTruncated},
 		{"SSND before COMM", aiffFile{channels: 2, bits: 16, rate: rate44k1, data: s16be, ssndSize: -1,
 			ssndFirst: true}, nil, 0, 0, ErrNeedsSeek},
-		{"µ-law", aiffFile{aifc: true, codec: "ulaw", channels: 1, bits: 16, rate: rate44k1, data: s16be,
+		{"unknown compression", aiffFile{aifc: true, codec: "xyzw", channels: 1, bits: 16, rate: rate44k1, data: s16be,
 			ssndSize: -1}, nil, 0, 0, ErrEncoding},
 		{"zero channels", aiffFile{channels: 0, bits: 16, rate: rate44k1, data: s16be, ssndSize: -1}, nil, 0, 0,
 			ErrMalformed},
