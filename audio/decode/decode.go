@@ -455,20 +455,27 @@ func (c *recorder) stop() { c.on, c.buf = false, nil }
 
 // viaFFmpeg decodes with ffmpeg an input whose encoding a native decoder refused (cause): the named file when in
 // is nil, else in, which holds the input from its start. Without ffmpeg, the error is cause's condition and
-// wraps both ErrNeedsFFmpeg and cause.
+// wraps both ErrNeedsFFmpeg and cause; when ffmpeg cannot decode it either (an unknown format tag), it is
+// cause's condition and ffmpeg's, and wraps both ErrFFmpeg and cause.
 func viaFFmpeg(format Format, name string, cause error, in io.Reader) (source, Info, error) {
+	msg := cause.Error()
+	var fe *wavfile.FormatError
+	var de *Error
+	switch {
+	case errors.As(cause, &fe):
+		msg = fe.Msg
+	case errors.As(cause, &de):
+		msg = de.Msg
+	}
 	if !hasFFmpeg() {
-		msg := cause.Error()
-		var fe *wavfile.FormatError
-		var de *Error
-		switch {
-		case errors.As(cause, &fe):
-			msg = fe.Msg
-		case errors.As(cause, &de):
-			msg = de.Msg
-		}
 		return nil, Info{}, &Error{File: name, Format: format, Err: fmt.Errorf("%w: %w", ErrNeedsFFmpeg, cause),
 			Msg: msg + ": it needs ffmpeg, which is not installed"}
 	}
-	return newFFmpeg(format, name, in)
+	src, info, err := newFFmpeg(format, name, in)
+	var fail *Error
+	if errors.As(err, &fail) && errors.Is(err, ErrFFmpeg) {
+		return nil, Info{}, &Error{File: name, Format: format, Err: fmt.Errorf("%w: %w", fail.Err, cause),
+			Msg: msg + ", and " + fail.Msg}
+	}
+	return src, info, err
 }

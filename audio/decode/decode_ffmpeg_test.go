@@ -559,3 +559,26 @@ func TestFFmpegNoAudioFromPipe(t *testing.T) {
 		t.Errorf("by name: %d samples, want 20 s", len(got))
 	}
 }
+
+// TestWAVEncodingFFmpegCannotRead: a WAV format tag neither wavfile nor ffmpeg decodes is one error saying both,
+// from a path and from a stream, that wraps wavfile.ErrEncoding and ErrFFmpeg.
+func TestWAVEncodingFFmpegCannotRead(t *testing.T) {
+	needTool(t, "ffmpeg")
+	wav := []byte("RIFF\x2c\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x34\x12\x01\x00\x80\xbb\x00\x00\x00\x77\x01\x00" +
+		"\x02\x00\x10\x00data\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00")
+	p := filepath.Join(t.TempDir(), "odd.wav")
+	if err := os.WriteFile(p, wav, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errFile := Open(p)
+	_, errStream := NewReader(onlyReader{bytes.NewReader(wav)}, "-")
+	for name, err := range map[string]error{p: errFile, "-": errStream} {
+		if !errors.Is(err, ErrFFmpeg) || !errors.Is(err, wavfile.ErrEncoding) {
+			t.Fatalf("%s: %v, want ErrFFmpeg and wavfile.ErrEncoding", name, err)
+		}
+		want := name + ": is encoded as format tag 0x1234, not PCM or float, and ffmpeg could not decode it: "
+		if msg := err.Error(); !strings.HasPrefix(msg, want) || strings.Contains(msg, "\n") {
+			t.Errorf("error %q, want one line starting %q", msg, want)
+		}
+	}
+}

@@ -216,6 +216,8 @@ func withFileRemedy(err error) error {
 			"keeps its index at the end)", err)
 	case errors.Is(err, decode.ErrNeedsSeek):
 		return fmt.Errorf("%w; give the file's path instead of a pipe, or rewrite it, e.g. ffmpeg -i in.aiff out.wav", err)
+	case errors.Is(err, decode.ErrFFmpeg) && (errors.Is(err, wavfile.ErrEncoding) || errors.Is(err, decode.ErrEncoding)):
+		return fmt.Errorf("%w; convert it to PCM or float WAV with a tool that reads it", err)
 	case errors.Is(err, decode.ErrFFmpeg):
 		return fmt.Errorf("%w; the file may be damaged or incomplete", err)
 	case errors.Is(err, wavfile.ErrEncoding), errors.Is(err, decode.ErrEncoding):

@@ -176,6 +176,11 @@ func TestFileRemedy(t *testing.T) {
 			"ffmpeg decoded no audio from it, read as a stream: Invalid data found when processing input"),
 			"f: ffmpeg decoded no audio from it, read as a stream: Invalid data found when processing input; give " +
 				"the file's path instead of a pipe, so that ffmpeg can seek in it (MP4/M4A keeps its index at the end)"},
+		{"WAV encoding ffmpeg does not read", derr(fmt.Errorf("%w: %w", decode.ErrFFmpeg, wavfile.ErrEncoding),
+			"is encoded as format tag 0x1234, not PCM or float, and ffmpeg could not decode it: Decoder (codec none) "+
+				"not found for input stream #0:0"),
+			"f: is encoded as format tag 0x1234, not PCM or float, and ffmpeg could not decode it: Decoder (codec " +
+				"none) not found for input stream #0:0; convert it to PCM or float WAV with a tool that reads it"},
 		{"ffmpeg failed", derr(decode.ErrFFmpeg, "ffmpeg decoded no audio from it: Invalid data"),
 			"f: ffmpeg decoded no audio from it: Invalid data; the file may be damaged or incomplete"},
 	}
