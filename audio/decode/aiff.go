@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+
+	"github.com/levelmeter/levelmeter/audio/wavfile"
 )
 
 // aiffSource reads AIFF and AIFF-C: a FORM of chunks in which COMM gives the format and SSND holds the samples.
@@ -96,16 +98,19 @@ func newAIFF(r io.Reader, name string) (source, Info, error) {
 			info, codec, bytes, err = parseCOMM(b[:size], aifc)
 			if err != nil {
 				cause := ErrUnsupported
-				if errors.Is(err, ErrMalformed) {
-					cause = ErrMalformed
+				for _, c := range []error{ErrMalformed, errCompressed, ErrEncoding, ErrChannelCount} {
+					if errors.Is(err, c) {
+						cause = c
+						break
+					}
 				}
 				return nil, Info{}, bad(cause, "%s", err.Error())
 			}
 			comm = true
 		case "SSND":
 			if !comm {
-				return nil, Info{}, bad(ErrUnsupported, "has its sound data before its COMM chunk, which a stream "+
-					"cannot be read in: rewrite it, e.g. with ffmpeg -i in.aiff out.wav")
+				return nil, Info{}, bad(ErrNeedsSeek, "has its sound data before its COMM chunk, which cannot be "+
+					"read from a stream")
 			}
 			var off [8]byte
 			if _, err := io.ReadFull(r, off[:]); err != nil {
@@ -147,7 +152,22 @@ func newAIFF(r io.Reader, name string) (source, Info, error) {
 }
 
 // errMalformed marks an error as ErrMalformed without adding to its text.
-var errMalformed error = quiet{ErrMalformed}
+// ffmpegCompressions are the AIFF-C compression types ffmpeg decodes and this package does not: an AIFF-C file
+// in one of them goes to ffmpeg when it is installed.
+var ffmpegCompressions = map[string]bool{
+	"ulaw": true, "ULAW": true, "alaw": true, "ALAW": true, "ima4": true, "MAC3": true, "MAC6": true,
+	"GSM ": true, "QDM2": true, "QDMC": true, "Qclp": true,
+}
+
+// errCompressed is the cause of an AIFF-C compression in ffmpegCompressions.
+var errCompressed = fmt.Errorf("compressed sound: %w", ErrEncoding)
+
+// The causes of parseCOMM's errors, which add nothing to their text.
+var (
+	errMalformed    error = quiet{ErrMalformed}
+	errEncoding     error = quiet{ErrEncoding}
+	errChannelCount error = quiet{ErrChannelCount}
+)
 
 type quiet struct{ error }
 
@@ -157,8 +177,8 @@ func (q quiet) Unwrap() error { return q.error }
 // bufFrames is how many frames an aiffSource reads at a time.
 const bufFrames = 8192
 
-// parseCOMM reads a COMM chunk body. Its errors say what is wrong, and wrap ErrMalformed for a damaged header;
-// the others are formats levelmeter does not read.
+// parseCOMM reads a COMM chunk body. Its errors say what is wrong, and wrap ErrMalformed for a damaged header,
+// ErrEncoding or ErrChannelCount for a sound this package does not decode.
 func parseCOMM(b []byte, aifc bool) (Info, aiffCodec, int, error) {
 	be := binary.BigEndian
 	channels := int(be.Uint16(b[0:]))
@@ -172,8 +192,12 @@ func parseCOMM(b []byte, aifc bool) (Info, aiffCodec, int, error) {
 		var ok bool
 		codec, ok = aiffCodecs[string(b[18:22])]
 		if !ok {
-			return Info{}, codec, 0, fmt.Errorf("is compressed as %q, which levelmeter does not decode: convert "+
-				"it, e.g. with ffmpeg -i in.aifc -c:a pcm_s24le out.wav", printableID(b[18:22]))
+			cause := errEncoding
+			if ffmpegCompressions[string(b[18:22])] {
+				cause = quiet{errCompressed}
+			}
+			return Info{}, codec, 0, fmt.Errorf("is compressed as %q, not PCM or float%w", printableID(b[18:22]),
+				cause)
 		}
 	}
 	if channels < 1 {
@@ -181,17 +205,16 @@ func parseCOMM(b []byte, aifc bool) (Info, aiffCodec, int, error) {
 	}
 	if channels > MaxChannels {
 		// Refused here, before the read buffer is sized for them.
-		return Info{}, codec, 0, fmt.Errorf("has %d channels; levelmeter meters up to %d: extract the ones to "+
-			"measure, e.g. with ffmpeg -i IN -af \"pan=stereo|c0=c0|c1=c1\" out.wav", channels, MaxChannels)
+		return Info{}, codec, 0, fmt.Errorf("has %d channels, more than %d%w", channels, MaxChannels, errChannelCount)
 	}
-	if math.IsNaN(rate) || rate < 1000 || rate > 768000 {
-		return Info{}, codec, 0, fmt.Errorf("has an absurd sample rate of %g Hz (levelmeter accepts 1000 to "+
-			"768000 Hz): the header is damaged%w", rate, errMalformed)
+	if math.IsNaN(rate) || rate < wavfile.MinSampleRate || rate > wavfile.MaxSampleRate {
+		return Info{}, codec, 0, fmt.Errorf("has a sample rate of %g Hz, outside %d to %d Hz: the header is "+
+			"damaged%w", rate, wavfile.MinSampleRate, wavfile.MaxSampleRate, errMalformed)
 	}
 	bytes := codec.bytes
 	if bytes == 0 {
 		if bits < 1 || bits > 32 {
-			return Info{}, codec, 0, fmt.Errorf("holds %d-bit samples; levelmeter reads 1 to 32 bits", bits)
+			return Info{}, codec, 0, fmt.Errorf("holds %d-bit samples, not 1 to 32%w", bits, errEncoding)
 		}
 		bytes = (bits + 7) / 8
 	} else {

@@ -13,10 +13,16 @@
 //     underneath allocate a few times per codec frame of about 1k to 4k samples; see TestReadAllocs).
 //   - Formats without a pure-Go decoder here (Opus, CAF, MP4/M4A, WMA, ...) are decoded by ffmpeg run as a child
 //     process when it is on the PATH; Close kills and reaps it. When it is not, Open fails with an error that
-//     names the format and wraps ErrNeedsFFmpeg, so that the command can say how to install it. A WAV file
-//     given by name whose codec audio/wavfile does not decode (µ-law, ADPCM, MP3 in WAV) goes to ffmpeg too.
+//     names the format and wraps ErrNeedsFFmpeg, so that the command can say how to install it. A WAV or RF64
+//     file whose encoding audio/wavfile does not decode (µ-law, A-law, ADPCM, GSM, MP3 in WAV) goes to ffmpeg
+//     too, from a path or from a stream (the header wavfile read is handed to ffmpeg again); without ffmpeg the
+//     error names the encoding and wraps both ErrNeedsFFmpeg and wavfile.ErrEncoding. So does an AIFF-C file
+//     compressed in a way read here only by ffmpeg (µ-law, A-law, IMA ADPCM, MACE), with ErrEncoding.
 //     ffmpeg exits 0 when it cannot read its input from a pipe (an MP4/M4A whose index follows the audio): a
-//     child that decoded no audio and wrote an error is an ErrFFmpeg error with ffmpeg's words and the remedy.
+//     child that decoded no audio and wrote an error is an ErrFFmpeg error with ffmpeg's words, which wraps
+//     ErrNeedsSeek when the input was a stream.
+//   - Errors state the condition only ("is Ogg Opus, which needs ffmpeg, and ffmpeg is not installed"), with a
+//     sentinel cause for errors.Is; what to do about it is the caller's to say.
 //   - An input cut short (an interrupted copy) is said the same way in every format that can tell (FLAC, Ogg
 //     Vorbis, AIFF, MP3 with a Xing/LAME header; WAV through audio/wavfile, as a warning): Read hands out every
 //     frame decoded before the cut, then fails with an *Error wrapping ErrTruncated, one line that starts "is
@@ -42,6 +48,7 @@ package decode
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -53,7 +60,7 @@ import (
 	"github.com/levelmeter/levelmeter/audio/wavfile"
 )
 
-// MaxChannels is the largest channel count a Reader accepts: levelmeter meters up to 8 channels.
+// MaxChannels is the largest channel count a Reader accepts, audio/wavfile's.
 const MaxChannels = wavfile.MaxChannels
 
 // Sentinel causes, for errors.Is on the errors this package returns. Errors from audio/wavfile (for WAV input)
@@ -65,13 +72,23 @@ var (
 	ErrMalformed     = errors.New("malformed audio file")
 	ErrTruncated     = errors.New("truncated audio file")
 	ErrFFmpeg        = errors.New("ffmpeg failed")
+
+	// Finer causes of ErrUnsupported (errors.Is(err, ErrUnsupported) holds for each), for callers whose remedy
+	// differs: a sample encoding to convert, channels to extract.
+	ErrEncoding     = fmt.Errorf("unsupported sample encoding: %w", ErrUnsupported)
+	ErrChannelCount = fmt.Errorf("too many channels: %w", ErrUnsupported)
+
+	// ErrNeedsSeek, also a finer cause of ErrUnsupported, is the cause of an input given as a stream that can be
+	// read only from a file that seeks (an AIFF whose sound data precedes its header, an MP4 whose index
+	// follows its audio).
+	ErrNeedsSeek = fmt.Errorf("cannot be read from a stream: %w", ErrUnsupported)
 )
 
 // An Error reports what is wrong with an input.
 type Error struct {
 	File   string // the input's name as given; empty when none was
 	Format Format // the detected format, Unknown before detection
-	Msg    string // what is wrong and, where there is one, what to do
+	Msg    string // what is wrong
 	Err    error  // one of the sentinels above, or an I/O error
 }
 
@@ -253,13 +270,30 @@ func newReader(in io.Reader, name string, regular, byPath bool) (*Reader, error)
 			if _, err := f.Seek(start, io.SeekStart); err != nil {
 				return nil, bad(WAV, err, "cannot seek back to the start: %v", err)
 			}
-			src, r.info, err = newWAV(f, name)
-			if errors.Is(err, wavfile.ErrUnsupported) && byPath && start == 0 && hasFFmpeg() {
-				// A codec in a WAV file that wavfile does not decode (ADPCM, µ-law, MP3): ffmpeg may.
-				src, r.info, err = newFFmpeg(WAV, name, nil)
+			size, serr := f.Seek(0, io.SeekEnd)
+			if serr != nil {
+				return nil, bad(WAV, serr, "cannot find the file's size: %v", serr)
+			}
+			// wavfile reads from the start of what it is given: the file's, or standard input's where it stands.
+			src, r.info, err = newWAV(io.NewSectionReader(f, start, size-start), name)
+			if errors.Is(err, wavfile.ErrEncoding) {
+				// An encoding wavfile does not decode (µ-law, A-law, ADPCM, GSM, MP3 in WAV): ffmpeg may.
+				var in io.Reader // ffmpeg opens the file by its name
+				if !byPath || start != 0 {
+					if _, serr := f.Seek(start, io.SeekStart); serr != nil {
+						return nil, bad(WAV, serr, "cannot seek back to the start: %v", serr)
+					}
+					in = f
+				}
+				src, r.info, err = viaFFmpeg(WAV, name, err, in)
 			}
 		} else {
-			src, r.info, err = newWAV(stream{br}, name)
+			rec := &recorder{r: br, on: true}
+			src, r.info, err = newWAV(stream{rec}, name)
+			if errors.Is(err, wavfile.ErrEncoding) && !rec.over {
+				src, r.info, err = viaFFmpeg(WAV, name, err, io.MultiReader(bytes.NewReader(rec.buf), br))
+			}
+			rec.stop()
 		}
 	case FLAC:
 		took := false
@@ -280,10 +314,20 @@ func newReader(in io.Reader, name string, regular, byPath bool) (*Reader, error)
 	case Vorbis:
 		src, r.info, err = newVorbis(br, name)
 	case AIFF:
-		src, r.info, err = newAIFF(br, name)
+		rec := &recorder{r: br, on: true}
+		src, r.info, err = newAIFF(rec, name)
+		if errors.Is(err, errCompressed) && !rec.over {
+			// AIFF-C compressed as µ-law, A-law, IMA ADPCM, MACE, ...: ffmpeg decodes it.
+			var in io.Reader = io.MultiReader(bytes.NewReader(rec.buf), br)
+			if byPath && regular && start == 0 && skipped == 0 {
+				in = nil // ffmpeg reads the file itself
+			}
+			src, r.info, err = viaFFmpeg(AIFF, name, err, in)
+		}
+		rec.stop()
 	case Unknown:
-		return nil, bad(Unknown, ErrUnknownFormat, "is not in an audio format levelmeter recognises "+
-			"(it starts with %s)", describeBytes(head))
+		return nil, bad(Unknown, ErrUnknownFormat, "is not in a known audio format (it starts with %s)",
+			describeBytes(head))
 	default:
 		if byPath && regular && start == 0 && skipped == 0 {
 			src, r.info, err = newFFmpeg(format, name, nil)
@@ -297,8 +341,7 @@ func newReader(in io.Reader, name string, regular, byPath bool) (*Reader, error)
 	r.info.Format = format
 	if r.info.Channels > MaxChannels {
 		src.close()
-		return nil, bad(format, ErrUnsupported, "has %d channels; levelmeter meters up to %d: extract the ones to "+
-			"measure, e.g. with ffmpeg -i IN -af \"pan=stereo|c0=c0|c1=c1\" out.wav", r.info.Channels, MaxChannels)
+		return nil, bad(format, ErrChannelCount, "has %d channels, more than %d", r.info.Channels, MaxChannels)
 	}
 	r.src = src
 	return r, nil
@@ -317,6 +360,16 @@ func describeBytes(b []byte) string {
 
 // Info returns the input's format.
 func (r *Reader) Info() Info { return r.info }
+
+// Warnings returns what audio/wavfile found wrong with a WAV input's header and read past rather than refused
+// (see wavfile.Reader.Warnings), nil for other inputs. A stream adds the warning it finds at its end: read
+// Warnings again after io.EOF.
+func (r *Reader) Warnings() []error {
+	if w, ok := r.src.(*wavSource); ok {
+		return w.warnings()
+	}
+	return nil
+}
 
 // Read decodes up to len(dst) samples of whole frames into dst and returns the number of samples decoded, a
 // multiple of the channel count. It returns n > 0 with a nil error until the input is exhausted, then 0, io.EOF;
@@ -371,4 +424,58 @@ func truncated(name string, format Format, rate int, done, declared int64, lead,
 		msg += " (" + detail + ")"
 	}
 	return &Error{File: name, Format: format, Err: ErrTruncated, Msg: msg}
+}
+
+// maxReplay bounds the bytes a recorder keeps: a WAV header, and the few chunks that precede its `fmt ` chunk.
+const maxReplay = 1 << 20
+
+// A recorder keeps what is read through it, up to maxReplay bytes, while on: the start of a stream that a native
+// decoder has read and refused, for ffmpeg to read again from the start.
+type recorder struct {
+	r    io.Reader
+	buf  []byte
+	on   bool
+	over bool // more than maxReplay bytes were read while on: the start cannot be replayed
+}
+
+func (c *recorder) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if c.on {
+		if len(c.buf)+n > maxReplay {
+			c.over, c.on, c.buf = true, false, nil
+		} else {
+			c.buf = append(c.buf, p[:n]...)
+		}
+	}
+	return n, err
+}
+
+// stop ends the recording and lets the recording go.
+func (c *recorder) stop() { c.on, c.buf = false, nil }
+
+// viaFFmpeg decodes with ffmpeg an input whose encoding a native decoder refused (cause): the named file when in
+// is nil, else in, which holds the input from its start. Without ffmpeg, the error is cause's condition and
+// wraps both ErrNeedsFFmpeg and cause; when ffmpeg cannot decode it either (an unknown format tag), it is
+// cause's condition and ffmpeg's, and wraps both ErrFFmpeg and cause.
+func viaFFmpeg(format Format, name string, cause error, in io.Reader) (source, Info, error) {
+	msg := cause.Error()
+	var fe *wavfile.FormatError
+	var de *Error
+	switch {
+	case errors.As(cause, &fe):
+		msg = fe.Msg
+	case errors.As(cause, &de):
+		msg = de.Msg
+	}
+	if !hasFFmpeg() {
+		return nil, Info{}, &Error{File: name, Format: format, Err: fmt.Errorf("%w: %w", ErrNeedsFFmpeg, cause),
+			Msg: msg + ": it needs ffmpeg, which is not installed"}
+	}
+	src, info, err := newFFmpeg(format, name, in)
+	var fail *Error
+	if errors.As(err, &fail) && errors.Is(err, ErrFFmpeg) {
+		return nil, Info{}, &Error{File: name, Format: format, Err: fmt.Errorf("%w: %w", fail.Err, cause),
+			Msg: msg + ", and " + fail.Msg}
+	}
+	return src, info, err
 }

@@ -263,29 +263,46 @@ func TestFFmpegFormats(t *testing.T) {
 		{"CAF PCM", "s.caf", 2, []string{"-c:a", "pcm_s24le"}, CAF, true},
 		{"M4A ALAC", "s.m4a", 2, []string{"-c:a", "alac"}, MP4, true},
 		{"Wave64", "s.w64", 1, []string{"-c:a", "pcm_s16le"}, W64, true},
+		// The WAV encodings wavfile does not decode, from a path, a stream and a regular file as standard input.
 		{"WAV of µ-law", "ulaw.wav", 1, []string{"-c:a", "pcm_mulaw", "-ar", "8000"}, WAV, true},
+		{"WAV of A-law", "alaw.wav", 2, []string{"-c:a", "pcm_alaw"}, WAV, true},
 		{"WAV of IMA ADPCM", "ima.wav", 2, []string{"-c:a", "adpcm_ima_wav"}, WAV, true},
+		{"WAV of MS ADPCM", "ms.wav", 2, []string{"-c:a", "adpcm_ms"}, WAV, true},
+		{"RF64 of µ-law", "ulaw64.wav", 2, []string{"-c:a", "pcm_mulaw", "-rf64", "always"}, WAV, true},
+		// And the AIFF-C compressions read here only by ffmpeg.
+		{"AIFF-C of µ-law", "ulaw.aifc", 2, []string{"-c:a", "pcm_mulaw"}, AIFF, true},
+		{"AIFF-C of IMA ADPCM", "ima4.aifc", 1, []string{"-c:a", "adpcm_ima_qt"}, AIFF, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := ffmpegGen(t, dir, tt.file, tt.channels, 2, tt.args...)
 			want := ffmpegDecode(t, p)
-			readers := map[string]*Reader{}
+			readers := openBoth(t, p)
 			if tt.format == WAV {
-				// Only a file given by name goes to ffmpeg when wavfile cannot decode its codec; a stream
-				// gets wavfile's error.
-				r, err := Open(p)
+				// Standard input redirected from a file and not at its start (a shell script that read a line
+				// of it first): the WAV is read from where it stands, by ffmpeg too.
+				b, err := os.ReadFile(p)
 				if err != nil {
 					t.Fatal(err)
 				}
-				readers["file"] = r
-				f, _ := os.Open(p)
-				defer f.Close()
-				if _, err := NewReader(onlyReader{f}, "-"); !errors.Is(err, wavfile.ErrUnsupported) {
-					t.Errorf("NewReader on a stream: %v, want wavfile.ErrUnsupported", err)
+				shifted := filepath.Join(dir, "shifted-"+tt.file)
+				if err := os.WriteFile(shifted, append([]byte("skip me\n"), b...), 0o644); err != nil {
+					t.Fatal(err)
 				}
-			} else {
-				readers = openBoth(t, p)
+				f, err := os.Open(shifted)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer f.Close()
+				if _, err := f.Seek(8, io.SeekStart); err != nil {
+					t.Fatal(err)
+				}
+				r, err := NewReader(f, "-")
+				if err != nil {
+					t.Fatalf("NewReader on a regular file: %v", err)
+				}
+				defer r.Close()
+				readers["regular"] = r
 			}
 			for how, r := range readers {
 				if tt.format == MP4 && how == "stream" {
@@ -327,9 +344,46 @@ func TestNeedsFFmpeg(t *testing.T) {
 	if !errors.Is(err, ErrNeedsFFmpeg) {
 		t.Fatalf("Open = %v, want ErrNeedsFFmpeg", err)
 	}
-	want := p + ": is Ogg Opus, which levelmeter decodes with ffmpeg, and ffmpeg is not installed"
+	want := p + ": is Ogg Opus, which needs ffmpeg, and ffmpeg is not installed"
 	if err.Error() != want {
 		t.Errorf("error %q, want %q", err, want)
+	}
+}
+
+// TestWAVNeedsFFmpeg: without ffmpeg, a WAV encoding wavfile does not decode (or an AIFF-C compression) is
+// refused, from a path and from a stream, by an error that names the encoding and wraps both ErrNeedsFFmpeg and
+// wavfile.ErrEncoding (ErrEncoding).
+func TestWAVNeedsFFmpeg(t *testing.T) {
+	needTool(t, "ffmpeg")
+	dir := t.TempDir()
+	mulaw := ffmpegGen(t, dir, "mulaw.wav", 1, 0.5, "-c:a", "pcm_mulaw")
+	adpcm := ffmpegGen(t, dir, "adpcm.wav", 2, 0.5, "-c:a", "adpcm_ms")
+	ima4 := ffmpegGen(t, dir, "ima4.aifc", 1, 0.5, "-c:a", "adpcm_ima_qt")
+	t.Setenv("PATH", t.TempDir()) // no ffmpeg on it
+	for _, tt := range []struct {
+		path, what string
+		cause      error
+	}{
+		{mulaw, "is encoded as µ-law, not PCM or float", wavfile.ErrEncoding},
+		{adpcm, "is encoded as Microsoft ADPCM, not PCM or float", wavfile.ErrEncoding},
+		{ima4, `is compressed as "ima4", not PCM or float`, ErrEncoding},
+	} {
+		f, err := os.Open(tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		_, errFile := Open(tt.path)
+		_, errStream := NewReader(onlyReader{f}, "-")
+		for name, err := range map[string]error{tt.path: errFile, "-": errStream} {
+			if !errors.Is(err, ErrNeedsFFmpeg) || !errors.Is(err, tt.cause) {
+				t.Fatalf("%s: %v, want ErrNeedsFFmpeg and %v", name, err, tt.cause)
+			}
+			want := name + ": " + tt.what + ": it needs ffmpeg, which is not installed"
+			if err.Error() != want {
+				t.Errorf("error %q, want %q", err, want)
+			}
+		}
 	}
 }
 
@@ -460,7 +514,7 @@ func TestSoxFilesAgainstFFmpeg(t *testing.T) {
 
 // TestFFmpegNoAudioFromPipe: an M4A whose index comes after its audio, given on a pipe, cannot be decoded
 // (ffmpeg cannot seek back to the index), and ffmpeg says so but exits 0. That is an error naming ffmpeg's cause
-// and the remedy, not an empty decode; by name the same file decodes.
+// and wrapping ErrNeedsSeek, not an empty decode; by name the same file decodes.
 func TestFFmpegNoAudioFromPipe(t *testing.T) {
 	needTool(t, "ffmpeg")
 	p := filepath.Join(t.TempDir(), "late-index.m4a")
@@ -487,14 +541,13 @@ func TestFFmpegNoAudioFromPipe(t *testing.T) {
 			t.Fatalf("%d samples decoded from a pipe, then %v; want an error and none", total, err)
 		}
 	}
-	if !errors.Is(err, ErrFFmpeg) {
-		t.Fatalf("error %v, want ErrFFmpeg", err)
+	if !errors.Is(err, ErrFFmpeg) || !errors.Is(err, ErrNeedsSeek) {
+		t.Fatalf("error %v, want ErrFFmpeg and ErrNeedsSeek", err)
 	}
 	msg := err.Error()
-	if !strings.HasPrefix(msg, "-: ffmpeg decoded no audio from it: ") || !strings.Contains(msg, "Invalid data") ||
-		!strings.Contains(msg, "give the file's path instead of a pipe") || strings.Contains(msg, "\n") ||
-		strings.Contains(msg, "pipe:0") {
-		t.Errorf("error %q: want one line with ffmpeg's reason and the remedy", msg)
+	if !strings.HasPrefix(msg, "-: ffmpeg decoded no audio from it, read as a stream: ") ||
+		!strings.Contains(msg, "Invalid data") || strings.Contains(msg, "\n") || strings.Contains(msg, "pipe:0") {
+		t.Errorf("error %q: want one line with ffmpeg's reason", msg)
 	}
 	t.Logf("error: %v", err)
 	r, err = Open(p)
@@ -504,5 +557,28 @@ func TestFFmpegNoAudioFromPipe(t *testing.T) {
 	defer r.Close()
 	if got := readAll(t, r); len(got) < 2*20*48000 {
 		t.Errorf("by name: %d samples, want 20 s", len(got))
+	}
+}
+
+// TestWAVEncodingFFmpegCannotRead: a WAV format tag neither wavfile nor ffmpeg decodes is one error saying both,
+// from a path and from a stream, that wraps wavfile.ErrEncoding and ErrFFmpeg.
+func TestWAVEncodingFFmpegCannotRead(t *testing.T) {
+	needTool(t, "ffmpeg")
+	wav := []byte("RIFF\x2c\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x34\x12\x01\x00\x80\xbb\x00\x00\x00\x77\x01\x00" +
+		"\x02\x00\x10\x00data\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00")
+	p := filepath.Join(t.TempDir(), "odd.wav")
+	if err := os.WriteFile(p, wav, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errFile := Open(p)
+	_, errStream := NewReader(onlyReader{bytes.NewReader(wav)}, "-")
+	for name, err := range map[string]error{p: errFile, "-": errStream} {
+		if !errors.Is(err, ErrFFmpeg) || !errors.Is(err, wavfile.ErrEncoding) {
+			t.Fatalf("%s: %v, want ErrFFmpeg and wavfile.ErrEncoding", name, err)
+		}
+		want := name + ": is encoded as format tag 0x1234, not PCM or float, and ffmpeg could not decode it: "
+		if msg := err.Error(); !strings.HasPrefix(msg, want) || strings.Contains(msg, "\n") {
+			t.Errorf("error %q, want one line starting %q", msg, want)
+		}
 	}
 }

@@ -221,15 +221,15 @@ func TestAIFF(t *testing.T) {
 		{"truncated", aiffFile{channels: 2, bits: 16, rate: rate44k1, data: s16be, ssndSize: 8 + 16}, want16,
 			32767.0 / 32768, 4, ErrTruncated},
 		{"SSND before COMM", aiffFile{channels: 2, bits: 16, rate: rate44k1, data: s16be, ssndSize: -1,
-			ssndFirst: true}, nil, 0, 0, ErrUnsupported},
-		{"µ-law", aiffFile{aifc: true, codec: "ulaw", channels: 1, bits: 16, rate: rate44k1, data: s16be,
-			ssndSize: -1}, nil, 0, 0, ErrUnsupported},
+			ssndFirst: true}, nil, 0, 0, ErrNeedsSeek},
+		{"unknown compression", aiffFile{aifc: true, codec: "xyzw", channels: 1, bits: 16, rate: rate44k1, data: s16be,
+			ssndSize: -1}, nil, 0, 0, ErrEncoding},
 		{"zero channels", aiffFile{channels: 0, bits: 16, rate: rate44k1, data: s16be, ssndSize: -1}, nil, 0, 0,
 			ErrMalformed},
 		{"absurd rate", aiffFile{channels: 1, bits: 16, rate: [10]byte{0x3F, 0xFF, 0x80}, data: s16be,
 			ssndSize: -1}, nil, 0, 0, ErrMalformed},
 		{"40-bit samples", aiffFile{channels: 1, bits: 40, rate: rate44k1, data: s16be, ssndSize: -1}, nil, 0, 0,
-			ErrUnsupported},
+			ErrEncoding},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -295,7 +295,7 @@ func TestOpenErrors(t *testing.T) {
 	}{
 		{"missing", filepath.Join(dir, "nope.flac"), "nope.flac: no such file or directory", os.ErrNotExist},
 		{"directory", dir, ": is a directory, not an audio file", ErrUnknownFormat},
-		{"text", text, `notes.txt: is not in an audio format levelmeter recognises (it starts with "hello, w")`,
+		{"text", text, `notes.txt: is not in a known audio format (it starts with "hello, w")`,
 			ErrUnknownFormat},
 		{"empty", empty, "empty.flac: is empty, not an audio file", ErrUnknownFormat},
 		{"bad FLAC header", badFLAC, "bad.flac: cannot read the FLAC header", ErrMalformed},
@@ -314,7 +314,7 @@ func TestOpenErrors(t *testing.T) {
 }
 
 func TestWAVErrorsNameTheStream(t *testing.T) {
-	wav := []byte("RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x02\x00\x01\x00\x44\xac\x00\x00\x88\x58\x01\x00" +
+	wav := []byte("RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x00\x00\x44\xac\x00\x00\x88\x58\x01\x00" +
 		"\x02\x00\x10\x00data\x00\x00\x00\x00")
 	_, err := NewReader(onlyReader{bytes.NewReader(wav)}, "-")
 	if err == nil || !strings.HasPrefix(err.Error(), "-: ") {

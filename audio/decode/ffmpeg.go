@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/levelmeter/levelmeter/audio/wavfile"
 )
 
 // ffmpegSource reads what an ffmpeg child process decodes: a WAV stream of 32-bit float on its standard output,
@@ -46,7 +48,7 @@ func newFFmpeg(format Format, name string, in io.Reader) (source, Info, error) {
 	path, err := exec.LookPath("ffmpeg")
 	if err != nil {
 		return nil, Info{}, &Error{File: name, Format: format, Err: ErrNeedsFFmpeg,
-			Msg: fmt.Sprintf("is %v, which levelmeter decodes with ffmpeg, and ffmpeg is not installed", format)}
+			Msg: fmt.Sprintf("is %v, which needs ffmpeg, and ffmpeg is not installed", format)}
 	}
 	input := "pipe:0"
 	if in == nil {
@@ -109,6 +111,9 @@ func newFFmpeg(format Format, name string, in io.Reader) (source, Info, error) {
 		if ferr := s.noAudio(); ferr != nil {
 			return nil, Info{}, ferr
 		}
+		if errors.Is(err, wavfile.ErrUnsupported) {
+			return nil, Info{}, err // a sample rate or a channel count wavfile refuses, in wavfile's words
+		}
 		return nil, Info{}, &Error{File: name, Format: format, Err: ErrFFmpeg,
 			Msg: fmt.Sprintf("is %v, and ffmpeg's output could not be read: %v", format, err)}
 	}
@@ -139,19 +144,18 @@ func (s *ffmpegSource) read(dst []float32) (int, error) {
 
 // noAudio returns an error when ffmpeg produced no audio and wrote an error message: it exits 0 when it
 // cannot read its input from a pipe, as with an MP4 whose index (moov atom) comes after the audio, which a pipe
-// cannot seek back to ("Invalid data found when processing input").
+// cannot seek back to ("Invalid data found when processing input"); from a pipe the error wraps ErrNeedsSeek.
 func (s *ffmpegSource) noAudio() error {
 	msg := s.message()
 	if s.got || msg == "" {
 		return nil
 	}
-	remedy := "the file may be damaged or incomplete"
 	if s.input == "pipe:0" {
-		remedy = "give the file's path instead of a pipe, so that ffmpeg can seek in it (MP4/M4A keeps its index " +
-			"at the end)"
+		// Most likely what ffmpeg needs is behind the audio (MP4/M4A keeps its index at the end), out of reach.
+		return &Error{File: s.name, Format: s.format, Err: fmt.Errorf("%w: %w", ErrFFmpeg, ErrNeedsSeek),
+			Msg: "ffmpeg decoded no audio from it, read as a stream: " + msg}
 	}
-	return &Error{File: s.name, Format: s.format, Err: ErrFFmpeg, Msg: fmt.Sprintf(
-		"ffmpeg decoded no audio from it: %s; %s", msg, remedy)}
+	return &Error{File: s.name, Format: s.format, Err: ErrFFmpeg, Msg: "ffmpeg decoded no audio from it: " + msg}
 }
 
 // message is the last line of what ffmpeg wrote at -v error, which says what finally went wrong, without the

@@ -42,8 +42,8 @@ func newVorbis(r io.Reader, name string) (source, Info, error) {
 			"has an impossible stream header (%d channels, %d Hz)", s.ch, s.dec.SampleRate())}
 	}
 	if s.ch > MaxChannels {
-		return nil, Info{}, &Error{File: name, Format: Vorbis, Err: ErrUnsupported, Msg: fmt.Sprintf(
-			"has %d channels; levelmeter meters up to %d", s.ch, MaxChannels)}
+		return nil, Info{}, &Error{File: name, Format: Vorbis, Err: ErrChannelCount, Msg: fmt.Sprintf(
+			"has %d channels, more than %d", s.ch, MaxChannels)}
 	}
 	s.out = make([]float32, s.dec.BufferSize())
 	if err := s.readFirstPage(); err != nil {

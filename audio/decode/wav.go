@@ -10,7 +10,8 @@ import (
 // wavSource reads WAV through audio/wavfile, which reads a stream that cannot seek front to back by itself:
 // a size that was never written (0, 0xFFFFFFFF, SoX's 0x7FFFF000) runs to the end of the input.
 type wavSource struct {
-	r *wavfile.Reader
+	r    *wavfile.Reader
+	name string
 }
 
 // newWAV reads the WAV header from in: a file, or a stream (anything that is not an io.Seeker is read once,
@@ -30,12 +31,31 @@ func newWAV(in io.Reader, name string) (source, Info, error) {
 	if wi.Encoding == wavfile.PCM {
 		info.ClipLevel = clipLevel(wi.BitsPerSample)
 	}
-	return &wavSource{r: r}, info, nil
+	return &wavSource{r: r, name: name}, info, nil
 }
 
 func (s *wavSource) read(dst []float32) (int, error) { return s.r.Read(dst) }
 
 func (s *wavSource) close() error { return s.r.Close() }
+
+// warnings are wavfile's, naming the input as the errors do (wavfile names the file only when it opened it).
+func (s *wavSource) warnings() []error {
+	ws := s.r.Warnings()
+	for _, w := range ws {
+		var fe *wavfile.FormatError
+		var te *wavfile.TruncatedError
+		switch {
+		case errors.As(w, &te):
+			fe = &te.FormatError
+		case !errors.As(w, &fe):
+			continue
+		}
+		if fe.File == "" {
+			fe.File = s.name
+		}
+	}
+	return ws
+}
 
 // stream hides every method of a reader but Read, so that wavfile reads it as a stream.
 type stream struct{ io.Reader }

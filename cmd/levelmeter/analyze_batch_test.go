@@ -284,7 +284,7 @@ func TestAnalyzeFormats(t *testing.T) {
 	odd := filepath.Join(dir, "tone.xyz")
 	os.WriteFile(odd, []byte("#!/bin/sh\necho not audio\n"), 0o644)
 	_, errs, status := analyze(t, odd)
-	want := "levelmeter analyze: " + odd + `: is not in an audio format levelmeter recognises (it starts with "#!/bin/s"); levelmeter reads WAV (RF64/BW64 too), FLAC, MP3, Ogg Vorbis and AIFF`
+	want := "levelmeter analyze: " + odd + `: is not in a known audio format (it starts with "#!/bin/s"); levelmeter reads WAV (RF64/BW64 too), FLAC, MP3, Ogg Vorbis and AIFF`
 	if status != 1 || strings.Count(errs, "\n") != 1 || !strings.HasPrefix(errs, want) {
 		t.Errorf("status %d, stderr %q", status, errs)
 	}

@@ -35,10 +35,11 @@ type fileFormat struct {
 }
 
 // openAudio opens the named input for measuring: a file, a named pipe or /dev/stdin, or "-" for standard input.
-// WAV is read by audio/wavfile, so that what its reader reads past (a size never written, a size that wrapped, a
-// file cut short) reaches the report and --strict, and the channel mask sets the layout; every other format is
-// read by audio/decode. The format is told by the first bytes, never by the name. Nothing seeks on a pipe: the
-// bytes looked at to tell the format are handed on to the reader.
+// A WAV file is read by audio/wavfile, so that what its reader reads past (a size never written, a size that
+// wrapped, a file cut short) reaches the report and --strict, the channel mask sets the layout, and a long file
+// can be measured in parts; a WAV encoding wavfile does not decode (µ-law, ADPCM, ...), every other format and
+// every stream are read by audio/decode, which passes wavfile's warnings and mask on for WAV and hands to ffmpeg
+// what only ffmpeg decodes. The format is told by the first bytes, never by the name. Nothing seeks on a pipe.
 func openAudio(name string) (frameReader, fileFormat, error) {
 	if name == "-" {
 		return openStream(os.Stdin, "-", nil)
@@ -82,6 +83,14 @@ func sniff(name string) (f decode.Format, ok bool) {
 
 func openWAV(name string) (frameReader, fileFormat, error) {
 	r, err := wavfile.Open(name)
+	if errors.Is(err, wavfile.ErrEncoding) {
+		// µ-law, A-law, ADPCM, GSM, MP3 in WAV, ...: ffmpeg decodes them when it is installed.
+		d, derr := decode.Open(name)
+		if derr != nil {
+			return nil, fileFormat{}, derr
+		}
+		return decodedFile(d, nil)
+	}
 	if err != nil {
 		return nil, fileFormat{}, err
 	}
@@ -101,22 +110,9 @@ func wavFormat(info wavfile.Info) fileFormat {
 
 // openStream reads in front to back (standard input, a pipe); closer, when not nil, is closed with the reader.
 func openStream(in io.Reader, name string, closer io.Closer) (frameReader, fileFormat, error) {
-	br := bufio.NewReaderSize(in, 64<<10)
-	head, _ := br.Peek(decode.SniffLen)
-	if decode.Detect(head) == decode.WAV {
-		// A bufio.Reader cannot seek: wavfile reads it as a stream, sizes never written included.
-		r, err := wavfile.NewReader(br)
-		if err != nil {
-			closeIf(closer)
-			var fe *wavfile.FormatError
-			if errors.As(err, &fe) && fe.File == "" {
-				fe.File = name
-			}
-			return nil, fileFormat{}, err
-		}
-		return closing{r, closer}, wavFormat(r.Info()), nil
-	}
-	r, err := decode.NewReader(br, name)
+	// A bufio.Reader cannot seek: a WAV is read as a stream, sizes never written included, even when standard
+	// input is a regular file.
+	r, err := decode.NewReader(bufio.NewReader(in), name)
 	if err != nil {
 		closeIf(closer)
 		return nil, fileFormat{}, err
@@ -162,12 +158,18 @@ func (d *decoded) Read(dst []float32) (int, error) {
 	return n, err
 }
 
-func (d *decoded) Warnings() []error { return d.warnings }
+// Warnings are wavfile's, for WAV read from a stream, and the cut found at the end.
+func (d *decoded) Warnings() []error {
+	if w := d.Reader.Warnings(); len(w) > 0 {
+		return append(w[:len(w):len(w)], d.warnings...)
+	}
+	return d.warnings
+}
 
 func decodedFile(r *decode.Reader, closer io.Closer) (frameReader, fileFormat, error) {
 	info := r.Info()
 	f := fileFormat{Description: info.String(), SampleRate: info.SampleRate, Channels: info.Channels,
-		ClipLevel: info.ClipLevel}
+		ChannelMask: info.WAV.ChannelMask, ClipLevel: info.ClipLevel}
 	return closing{&decoded{Reader: r}, closer}, f, nil
 }
 
@@ -199,14 +201,26 @@ func withFileRemedy(err error) error {
 				"e.g. ffmpeg -i in.wav -af 'pan=7.1|c0=c0|c1=c1|c2=c2|c3=c3|c4=c4|c5=c5|c6=c6|c7=c7' out.wav",
 				f.file, f.format.Channels, dsp.MaxChannels)
 		}
-	case errors.Is(err, wavfile.ErrChannelCount):
+	case errors.Is(err, wavfile.ErrChannelCount), errors.Is(err, decode.ErrChannelCount):
 		return fmt.Errorf("%w; levelmeter measures at most %d channels: extract the channels to measure, e.g. "+
 			"ffmpeg -i in.wav -af 'pan=7.1|c0=c0|c1=c1|c2=c2|c3=c3|c4=c4|c5=c5|c6=c6|c7=c7' out.wav", err, dsp.MaxChannels)
+	case errors.Is(err, decode.ErrNeedsFFmpeg) && (errors.Is(err, wavfile.ErrEncoding) || errors.Is(err, decode.ErrEncoding)):
+		return fmt.Errorf("%w; install ffmpeg (e.g. apt-get install ffmpeg) to read it, or convert it to PCM WAV "+
+			"with another tool, e.g. sox in.wav -e signed-integer -b 24 out.wav", err)
 	case errors.Is(err, decode.ErrNeedsFFmpeg):
 		return fmt.Errorf("%w; install ffmpeg (e.g. apt-get install ffmpeg) or convert the file to WAV or FLAC", err)
 	case errors.Is(err, decode.ErrUnknownFormat):
 		return fmt.Errorf("%w; %s", err, formatsRead)
-	case errors.Is(err, wavfile.ErrEncoding):
+	case errors.Is(err, decode.ErrNeedsSeek) && errors.Is(err, decode.ErrFFmpeg):
+		return fmt.Errorf("%w; give the file's path instead of a pipe, so that ffmpeg can seek in it (MP4/M4A "+
+			"keeps its index at the end)", err)
+	case errors.Is(err, decode.ErrNeedsSeek):
+		return fmt.Errorf("%w; give the file's path instead of a pipe, or rewrite it, e.g. ffmpeg -i in.aiff out.wav", err)
+	case errors.Is(err, decode.ErrFFmpeg) && (errors.Is(err, wavfile.ErrEncoding) || errors.Is(err, decode.ErrEncoding)):
+		return fmt.Errorf("%w; convert it to PCM or float WAV with a tool that reads it", err)
+	case errors.Is(err, decode.ErrFFmpeg):
+		return fmt.Errorf("%w; the file may be damaged or incomplete", err)
+	case errors.Is(err, wavfile.ErrEncoding), errors.Is(err, decode.ErrEncoding):
 		return fmt.Errorf("%w; convert it to PCM or float WAV first, e.g. ffmpeg -i in.wav -c:a pcm_s24le out.wav", err)
 	}
 	return err

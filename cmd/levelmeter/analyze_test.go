@@ -208,9 +208,9 @@ func TestBadFiles(t *testing.T) {
 	missing := filepath.Join(dir, "missing.wav")
 	tests := []struct{ file, line string }{
 		{missing, "levelmeter analyze: " + missing + ": no such file or directory"},
-		{mp3, "levelmeter analyze: " + mp3 + `: is not in an audio format levelmeter recognises (it starts with "rest of "); levelmeter reads WAV`},
+		{mp3, "levelmeter analyze: " + mp3 + `: is not in a known audio format (it starts with "rest of "); levelmeter reads WAV`},
 		{flac, "levelmeter analyze: " + flac + ": cannot read the FLAC header"},
-		{text, "levelmeter analyze: " + text + `: is not in an audio format levelmeter recognises (it starts with "these ar"); levelmeter reads WAV`},
+		{text, "levelmeter analyze: " + text + `: is not in a known audio format (it starts with "these ar"); levelmeter reads WAV`},
 	}
 	for _, tt := range tests {
 		out, errs, status := analyze(t, "--json", tt.file, td+"dc.wav")

@@ -124,7 +124,7 @@ func TestHostileInput(t *testing.T) {
 
 		// Files that are not WAV.
 		{name: "analyze text renamed .wav", args: []string{"analyze", renamed}, code: 1,
-			want: "levelmeter analyze: " + renamed + `: is not in an audio format levelmeter recognises (it starts with "these ar"); levelmeter reads WAV`},
+			want: "levelmeter analyze: " + renamed + `: is not in a known audio format (it starts with "these ar"); levelmeter reads WAV`},
 		{name: "run text renamed .wav", args: run(renamed), code: 1,
 			want: wavKey(renamed) + "cannot be replayed: " + renamed + ": is not a WAV file (no RIFF/WAVE header)"},
 		{name: "analyze empty file", args: []string{"analyze", empty}, code: 1,
