@@ -14,8 +14,9 @@
 //     Meter.ResetIntegrated starts the since-start loudness values over and leaves the windows alone.
 //   - Results do not depend on how the input is cut into blocks: one frame at a time or one block, the Levels
 //     are identical to the last bit, the true peak included. True peak alone depends on when Interval is
-//     called, by at most TruePeakMargin: the interval's maximum so far (the values found and the sample peaks of
-//     the 10 ms ticks closed) decides which candidates between samples are worth the long filter.
+//     called, by at most TruePeakMargin: the interval's maximum so far (the samples pending when it started, the
+//     values found and the sample peaks of the 10 ms ticks closed) decides which candidates between samples are
+//     worth the long filter.
 //   - A long input can be measured in parts at once (on several cores): a part's meter is primed on the 5 s
 //     before it (Meter.Prime, PrimeFrames), counting nothing, and the parts' meters are merged in order
 //     (Meter.Merge). The merge reads what one meter fed the whole input reads: peaks, counts, the loudness

@@ -180,9 +180,10 @@ func (m *Meter) block(p []float32, n int) {
 			d.run = 0
 		}
 
-		// The interval's true peak so far bounds what the oversampler must look at: the values it found and the
-		// sample peaks of the ticks closed so far, not the samples of this block, so that which intervals it
-		// refines depends on where ticks and intervals start, never on how the input is cut into blocks.
+		// The interval's true peak so far bounds what the oversampler must look at: the samples pending when it
+		// started, the values it found and the sample peaks of the ticks closed so far, not the samples of this
+		// block, so that which intervals it refines depends on where ticks and intervals start, never on how the
+		// input is cut into blocks.
 		sp := &m.cur.ch[c]
 		sp.tp = m.tp[c].process(&m.tpf, n, sp.tp)
 	}
@@ -251,7 +252,18 @@ func (m *Meter) Interval() Levels {
 	l := m.levels(&m.cur)
 	m.closed.merge(&m.cur, m.channels)
 	m.cur = span{}
+	m.seedTruePeak()
 	return l
+}
+
+// seedTruePeak starts the new interval's true peak at the largest of the samples whose intervals it is yet to
+// judge (the last TruePeakLag or so, received but not yet measured between): the true peak there is at least
+// that. It spares the long filter every candidate below it, which a fresh interval would otherwise refine one
+// after another as its maximum climbs, and it depends only on where the interval starts.
+func (m *Meter) seedTruePeak() {
+	for c := range m.channels {
+		m.cur.ch[c].tp = m.tp[c].pending()
+	}
 }
 
 // Reset forgets everything processed: the meter is as new.

@@ -55,6 +55,7 @@ var ErrMerge = errors.New("dsp: meters cannot be merged")
 func (m *Meter) Prime(p []float32) {
 	m.Process(p)
 	m.closed, m.cur = span{}, span{}
+	m.seedTruePeak() // as an Interval here would
 	// A tick in progress keeps its place in time, not its sums.
 	pt := &m.part
 	pt.frames, pt.lr = 0, 0

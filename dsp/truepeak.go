@@ -213,6 +213,10 @@ func (t *truePeak) block(n int) []float64 {
 	return t.buf[t.w : t.w+n]
 }
 
+// pending returns the largest |x| of the samples received whose intervals are still to be measured (those at and
+// after the first interval the next block measures).
+func (t *truePeak) pending() float64 { return spanMax(t.buf[t.w-tpD : t.w]) }
+
 // last returns the block of n samples process measured last.
 func (t *truePeak) last(n int) []float64 { return t.buf[t.w-n : t.w] }
 
@@ -326,6 +330,7 @@ var nyqDecay = func() (d [(tpSpan+3)/4 + 1]float64) {
 // The taps beyond the nearest tpNear on each side change slowly with the position u between the samples (their
 // distance is at least 64 samples), so their share is a quadratic in u around ½, exact to about 1e-9 of it: three
 // dot products per interval instead of one per point.
+
 func (t *truePeak) refine(f *tpFilter, p int) float64 {
 	x := t.buf[p-(tpD-1) : p+tpD+1]
 	xn := x[tpD-tpNear : tpD+tpNear]

@@ -9,7 +9,8 @@
 # utime+stime over the measured span, after a warm-up; the generators are separate processes and not counted),
 # its peak RSS, goroutines, frames dropped, reports lost, and the report latency (levelmeter_latency_seconds)
 # over all sources and scrapes.
-# Environment: FILE_BLOCK sets the WAV sources' frames_per_buffer (default 1024), LOG_LEVEL the log level (info).
+# Environment: FILE_BLOCK sets the WAV sources' frames_per_buffer (default 1024), LOG_LEVEL the log level (info),
+# REPORT_INTERVAL the report interval (100ms).
 # A CPU profile of the same load comes from the in-process harness: LEVELMETER_SCALE_PROFILE=cpu.prof go test
 # -run TestScaleProfile ./internal/daemon/ (see docs/PERFORMANCE.md).
 set -eu
@@ -34,6 +35,7 @@ cfg="$tmp/scale.yaml"
 {
 	echo "http:"
 	echo "  listen: 127.0.0.1:$port"
+	echo "report_interval: ${REPORT_INTERVAL:-100ms}"
 	echo "sources:"
 	i=0
 	while [ "$i" -lt "$commands" ]; do
