@@ -2,6 +2,9 @@ package web
 
 import (
 	"time"
+
+	"github.com/levelmeter/levelmeter/alarm"
+	"github.com/levelmeter/levelmeter/pipeline"
 )
 
 // An Alarm is one alarm active on a source, as the page shows it in the source's badges.
@@ -30,7 +33,7 @@ type alarmState struct {
 }
 
 // SetAlarms sets the alarms active on source now (nil or empty: none); the source's following updates carry them
-// and its history marks them. It may be called from any goroutine at any time, before or after the source's
+// and its history marks them. Reports whose alarms the pipeline judged set them too, whenever they change. It may be called from any goroutine at any time, before or after the source's
 // first report; it copies alarms, holds a lock for a few instructions and never waits for Report or a client.
 func (s *Server) SetAlarms(source string, alarms []Alarm) {
 	var st alarmState
@@ -58,6 +61,37 @@ func (s *Server) SetAlarms(source string, alarms []Alarm) {
 		return
 	}
 	s.alarms[source] = st
+}
+
+// reportAlarms sets the alarms of a report's source from the report, when the pipeline judged them
+// (Report.AlarmsOn) and the report changed them (it carries alarm events): the kinds active after it, each with
+// the value of the event that started it. Reports come from the pipeline's one reporter goroutine.
+func (s *Server) reportAlarms(r *pipeline.Report) {
+	if !r.AlarmsOn || r.NumAlarms == 0 {
+		return
+	}
+	s.alarmMu.Lock()
+	raised := s.raised[r.Source]
+	if raised == nil {
+		raised = new([alarm.NumKinds]float64)
+		s.raised[r.Source] = raised
+	}
+	for _, ev := range r.Events() {
+		if ev.State == alarm.Start {
+			raised[ev.Kind] = ev.Value
+		}
+	}
+	var active []Alarm
+	for k, st := range r.AlarmStatus {
+		if st.Active {
+			active = append(active, Alarm{Name: alarm.Kind(k).String(), Since: st.Since, Value: Float(raised[k])})
+		}
+	}
+	if r.Final {
+		delete(s.raised, r.Source) // a source started again under the name begins without alarms
+	}
+	s.alarmMu.Unlock()
+	s.SetAlarms(r.Source, active)
 }
 
 // activeAlarms returns what SetAlarms last set for source.

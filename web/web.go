@@ -48,6 +48,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/levelmeter/levelmeter/alarm"
 	"github.com/levelmeter/levelmeter/dsp"
 	"github.com/levelmeter/levelmeter/internal/httpheader"
 	"github.com/levelmeter/levelmeter/pipeline"
@@ -116,8 +117,9 @@ type Server struct {
 	alarmMu       sync.Mutex // guards the alarm fields and targets; never held with mu
 	targets       map[string]*Target
 	alarms        map[string]alarmState
-	alarmBit      map[string]int // alarm name -> its bit in a second's summary
-	alarmNameList []string       // by bit
+	raised        map[string]*[alarm.NumKinds]float64 // by source: the value that started each active alarm
+	alarmBit      map[string]int                      // alarm name -> its bit in a second's summary
+	alarmNameList []string                            // by bit
 
 	reports, connected, sent, dropped, disconnected atomic.Int64
 }
@@ -170,6 +172,7 @@ func New(opts Options) *Server {
 		clients: make(map[*client]struct{}),
 		sources: make(map[string]*source),
 		alarms:  make(map[string]alarmState),
+		raised:  make(map[string]*[alarm.NumKinds]float64),
 		done:    make(chan struct{}),
 	}
 }
@@ -177,6 +180,7 @@ func New(opts Options) *Server {
 // Report sends r to every connected client without waiting for any of them.
 func (s *Server) Report(r *pipeline.Report) {
 	s.reports.Add(1)
+	s.reportAlarms(r)
 	alarms := s.activeAlarms(r.Source)
 	now := s.now()
 

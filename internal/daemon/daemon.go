@@ -58,7 +58,7 @@ type Daemon struct {
 	ran       bool
 	inputs    []pipeline.Input // as opened, for the start-up lines
 	exposure  string           // the warning about who can reach the server, "" when there is none
-	web       *webMeter        // nil when http.web is off
+	web       *web.Server      // nil when http.web is off
 
 	runAt      atomic.Int64 // when Run began (Unix ns), for Alive
 	lastReport atomic.Int64 // when the reporters last received a report (Unix ns), for Alive
@@ -140,8 +140,8 @@ func New(cfg *config.Config, log zerolog.Logger, opts ...Option) (*Daemon, error
 		add(nil, resetPath, d.resetHandler())
 	}
 	if cfg.HTTP.Web {
-		d.web = newWebMeter(web.New(web.Options{Version: d.o.version, ClientBuffer: max(256, 32*len(cfg.Sources)),
-			Targets: webTargets(cfg)}))
+		d.web = web.New(web.Options{Version: d.o.version, ClientBuffer: max(256, 32*len(cfg.Sources)),
+			Targets: webTargets(cfg)})
 		add(d.web, "/", d.web.Handler())
 	}
 
