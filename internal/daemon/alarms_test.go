@@ -53,6 +53,19 @@ func writeWAV(t *testing.T, path string, seconds float64, sample func(t float64)
 	}
 }
 
+// parseConfig parses and validates a configuration as a file would hold it.
+func parseConfig(t *testing.T, yaml string) *config.Config {
+	t.Helper()
+	cfg, err := config.Parse([]byte(yaml), "x.yaml")
+	if err == nil {
+		err = cfg.Validate()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
 func tone(t, amp float64) float64 { return amp * math.Sin(2*math.Pi*997*t) }
 
 // step is a's value before s seconds (or after e), b's between.
@@ -215,19 +228,13 @@ func TestHungWebhook(t *testing.T) {
 		}
 		return tone(s, 0.25), tone(s, 0.25)
 	})
-	cfg, err := config.Parse([]byte(fmt.Sprintf(`
+	cfg := parseConfig(t, fmt.Sprintf(`
 sources: [{wav: %s, pace: fast}]
 http: {listen: ""}
 alarms:
   silence: {on_delay: 1s}
   webhooks: [{name: hung, url: %s, timeout: 1h, queue: 2}]
-`, filepath.Join(dir, "gap.wav"), srv.URL)), "x.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
+`, filepath.Join(dir, "gap.wav"), srv.URL))
 	var logs syncBuffer
 	d, err := daemon.New(cfg, zerolog.New(&logs))
 	if err != nil {
@@ -335,19 +342,13 @@ func TestWebhookEvents(t *testing.T) {
 		}
 		return tone(s, 0.25), tone(s, 0.25)
 	})
-	cfg, err := config.Parse([]byte(fmt.Sprintf(`
+	cfg := parseConfig(t, fmt.Sprintf(`
 sources: [{name: studio, wav: %s, pace: fast}]
 http: {listen: ""}
 alarms:
   silence: {on_delay: 1s}
   webhooks: [{name: test, url: %s, headers: {Authorization: Bearer x}}]
-`, filepath.Join(dir, "gap.wav"), srv.URL)), "x.yaml")
-	if err == nil {
-		err = cfg.Validate()
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+`, filepath.Join(dir, "gap.wav"), srv.URL))
 	d, err := daemon.New(cfg, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
@@ -395,20 +396,14 @@ func TestAlarmsEndWhenSourceStops(t *testing.T) {
 		}
 		return tone(s, 0.25), tone(s, 0.25)
 	})
-	cfg, err := config.Parse([]byte(fmt.Sprintf(`
+	cfg := parseConfig(t, fmt.Sprintf(`
 sources: [{name: studio, wav: %s, pace: fast}]
 http: {listen: ""}
 report_interval: 100ms
 alarms:
   silence: {on_delay: 1s}
   webhooks: [{url: %s}]
-`, filepath.Join(dir, "gap.wav"), srv.URL)), "x.yaml")
-	if err == nil {
-		err = cfg.Validate()
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+`, filepath.Join(dir, "gap.wav"), srv.URL))
 	var logs syncBuffer
 	d, err := daemon.New(cfg, zerolog.New(&logs))
 	if err != nil {
@@ -440,7 +435,7 @@ func TestAlarmsAndTargetOnPage(t *testing.T) {
 	dir := t.TempDir()
 	writeWAV(t, filepath.Join(dir, "quiet.wav"), 2, func(float64) (float64, float64) { return 0, 0 })
 	writeWAV(t, filepath.Join(dir, "tone.wav"), 2, func(s float64) (float64, float64) { return tone(s, 0.1), tone(s, 0.1) })
-	cfg, err := config.Parse([]byte(fmt.Sprintf(`
+	cfg := parseConfig(t, fmt.Sprintf(`
 sources:
   - {name: quiet, wav: %s, loop: true}
   - {name: tone, wav: %s, loop: true, alarms: {profile: house}}
@@ -450,13 +445,7 @@ profiles: [{name: house, target: -16, tolerance: 1.5, max_true_peak: -2}]
 alarms:
   profile: ebu-r128
   silence: {on_delay: 500ms}
-`, filepath.Join(dir, "quiet.wav"), filepath.Join(dir, "tone.wav"))), "x.yaml")
-	if err == nil {
-		err = cfg.Validate()
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+`, filepath.Join(dir, "quiet.wav"), filepath.Join(dir, "tone.wav")))
 	d, err := daemon.New(cfg, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
