@@ -77,8 +77,10 @@ type Status struct {
 	// current alarm up to the last report (stream clock; wall clock for source_stalled).
 	Starts     int64
 	ActiveTime time.Duration
-	// Since is the wall-clock time the current alarm started; zero when inactive.
-	Since time.Time
+	// Since is the wall-clock time the current alarm started, and Raised the value that started it (Event.Value
+	// of its Start); both zero when inactive.
+	Since  time.Time
+	Raised float64
 	// Value is the value measured at the last report that had one; NaN before that.
 	Value float64
 }
@@ -108,7 +110,8 @@ type kindState struct {
 	now         time.Duration // the kind's clock at the last report
 	value       float64
 	worst       float64
-	lastChannel int // the channel of the last report that showed the condition
+	raised      float64 // the value that started the current alarm
+	lastChannel int     // the channel of the last report that showed the condition
 }
 
 // slot is the sums of one report, for the windowed kinds.
@@ -352,7 +355,7 @@ func (d *Detector) step(k Kind, v verdict, value float64, ch int, t0, t time.Dur
 		if held := t - s.badSince; held >= r.OnDelay {
 			s.active, s.start, s.startWall = true, t, wall
 			s.starts++
-			s.worst = value
+			s.worst, s.raised = value, value
 			s.badSince = never
 			return append(out, Event{Kind: k, State: Start, Stream: d.pos, Wall: wall, Held: held,
 				Value: value, Threshold: r.Threshold, Worst: value, Channel: s.lastChannel})
@@ -368,16 +371,20 @@ func (d *Detector) step(k Kind, v verdict, value float64, ch int, t0, t time.Dur
 			s.goodSince = t0
 		}
 		if held := t - s.goodSince; held >= r.OffDelay {
-			s.active = false
 			s.goodSince = never
-			dur := t - s.start
-			s.total += dur
-			s.startWall = time.Time{}
+			dur := s.end()
 			return append(out, Event{Kind: k, State: End, Stream: d.pos, Wall: wall, Held: held, Duration: dur,
 				Value: value, Threshold: r.Threshold, Worst: s.worst, Channel: s.lastChannel})
 		}
 	}
 	return out
+}
+
+// end ends the active alarm at the kind's clock and returns how long it was active.
+func (s *kindState) end() time.Duration {
+	dur := s.now - s.start
+	s.active, s.total, s.startWall = false, s.total+dur, time.Time{}
+	return dur
 }
 
 // push records the report's sums in the ring.
@@ -477,10 +484,7 @@ func (d *Detector) Stop(wall time.Time, out []Event) []Event {
 		if !s.active {
 			continue
 		}
-		s.active = false
-		dur := s.now - s.start
-		s.total += dur
-		s.startWall = time.Time{}
+		dur := s.end()
 		out = append(out, Event{Kind: Kind(k), State: End, Stream: d.pos, Wall: wall, Duration: dur,
 			Value: s.value, Threshold: d.cfg.Rules[k].Threshold, Worst: s.worst, Channel: s.lastChannel, Stopped: true})
 	}
@@ -496,7 +500,7 @@ func (d *Detector) Status(k Kind) Status {
 	st := Status{Kind: k, Active: s.active, Starts: s.starts, ActiveTime: s.total, Value: s.value}
 	if s.active {
 		st.ActiveTime += s.now - s.start
-		st.Since = s.startWall
+		st.Since, st.Raised = s.startWall, s.raised
 	}
 	return st
 }

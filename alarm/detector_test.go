@@ -181,6 +181,9 @@ func TestStatus(t *testing.T) {
 	if !st.Active || st.Starts != 1 || st.ActiveTime != 2*time.Second || !st.Since.Equal(epoch.Add(time.Second)) {
 		t.Errorf("during the first alarm: %+v", st)
 	}
+	if st.Raised != -60 {
+		t.Errorf("during the first alarm: raised by %v, want -60, the value of its start", st.Raised)
+	}
 	feed(5, -20) // ends at once
 	feed(20, -60)
 	feed(1, -20)

@@ -330,7 +330,6 @@ var nyqDecay = func() (d [(tpSpan+3)/4 + 1]float64) {
 // The taps beyond the nearest tpNear on each side change slowly with the position u between the samples (their
 // distance is at least 64 samples), so their share is a quadratic in u around ½, exact to about 1e-9 of it: three
 // dot products per interval instead of one per point.
-
 func (t *truePeak) refine(f *tpFilter, p int) float64 {
 	x := t.buf[p-(tpD-1) : p+tpD+1]
 	xn := x[tpD-tpNear : tpD+tpNear]

@@ -220,14 +220,13 @@ type stream struct {
 	hook       func(source string, n int)
 	stall      time.Duration // <= 0: no watchdog
 
-	cancel   context.CancelFunc              // stops this source alone
-	done     chan struct{}                   // closed when the meter has queued the Final report
-	added    bool                            // added while running: a failure before any audio is not fatal to the run
-	ended    atomic.Bool                     // the source delivered everything (io.EOF): its audio ends here
-	detector *alarm.Detector                 // nil: alarms off
-	alarmWin int                             // the window loudness_high and loudness_low judge (alarmWindow), -1: short-term
-	events   [2 * alarm.NumKinds]alarm.Event // the detector's output buffer: Update and Stop never grow it
-	reset    atomic.Bool                     // a reset of the since-start values was asked for
+	cancel   context.CancelFunc // stops this source alone
+	done     chan struct{}      // closed when the meter has queued the Final report
+	added    bool               // added while running: a failure before any audio is not fatal to the run
+	ended    atomic.Bool        // the source delivered everything (io.EOF): its audio ends here
+	detector *alarm.Detector    // nil: alarms off
+	alarmWin int                // the window loudness_high and loudness_low judge (alarmWindow), -1: short-term
+	reset    atomic.Bool        // a reset of the since-start values was asked for
 
 	fast        bool  // Input.Fast: reports every perReport frames of audio
 	perReport   int64 // frames of audio per report of a fast source
@@ -825,13 +824,13 @@ func (p *Pipeline) snapshot(s *stream, final bool) {
 		if s.alarmWin >= 0 {
 			in.Loudness, in.LoudnessSet = r.Total.Loudness.Windows[s.alarmWin].Integrated, true
 		}
-		ev := d.Update(&r.Interval, in, s.events[:0])
+		ev := d.Update(&r.Interval, in, r.Alarms[:0]) // into the report's own array: Update and Stop never grow it
 		if final {
 			// Nothing is measured after this: the alarms still active end here, so that the logs, the webhooks
 			// and the page see every alarm that started end.
 			ev = d.Stop(r.Time, ev)
 		}
-		r.NumAlarms = copy(r.Alarms[:], ev)
+		r.NumAlarms = len(ev)
 		r.AlarmStatus = d.Statuses()
 		r.AlarmsOn = true
 	}

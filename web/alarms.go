@@ -65,40 +65,30 @@ func (s *Server) SetAlarms(source string, alarms []Alarm) {
 
 // reportAlarms sets the alarms of a report's source from the report, when the pipeline judged them
 // (Report.AlarmsOn) and the report changed them (it carries alarm events): the kinds active after it, each with
-// the value of the event that started it. Reports come from the pipeline's one reporter goroutine.
+// the value that started it.
 func (s *Server) reportAlarms(r *pipeline.Report) {
 	if !r.AlarmsOn || r.NumAlarms == 0 {
 		return
 	}
-	s.alarmMu.Lock()
-	raised := s.raised[r.Source]
-	if raised == nil {
-		raised = new([alarm.NumKinds]float64)
-		s.raised[r.Source] = raised
-	}
-	for _, ev := range r.Events() {
-		if ev.State == alarm.Start {
-			raised[ev.Kind] = ev.Value
-		}
-	}
 	var active []Alarm
 	for k, st := range r.AlarmStatus {
 		if st.Active {
-			active = append(active, Alarm{Name: alarm.Kind(k).String(), Since: st.Since, Value: Float(raised[k])})
+			active = append(active, Alarm{Name: alarm.Kind(k).String(), Since: st.Since, Value: Float(st.Raised)})
 		}
 	}
-	if r.Final {
-		delete(s.raised, r.Source) // a source started again under the name begins without alarms
-	}
-	s.alarmMu.Unlock()
 	s.SetAlarms(r.Source, active)
 }
 
-// activeAlarms returns what SetAlarms last set for source.
-func (s *Server) activeAlarms(source string) alarmState {
+// sourceState returns what SetAlarms last set for source, and its target: the target set for source, or else the
+// one for "".
+func (s *Server) sourceState(source string) (alarmState, *Target) {
 	s.alarmMu.Lock()
 	defer s.alarmMu.Unlock()
-	return s.alarms[source]
+	t, ok := s.targets[source]
+	if !ok {
+		t = s.targets[""]
+	}
+	return s.alarms[source], t
 }
 
 // alarmNames returns the names of the history's alarm bits, in bit order.
@@ -124,14 +114,4 @@ func targetMap(targets map[string]Target) map[string]*Target {
 		m[name] = &t
 	}
 	return m
-}
-
-// target returns the target of source: the targets' entry for source, or else the one for "".
-func (s *Server) target(source string) *Target {
-	s.alarmMu.Lock()
-	defer s.alarmMu.Unlock()
-	if t, ok := s.targets[source]; ok {
-		return t
-	}
-	return s.targets[""]
 }

@@ -48,7 +48,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/levelmeter/levelmeter/alarm"
 	"github.com/levelmeter/levelmeter/dsp"
 	"github.com/levelmeter/levelmeter/internal/httpheader"
 	"github.com/levelmeter/levelmeter/pipeline"
@@ -117,9 +116,8 @@ type Server struct {
 	alarmMu       sync.Mutex // guards the alarm fields and targets; never held with mu
 	targets       map[string]*Target
 	alarms        map[string]alarmState
-	raised        map[string]*[alarm.NumKinds]float64 // by source: the value that started each active alarm
-	alarmBit      map[string]int                      // alarm name -> its bit in a second's summary
-	alarmNameList []string                            // by bit
+	alarmBit      map[string]int // alarm name -> its bit in a second's summary
+	alarmNameList []string       // by bit
 
 	reports, connected, sent, dropped, disconnected atomic.Int64
 }
@@ -172,7 +170,6 @@ func New(opts Options) *Server {
 		clients: make(map[*client]struct{}),
 		sources: make(map[string]*source),
 		alarms:  make(map[string]alarmState),
-		raised:  make(map[string]*[alarm.NumKinds]float64),
 		done:    make(chan struct{}),
 	}
 }
@@ -181,7 +178,7 @@ func New(opts Options) *Server {
 func (s *Server) Report(r *pipeline.Report) {
 	s.reports.Add(1)
 	s.reportAlarms(r)
-	alarms := s.activeAlarms(r.Source)
+	alarms, target := s.sourceState(r.Source)
 	now := s.now()
 
 	s.mu.Lock()
@@ -215,7 +212,7 @@ func (s *Server) Report(r *pipeline.Report) {
 	// Encode without the lock: clients' handlers and /api/history need it meanwhile.
 	u := newUpdate(r, labels)
 	u.Alarms = alarms.list
-	u.Target = s.target(r.Source)
+	u.Target = target
 	frame := make([]byte, 0, 1024+512*len(u.Channels))
 	frame = append(frame, "event: report\ndata: "...)
 	frame = appendUpdate(frame, &u)
