@@ -210,7 +210,7 @@ func alarmKeys() []Key {
 					continue
 				}
 				name := "alarms." + k.String() + "." + f.name
-				key := Key{Name: name, Scope: scope, FlagScope: scope,
+				key := Key{Name: name, Scope: scope, FlagScope: scope, Inherited: true,
 					NoFlag: "alarms are set in the configuration file",
 					Doc:    k.String() + ": " + f.doc}
 				if u := k.Unit(); u != "" && (f.name == "threshold" || f.name == "hysteresis" || f.name == "gate") {
@@ -241,12 +241,12 @@ func alarmKeys() []Key {
 	}
 	keys = append(keys,
 		global("alarms.profile", str(func(c *Config) *string { return &c.Alarms.Profile })).
-			flag("profile", "NAME").defDoc("none").checkWith(checkProfile).
+			flag("profile", "NAME").defDoc("none").checkWith(checkProfile).inherited().
 			doc("a loudness target that every source's loudness_high, loudness_low and true_peak_over judge: "+
 				strings.Join(alarm.ProfileNames(), ", ")+", or one of profiles"),
 		source("alarms.profile", Sources, str(func(s *Source) *string { return &s.Alarms.Profile })).
 			noFlag("--profile sets the top-level alarms.profile").defDoc("the top-level alarms.profile").
-			checkWith(checkProfile).doc("this source's loudness target"),
+			checkWith(checkProfile).inherited().doc("this source's loudness target"),
 		global("alarms.webhooks", typed(func(c *Config, _ *Source) *[]Webhook { return &c.Alarms.Webhooks },
 			func(string) ([]Webhook, error) { return nil, errors.New("not a flag") })).
 			noFlag("a list of receivers is set in the configuration file").defDoc("none").
@@ -257,7 +257,7 @@ func alarmKeys() []Key {
 			doc("not allowed in a source: webhooks are set once, in the top-level alarms"),
 		global("profiles", typed(func(c *Config, _ *Source) *[]Profile { return &c.Profiles },
 			func(string) ([]Profile, error) { return nil, errors.New("not a flag") })).
-			noFlag("a list of profiles is set in the configuration file").defDoc("none").
+			noFlag("a list of profiles is set in the configuration file").defDoc("none").inherited().
 			doc("custom loudness targets: name, description, target, tolerance, max_true_peak, max_short_term, "+
 				"max_momentary, max_range"),
 	)
@@ -273,6 +273,14 @@ func checkProfile(c *Config, _ *Source, v any) string {
 		return "is not a profile" + c.profileHint(name)
 	}
 	return ""
+}
+
+// TakeInherited sets c's top-level Inherited keys (see Key.Inherited) to o's and keeps the rest, the webhooks
+// included: what a reload applies to the running configuration.
+func (c *Config) TakeInherited(o *Config) {
+	webhooks := c.Alarms.Webhooks
+	c.LoudnessWindows, c.Profiles, c.Alarms = o.LoudnessWindows, o.Profiles, o.Alarms
+	c.Alarms.Webhooks = webhooks
 }
 
 // ProfileOf returns the loudness target of source i: the profile its alarms.profile names, or else the top-level

@@ -141,3 +141,37 @@ func TestAlarmKindsInOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestTakeInherited: TakeInherited copies exactly the top-level keys marked Inherited, so that a reload applies
+// them and keeps every other global key.
+func TestTakeInherited(t *testing.T) {
+	a := Default()
+	b, err := Parse([]byte(`
+sources: [{wav: x.wav}]
+report_interval: 2s
+loudness_windows: [5m]
+alarms:
+  profile: ebu-r128
+  silence: {threshold: -40}
+  webhooks: [{url: "http://example.org/hook"}]
+profiles: [{name: house, target: -16}]
+`), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := *a
+	c.TakeInherited(b)
+	for i := range Keys {
+		k := &Keys[i]
+		if k.Scope != Global {
+			continue
+		}
+		want := a
+		if k.Inherited {
+			want = b
+		}
+		if got := k.Value(&c, 0); !reflect.DeepEqual(got, k.Value(want, 0)) {
+			t.Errorf("%s after TakeInherited: %v, want %v (inherited %v)", k.Name, got, k.Value(want, 0), k.Inherited)
+		}
+	}
+}

@@ -52,6 +52,11 @@ type Key struct {
 	Default string
 	// Valid says which values are valid ("1ms to 1h"), "" when any value is.
 	Valid string
+	// Inherited says the key is set per source or, for the sources that leave it unset, at the top level
+	// (loudness_windows, the alarm rules, alarms.profile, and the profiles that sources name): sources are
+	// compared by what they come to (a reload restarts the sources a top-level change reaches), and
+	// Config.TakeInherited copies the top-level ones.
+	Inherited bool
 
 	zeroIsDefault bool   // an explicit zero is an error (it would be replaced by the default)
 	hint          string // added to the error about the key on a source it does not apply to
@@ -194,7 +199,7 @@ var Keys = append([]Key{
 
 	source("loudness_windows", Sources, optDurations(func(s *Source) **[]time.Duration { return &s.LoudnessWindows })).
 		noFlag("--loudness-windows sets every source's").defDoc("the top-level loudness_windows").
-		valid("as the top-level loudness_windows").
+		valid("as the top-level loudness_windows").inherited().
 		checkWith(func(c *Config, s *Source, v any) string {
 			if p := v.(*[]time.Duration); p != nil {
 				return checkLoudnessWindows(c, s, *p)
@@ -219,7 +224,7 @@ var Keys = append([]Key{
 	}).
 		doc("how fast the peak bar and marker fall, in dB per second (IEC 60268-18: 20 dB in 1.7 s)"),
 	global("loudness_windows", durations(func(c *Config) *[]time.Duration { return &c.LoudnessWindows })).
-		flag("loudness-windows", "DURATIONS").def(DefaultLoudnessWindows).
+		flag("loudness-windows", "DURATIONS").def(DefaultLoudnessWindows).inherited().
 		valid(fmt.Sprintf("up to %d spans of %s to %s in steps of %s, no two alike; [] for none", dsp.MaxWindows,
 			showDuration(dsp.MinWindowSpan), showDuration(dsp.MaxWindowSpan), showDuration(dsp.WindowStep))).
 		checkWith(checkLoudnessWindows).
@@ -427,6 +432,7 @@ func (k Key) flagScope(sc Scope) Key    { k.FlagScope = sc; return k }
 func (k Key) noFlag(why string) Key     { k.NoFlag = why; return k }
 func (k Key) doc(d string) Key          { k.Doc = d; return k }
 func (k Key) valid(v string) Key        { k.Valid = v; return k }
+func (k Key) inherited() Key            { k.Inherited = true; return k }
 
 // zeroDefault marks a key whose explicit zero is an error: the zero would be replaced by the default.
 func (k Key) zeroDefault() Key { k.zeroIsDefault = true; return k }

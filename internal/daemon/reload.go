@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
-	"strings"
 
 	"github.com/levelmeter/levelmeter/config"
 	"github.com/levelmeter/levelmeter/pipeline"
@@ -23,8 +22,8 @@ type Changes struct {
 //   - a source with the same name and other settings is restarted with them (its summary, then a new meter);
 //   - a source no longer configured ends with its summary; a new one starts.
 //
-// Top-level keys that fill in what a source leaves out (loudness_windows, the alarm rules under alarms,
-// alarms.profile, profiles) count as the source's own: a source they change for is restarted, the others run on;
+// Top-level keys that fill in what a source leaves out (config.Key.Inherited: loudness_windows, the alarm rules
+// under alarms, alarms.profile, profiles) count as the source's own: a source they change for is restarted, the others run on;
 // the page's loudness targets follow at once. The other global keys (report_interval, peak_hold, peak_decay,
 // log.*, http.*, alarms.webhooks) are fixed for the daemon's life: the listener, the reporters and the meters'
 // ballistics are made once.
@@ -76,7 +75,7 @@ func (d *Daemon) Reload(cfg *config.Config) (Changes, error) {
 	}
 	for i := range config.Keys {
 		k := &config.Keys[i]
-		if k.Scope == config.Global && !sourceDefault(k.Name) && !reflect.DeepEqual(k.Value(old, 0), k.Value(cfg, 0)) {
+		if k.Scope == config.Global && !k.Inherited && !reflect.DeepEqual(k.Value(old, 0), k.Value(cfg, 0)) {
 			ch.NeedRestart = append(ch.NeedRestart, k.Name)
 		}
 	}
@@ -85,10 +84,7 @@ func (d *Daemon) Reload(cfg *config.Config) (Changes, error) {
 	}
 	next := *old
 	next.Sources = append([]config.Source(nil), cfg.Sources...)
-	// The top-level keys that fill in what sources leave out are the new ones now; the webhooks stay.
-	next.LoudnessWindows, next.Profiles = cfg.LoudnessWindows, cfg.Profiles
-	next.Alarms = cfg.Alarms
-	next.Alarms.Webhooks = old.Alarms.Webhooks
+	next.TakeInherited(cfg) // the top-level keys that fill in what sources leave out are the new ones now
 	d.mu.Lock()
 	d.cfg = &next
 	d.mu.Unlock()
@@ -109,7 +105,7 @@ func (d *Daemon) Reload(cfg *config.Config) (Changes, error) {
 func sameSource(a *config.Config, i int, b *config.Config, j int) bool {
 	for k := range config.Keys {
 		key := &config.Keys[k]
-		if key.Scope != config.Global && !sourceDefault(key.Name) && !reflect.DeepEqual(key.Value(a, i), key.Value(b, j)) {
+		if key.Scope != config.Global && !key.Inherited && !reflect.DeepEqual(key.Value(a, i), key.Value(b, j)) {
 			return false
 		}
 	}
@@ -119,14 +115,8 @@ func sameSource(a *config.Config, i int, b *config.Config, j int) bool {
 	return errA == nil && errB == nil && ra == rb && slices.Equal(a.WindowsOf(i), b.WindowsOf(j))
 }
 
-// sourceDefault reports whether the global key named name only fills in what sources leave out, so that a
-// reload applies it by restarting the sources it changes (sameSource) rather than needing a restart.
-func sourceDefault(name string) bool {
-	return name == "loudness_windows" || name == "profiles" ||
-		strings.HasPrefix(name, "alarms.") && name != "alarms.webhooks"
-}
-
-// running returns the configuration the daemon runs: the sources of the last reload, the global keys of New.
+// running returns the configuration the daemon runs: the sources and the Inherited top-level keys of the last
+// reload, the other global keys of New.
 func (d *Daemon) running() *config.Config {
 	d.mu.Lock()
 	defer d.mu.Unlock()
