@@ -141,7 +141,7 @@ type HTTP struct {
 	Metrics bool `yaml:"metrics"`
 	// Web serves the live web meter at /.
 	Web bool `yaml:"web"`
-	// AllowedHosts are the host names and addresses served besides localhost, *.localhost, loopback addresses
+	// AllowedHosts are the host names and IPv4 addresses served besides localhost, *.localhost, loopback addresses
 	// and the address a client reached (DNS-rebinding protection); ".example.org" allows the domain and every
 	// name under it, "*" any host.
 	AllowedHosts []string `yaml:"allowed_hosts"`

@@ -112,12 +112,6 @@ func formatValue(v any) string {
 		return v.String()
 	case float64:
 		return strconv.FormatFloat(v, 'g', -1, 64)
-	case []string: // each item quoted: an item may hold anything, a terminal escape included
-		q := make([]string, len(v))
-		for i, s := range v {
-			q[i] = strconv.Quote(s)
-		}
-		return "[" + strings.Join(q, ", ") + "]"
 	case []time.Duration:
 		q := make([]string, len(v))
 		for i, d := range v {
@@ -132,7 +126,7 @@ func formatValue(v any) string {
 			return "null"
 		}
 		return formatValue(rv.Elem().Interface())
-	case reflect.Slice:
+	case reflect.Slice: // each item as itself: a string quoted, for it may hold anything, a terminal escape included
 		q := make([]string, rv.Len())
 		for i := range q {
 			q[i] = formatValue(rv.Index(i).Interface())

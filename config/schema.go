@@ -254,8 +254,8 @@ var Keys = append([]Key{
 	global("http.allowed_hosts", strs(func(c *Config) *[]string { return &c.HTTP.AllowedHosts })).
 		flag("allowed-host", "HOST").defDoc("none: only localhost, *.localhost, loopback addresses and the address the client reached").
 		checkWith(checkAllowedHosts).
-		doc("host names and addresses served besides localhost, loopback addresses and the address the client " +
-			`reached (DNS-rebinding protection; other hosts get 403): a name, an address, ".example.org" for a ` +
+		doc("host names and IPv4 addresses served besides localhost, loopback addresses and the address the client " +
+			`reached (DNS-rebinding protection; other hosts get 403): a name, an IPv4 address, ".example.org" for a ` +
 			`domain and its subdomains, or "*" for any; the flag is repeatable`),
 	global("http.web_config", str(func(c *Config) *string { return &c.HTTP.WebConfig })).
 		flag("web-config", "FILE").defDoc("none: plain HTTP without authentication").

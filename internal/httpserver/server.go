@@ -83,7 +83,7 @@ type Options struct {
 	// Log receives the server's own errors and, from the exporter toolkit, a line saying whether TLS is on.
 	Log zerolog.Logger
 
-	// AllowedHosts are the host names and addresses (without port) served besides localhost, *.localhost, the
+	// AllowedHosts are the host names and IPv4 addresses (without port) served besides localhost, *.localhost, the
 	// loopback addresses and the address a client connected to (an address behind NAT or a port mapping),
 	// compared without regard to case. An entry starting with a dot (".example.org") allows that domain and
 	// every name under it; "*" allows any host and turns the check off.

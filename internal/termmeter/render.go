@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/levelmeter/levelmeter/dsp"
 	"github.com/levelmeter/levelmeter/web"
 )
 
@@ -110,7 +111,7 @@ func render(sources map[string]*source, header string, width int, color bool) st
 		// Each channel line: "  " + label + " " + bar + readouts (30 columns).
 		from := u.labels
 		if len(from) != len(u.Channels) {
-			from = channelLabels(len(u.Channels))
+			from = dsp.DefaultLayout(len(u.Channels)).Labels() // as analyze and the daemon label them
 		}
 		labels := make([]string, len(u.Channels))
 		labelWidth := 1

@@ -36,7 +36,7 @@ func TestRenderFitsTheWidth(t *testing.T) {
 	}
 }
 
-// TestRenderLabels: the stream's labels where it carries them, else channelLabels; a long one is cut, and the
+// TestRenderLabels: the stream's labels where it carries them, else those of dsp.DefaultLayout; a long one is cut, and the
 // bars stay aligned.
 func TestRenderLabels(t *testing.T) {
 	cases := []struct {
