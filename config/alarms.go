@@ -270,7 +270,7 @@ func checkProfile(c *Config, _ *Source, v any) string {
 		return ""
 	}
 	if _, err := c.LookupProfile(name); err != nil {
-		return "is not a profile" + c.profileHint(name)
+		return "is not a profile" + c.ProfileHint(name)
 	}
 	return ""
 }
@@ -308,11 +308,12 @@ func (c *Config) LookupProfile(name string) (alarm.Profile, error) {
 	if p, err := alarm.LookupProfile(name); err == nil {
 		return p, nil
 	}
-	return alarm.Profile{}, fmt.Errorf("%w %q%s", alarm.ErrUnknownProfile, name, c.profileHint(name))
+	return alarm.Profile{}, fmt.Errorf("%w %q%s", alarm.ErrUnknownProfile, name, c.ProfileHint(name))
 }
 
-// profileHint is what follows an unknown profile's name: the closest name, or every name.
-func (c *Config) profileHint(name string) string {
+// ProfileHint is what follows an unknown profile's name in a message: "; did you mean NAME?" with the closest
+// name, or every name.
+func (c *Config) ProfileHint(name string) string {
 	names := alarm.ProfileNames()
 	for _, p := range c.Profiles {
 		names = append(names, p.Name)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -188,8 +187,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 		}
 		opts.weights = w
 	}
-	configSet := false
-	c.fs.Visit(func(f *flag.Flag) { configSet = configSet || f.Name == "config" })
+	configSet := isSet(c.fs, "config")
 	// A named profile needs no file, and a custom one cannot take its name: config.yaml, unless given, is read
 	// only for a name that is not a named profile, so that a broken one cannot stop --profile ebu-r128.
 	cfg := config.Default()
@@ -201,8 +199,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	if *profileFlag != "" {
 		p, err := cfg.LookupProfile(*profileFlag)
 		if err != nil {
-			hint := strings.TrimPrefix(err.Error(), fmt.Sprintf("%s %q", alarm.ErrUnknownProfile, *profileFlag))
-			return c.usageError(stderr, "--profile %s: unknown profile%s", *profileFlag, hint)
+			return c.usageError(stderr, "--profile %s: unknown profile%s", *profileFlag, cfg.ProfileHint(*profileFlag))
 		}
 		opts.profile = &p
 	}

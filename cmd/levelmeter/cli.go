@@ -214,3 +214,10 @@ func wrap(s string, width int) []string {
 	}
 	return append(lines, line)
 }
+
+// isSet reports whether the flag named name was given on the command line (not left at its default).
+func isSet(fs *flag.FlagSet, name string) bool {
+	found := false
+	fs.Visit(func(fl *flag.Flag) { found = found || fl.Name == name })
+	return found
+}

@@ -96,11 +96,7 @@ func parseSourceFlag(s string) (config.Source, string, error) {
 	return src, kind, nil
 }
 
-func (f *runFlags) set(name string) bool {
-	found := false
-	f.fs.Visit(func(fl *flag.Flag) { found = found || fl.Name == name })
-	return found
-}
+func (f *runFlags) set(name string) bool { return isSet(f.fs, name) }
 
 // loadConfig reads the configuration file (if one is given or config.yaml is there), replaces its sources with
 // the flags' and applies the schema's flags over it. The result is validated.
