@@ -264,7 +264,8 @@ var Keys = append([]Key{
 	global("http.max_connections", integer(func(c *Config) *int { return &c.HTTP.MaxConnections })).
 		flag("max-connections", "COUNT").def(httpserver.DefaultMaxConnections).zeroDefault().
 		valid("1 to 65536").checkWith(countRange(65536)).
-		doc("how many HTTP connections may be open at once; beyond it idle and silent ones are closed first"),
+		doc("how many HTTP connections may be open at once, at most three quarters of them /events streams; " +
+			"beyond it idle and silent ones are closed first"),
 	global("http.max_requests", integer(func(c *Config) *int { return &c.HTTP.MaxRequests })).
 		flag("max-requests", "COUNT").def(httpserver.DefaultMaxRequests).zeroDefault().
 		valid("1 to 65536").checkWith(countRange(65536)).
