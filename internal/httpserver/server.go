@@ -369,12 +369,21 @@ func streamDeadlines(h http.Handler, paths []string) http.Handler {
 
 // limitRequests answers 503 to requests to path beyond max running at once.
 func limitRequests(h http.Handler, path string, max int) http.Handler {
+	return limitPaths(h, []string{path}, max, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "levelmeter: too many concurrent requests to "+path+", try again later", http.StatusServiceUnavailable)
+	})
+}
+
+// limitPaths lets at most max requests to paths run at once and answers those beyond with refuse, at once;
+// negative max means no limit. Requests to other paths pass.
+func limitPaths(h http.Handler, paths []string, max int, refuse http.HandlerFunc) http.Handler {
 	if max < 0 {
 		return h
 	}
 	sem := make(chan struct{}, max)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != path {
+		if !slices.Contains(paths, r.URL.Path) {
 			h.ServeHTTP(w, r)
 			return
 		}
@@ -383,8 +392,7 @@ func limitRequests(h http.Handler, path string, max int) http.Handler {
 			defer func() { <-sem }()
 			h.ServeHTTP(w, r)
 		default:
-			w.Header().Set("Retry-After", "1")
-			http.Error(w, "levelmeter: too many concurrent requests to "+path+", try again later", http.StatusServiceUnavailable)
+			refuse(w, r)
 		}
 	})
 }

@@ -2,7 +2,6 @@ package httpserver
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -17,26 +16,12 @@ const refusalLogEvery = 10 * time.Second
 // themselves and which a full listener never closes, cannot take every connection (see Options.MaxStreams).
 // The answer closes the connection: a refused client's connection would only hold a slot.
 func limitStreams(h http.Handler, paths []string, max int, refusals *refusalLog) http.Handler {
-	if max < 0 {
-		return h
-	}
-	sem := make(chan struct{}, max)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !slices.Contains(paths, r.URL.Path) {
-			h.ServeHTTP(w, r)
-			return
-		}
-		select {
-		case sem <- struct{}{}:
-			defer func() { <-sem }()
-			h.ServeHTTP(w, r)
-		default:
-			refusals.refused(r.URL.Path, max)
-			w.Header().Set("Retry-After", "10")
-			w.Header().Set("Connection", "close")
-			http.Error(w, "levelmeter: "+strconv.Itoa(max)+" event streams are open, the most the server allows at once; try again later",
-				http.StatusServiceUnavailable)
-		}
+	return limitPaths(h, paths, max, func(w http.ResponseWriter, r *http.Request) {
+		refusals.refused(r.URL.Path, max)
+		w.Header().Set("Retry-After", "10")
+		w.Header().Set("Connection", "close")
+		http.Error(w, "levelmeter: "+strconv.Itoa(max)+" event streams are open, the most the server allows at once; try again later",
+			http.StatusServiceUnavailable)
 	})
 }
 
