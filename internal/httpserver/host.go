@@ -40,8 +40,11 @@ func HostAllowed(host string, local net.Addr, allowed []string) bool {
 	if name == "" {
 		return false
 	}
-	if ip, err := netip.ParseAddr(name); err == nil && (ip.Unmap().IsLoopback() || ip.Unmap().WithZone("") == localIP(local)) {
-		return true
+	if ip, err := netip.ParseAddr(name); err == nil {
+		ip = ip.Unmap().WithZone("")
+		if ip.IsLoopback() || ip == localIP(local) {
+			return true
+		}
 	}
 	if name == "localhost" || strings.HasSuffix(name, ".localhost") {
 		return true

@@ -28,26 +28,6 @@ func headerOfSize(t *testing.T, host string, n int) string {
 	return head + strings.Repeat("a", pad) + tail
 }
 
-// statusOf sends req on a new connection and returns the status code of the answer.
-func statusOf(t *testing.T, addr, req string) int {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := c.Write([]byte(req)); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		t.Fatalf("reading the answer to a %d-byte header: %v", len(req), err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
-}
-
 // TestHeaderCap: a header of exactly the cap is served, one byte more gets 431, for the default cap (16 KiB)
 // and a smaller one. net/http alone would serve up to the cap plus 4 KiB.
 func TestHeaderCap(t *testing.T) {
@@ -71,7 +51,7 @@ func TestHeaderCap(t *testing.T) {
 				{want + headerSlop - 1, 431},
 				{want + headerSlop + 1024, 431},
 			} {
-				if got := statusOf(t, addr, headerOfSize(t, addr, tc.size)); got != tc.status {
+				if got := rawAnswer(t, addr, headerOfSize(t, addr, tc.size)).StatusCode; got != tc.status {
 					t.Errorf("a %d-byte header under a cap of %d: %d, want %d", tc.size, want, got, tc.status)
 				}
 			}

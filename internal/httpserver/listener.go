@@ -149,7 +149,7 @@ func withSecurityHeaders(p []byte) []byte {
 	status := bytes.IndexByte(p, '\n') - 1 // the status line's end
 	switch {
 	case bytes.HasPrefix(p, []byte(rawPlainToTLS)):
-	case end+4 == status+len(rawErrorHeaders) && string(p[status:end+4]) == rawErrorHeaders:
+	case string(p[status:end+4]) == rawErrorHeaders:
 	default:
 		return nil
 	}

@@ -130,8 +130,6 @@ type Server struct {
 	conns *connTracker
 	log   *slog.Logger
 
-	refusals *refusalLog
-
 	mu sync.Mutex
 	ln *limitListener
 }
@@ -180,10 +178,10 @@ func New(opts Options) *Server {
 		opts.Handler = http.NotFoundHandler()
 	}
 	logger := opts.Log.With().Str("component", "http").Logger()
-	s := &Server{opts: opts, conns: newConnTracker(), refusals: &refusalLog{log: logger, every: refusalLogEvery}}
+	s := &Server{opts: opts, conns: newConnTracker()}
 	s.log = slog.New(zerolog.NewSlogHandler(logger))
 	s.srv = &http.Server{
-		Handler:           s.handler(),
+		Handler:           s.handler(logger),
 		MaxHeaderBytes:    opts.MaxHeaderBytes - headerSlop,
 		ReadHeaderTimeout: opts.ReadHeaderTimeout,
 		ReadTimeout:       opts.ReadTimeout,
@@ -206,11 +204,11 @@ const minHeaderBytes = headerSlop + 1
 
 // handler is the chain every request goes through, outermost first. httpheader.Secure goes around it all in
 // Serve, around the exporter toolkit's handler too.
-func (s *Server) handler() http.Handler {
+func (s *Server) handler(logger zerolog.Logger) http.Handler {
 	h := s.opts.Handler
 	h = limitRequests(h, s.opts.MetricsPath, s.opts.MaxRequests)
 	h = streamDeadlines(h, s.opts.StreamPaths)
-	h = limitStreams(h, s.opts.StreamPaths, s.opts.MaxStreams, s.refusals)
+	h = limitStreams(h, s.opts.StreamPaths, s.opts.MaxStreams, logger)
 	h = onlyGetHead(h, s.opts.PostPaths)
 	h = checkHost(h, s.opts.AllowedHosts)
 	return h
@@ -369,12 +367,21 @@ func streamDeadlines(h http.Handler, paths []string) http.Handler {
 
 // limitRequests answers 503 to requests to path beyond max running at once.
 func limitRequests(h http.Handler, path string, max int) http.Handler {
+	return limitPaths(h, []string{path}, max, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "levelmeter: too many concurrent requests to "+path+", try again later", http.StatusServiceUnavailable)
+	})
+}
+
+// limitPaths lets at most max requests to paths run at once and answers those beyond with refuse, at once;
+// negative max means no limit. Requests to other paths pass.
+func limitPaths(h http.Handler, paths []string, max int, refuse http.HandlerFunc) http.Handler {
 	if max < 0 {
 		return h
 	}
 	sem := make(chan struct{}, max)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != path {
+		if !slices.Contains(paths, r.URL.Path) {
 			h.ServeHTTP(w, r)
 			return
 		}
@@ -383,8 +390,7 @@ func limitRequests(h http.Handler, path string, max int) http.Handler {
 			defer func() { <-sem }()
 			h.ServeHTTP(w, r)
 		default:
-			w.Header().Set("Retry-After", "1")
-			http.Error(w, "levelmeter: too many concurrent requests to "+path+", try again later", http.StatusServiceUnavailable)
+			refuse(w, r)
 		}
 	})
 }

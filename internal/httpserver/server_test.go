@@ -2,7 +2,6 @@ package httpserver
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -366,16 +365,13 @@ func TestStreamOutlivesTimeouts(t *testing.T) {
 
 // TestErrorLog: the http.Server's own errors come out as JSON lines, and a flood of them is capped.
 func TestErrorLog(t *testing.T) {
-	var buf bytes.Buffer
-	var mu sync.Mutex
-	log := zerolog.New(zerolog.SyncWriter(lockedWriter{&mu, &buf}))
+	var buf syncBuf
+	log := zerolog.New(&buf)
 	ew := newErrorWriter(log.With().Str("component", "http").Logger())
 	for i := range 3 * errorLogBurst {
 		fmt.Fprintf(ew, "http: TLS handshake error from 127.0.0.1:%d: EOF\n", 40000+i)
 	}
-	mu.Lock()
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	mu.Unlock()
 	if len(lines) != errorLogBurst {
 		t.Fatalf("%d lines for %d errors in a second, want %d", len(lines), 3*errorLogBurst, errorLogBurst)
 	}
@@ -384,15 +380,4 @@ func TestErrorLog(t *testing.T) {
 			t.Errorf("line %s", l)
 		}
 	}
-}
-
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (l lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

@@ -2,7 +2,6 @@ package httpserver
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -16,27 +15,15 @@ const refusalLogEvery = 10 * time.Second
 // limitStreams answers 503 to requests to paths beyond max running at once, so that streams, which never end by
 // themselves and which a full listener never closes, cannot take every connection (see Options.MaxStreams).
 // The answer closes the connection: a refused client's connection would only hold a slot.
-func limitStreams(h http.Handler, paths []string, max int, refusals *refusalLog) http.Handler {
-	if max < 0 {
-		return h
-	}
-	sem := make(chan struct{}, max)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !slices.Contains(paths, r.URL.Path) {
-			h.ServeHTTP(w, r)
-			return
-		}
-		select {
-		case sem <- struct{}{}:
-			defer func() { <-sem }()
-			h.ServeHTTP(w, r)
-		default:
-			refusals.refused(r.URL.Path, max)
-			w.Header().Set("Retry-After", "10")
-			w.Header().Set("Connection", "close")
-			http.Error(w, "levelmeter: "+strconv.Itoa(max)+" event streams are open, the most the server allows at once; try again later",
-				http.StatusServiceUnavailable)
-		}
+// Refusals are logged to log (see refusalLog).
+func limitStreams(h http.Handler, paths []string, max int, log zerolog.Logger) http.Handler {
+	refusals := &refusalLog{log: log, every: refusalLogEvery, max: max}
+	return limitPaths(h, paths, max, func(w http.ResponseWriter, r *http.Request) {
+		refusals.refused(r.URL.Path)
+		w.Header().Set("Retry-After", "10")
+		w.Header().Set("Connection", "close")
+		http.Error(w, "levelmeter: "+strconv.Itoa(max)+" event streams are open, the most the server allows at once; try again later",
+			http.StatusServiceUnavailable)
 	})
 }
 
@@ -45,13 +32,14 @@ func limitStreams(h http.Handler, paths []string, max int, refusals *refusalLog)
 type refusalLog struct {
 	log   zerolog.Logger
 	every time.Duration
+	max   int // the streams allowed at once, for the line
 
 	mu      sync.Mutex
 	last    time.Time // of the last line
 	pending int64     // refusals not yet logged
 }
 
-func (l *refusalLog) refused(path string, max int) {
+func (l *refusalLog) refused(path string) {
 	now := time.Now()
 	l.mu.Lock()
 	l.pending++
@@ -62,6 +50,6 @@ func (l *refusalLog) refused(path string, max int) {
 	n := l.pending
 	l.pending, l.last = 0, now
 	l.mu.Unlock()
-	l.log.Warn().Str("path", path).Int("max_streams", max).Int64("refused", n).
+	l.log.Warn().Str("path", path).Int("max_streams", l.max).Int64("refused", n).
 		Msg("event streams at their limit: refusing new ones with 503 so that scrapes and health checks get through")
 }

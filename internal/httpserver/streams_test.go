@@ -133,12 +133,12 @@ func TestMaxStreamsOptions(t *testing.T) {
 // TestRefusalLog: a burst is one line at once, then one line per interval with the count since the last.
 func TestRefusalLog(t *testing.T) {
 	var b syncBuf
-	l := &refusalLog{log: zerolog.New(&b), every: 100 * time.Millisecond}
+	l := &refusalLog{log: zerolog.New(&b), every: 100 * time.Millisecond, max: 3}
 	for range 50 {
-		l.refused("/events", 3)
+		l.refused("/events")
 	}
 	time.Sleep(120 * time.Millisecond)
-	l.refused("/events", 3)
+	l.refused("/events")
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
 	if len(lines) != 2 || !strings.Contains(lines[0], `"refused":1`) || !strings.Contains(lines[1], `"refused":50`) {
 		t.Errorf("log:\n%s", b.String())
