@@ -366,7 +366,7 @@ func (r *Reader) Info() Info { return r.info }
 // Warnings again after io.EOF.
 func (r *Reader) Warnings() []error {
 	if w, ok := r.src.(*wavSource); ok {
-		return w.warnings()
+		return w.r.Warnings()
 	}
 	return nil
 }

@@ -219,6 +219,10 @@ func Open(name string) (*Reader, error) {
 // A stream cannot Rewind, and a data chunk before the `fmt ` chunk cannot be read from one (ErrUnsupported).
 func NewReader(in io.Reader) (*Reader, error) { return newReader(in, "") }
 
+// NewNamedReader is NewReader for an input known by a name (a path, "-" for standard input): its errors and
+// warnings name it, as Open's do.
+func NewNamedReader(in io.Reader, name string) (*Reader, error) { return newReader(in, name) }
+
 // Info returns the file's format.
 func (r *Reader) Info() Info { return r.info }
 
