@@ -267,9 +267,6 @@ func newReader(in io.Reader, name string, regular, byPath bool) (*Reader, error)
 	case WAV:
 		if regular && skipped == 0 {
 			f := in.(*os.File)
-			if _, err := f.Seek(start, io.SeekStart); err != nil {
-				return nil, bad(WAV, err, "cannot seek back to the start: %v", err)
-			}
 			size, serr := f.Seek(0, io.SeekEnd)
 			if serr != nil {
 				return nil, bad(WAV, serr, "cannot find the file's size: %v", serr)
