@@ -20,8 +20,7 @@ type aiffSource struct {
 	frame    int // bytes per frame
 	channels int
 	left     int64 // bytes of SSND data not yet read; -1 when it runs to the end of the stream
-	declared int64 // frames the SSND chunk holds, -1 when it runs to the end of the stream
-	done     int64 // frames read
+	declared int64 // frames the SSND chunk holds (declared-left/frame read so far), -1 when it runs to the end
 	rate     int
 	buf      []byte
 	decode   func(dst []float32, src []byte)
@@ -97,14 +96,9 @@ func newAIFF(r io.Reader, name string) (source, Info, error) {
 			var err error
 			info, codec, bytes, err = parseCOMM(b[:size], aifc)
 			if err != nil {
-				cause := ErrUnsupported
-				for _, c := range []error{ErrMalformed, errCompressed, ErrEncoding, ErrChannelCount} {
-					if errors.Is(err, c) {
-						cause = c
-						break
-					}
-				}
-				return nil, Info{}, bad(cause, "%s", err.Error())
+				var cause quiet // every error of parseCOMM wraps its cause in one
+				errors.As(err, &cause)
+				return nil, Info{}, bad(cause.error, "%s", err.Error())
 			}
 			comm = true
 		case "SSND":
@@ -268,7 +262,7 @@ func (s *aiffSource) read(dst []float32) (int, error) {
 		case s.left < 0 && (err == io.EOF || err == io.ErrUnexpectedEOF):
 			err = io.EOF // a stream without a size ends where it ends
 		case err == io.EOF || err == io.ErrUnexpectedEOF:
-			err = truncated(s.name, AIFF, s.rate, s.done+int64(n/s.frame), s.declared, "is truncated: it ends", "")
+			err = truncated(s.name, AIFF, s.rate, s.declared-s.left/int64(s.frame), s.declared, "is truncated: it ends", "")
 		default:
 			err = &Error{File: s.name, Format: AIFF, Err: err, Msg: "read failed: " + err.Error()}
 		}
@@ -277,7 +271,6 @@ func (s *aiffSource) read(dst []float32) (int, error) {
 			return 0, err
 		}
 	}
-	s.done += int64(n / s.frame)
 	samples := n / s.frame * s.channels
 	s.decode(dst[:samples], s.buf[:n])
 	return samples, nil

@@ -263,13 +263,12 @@ func newReader(in io.Reader, name string, regular, byPath bool) (*Reader, error)
 
 	r := &Reader{}
 	var src source
+	// The input is the named file whole, from its start: ffmpeg, where it decodes, can open the file itself.
+	ffmpegByName := byPath && regular && start == 0 && skipped == 0
 	switch format {
 	case WAV:
 		if regular && skipped == 0 {
 			f := in.(*os.File)
-			if _, err := f.Seek(start, io.SeekStart); err != nil {
-				return nil, bad(WAV, err, "cannot seek back to the start: %v", err)
-			}
 			size, serr := f.Seek(0, io.SeekEnd)
 			if serr != nil {
 				return nil, bad(WAV, serr, "cannot find the file's size: %v", serr)
@@ -279,7 +278,7 @@ func newReader(in io.Reader, name string, regular, byPath bool) (*Reader, error)
 			if errors.Is(err, wavfile.ErrEncoding) {
 				// An encoding wavfile does not decode (µ-law, A-law, ADPCM, GSM, MP3 in WAV): ffmpeg may.
 				var in io.Reader // ffmpeg opens the file by its name
-				if !byPath || start != 0 {
+				if !ffmpegByName {
 					if _, serr := f.Seek(start, io.SeekStart); serr != nil {
 						return nil, bad(WAV, serr, "cannot seek back to the start: %v", serr)
 					}
@@ -299,7 +298,7 @@ func newReader(in io.Reader, name string, regular, byPath bool) (*Reader, error)
 		took := false
 		if flacByFFmpeg && hasFFmpeg() {
 			var in io.Reader = br
-			if byPath && regular && start == 0 && skipped == 0 {
+			if ffmpegByName {
 				in = nil // ffmpeg reads the file itself
 			}
 			// The first bytes are still in br (peeked, not read): the stream info is there.
@@ -319,7 +318,7 @@ func newReader(in io.Reader, name string, regular, byPath bool) (*Reader, error)
 		if errors.Is(err, errCompressed) && !rec.over {
 			// AIFF-C compressed as µ-law, A-law, IMA ADPCM, MACE, ...: ffmpeg decodes it.
 			var in io.Reader = io.MultiReader(bytes.NewReader(rec.buf), br)
-			if byPath && regular && start == 0 && skipped == 0 {
+			if ffmpegByName {
 				in = nil // ffmpeg reads the file itself
 			}
 			src, r.info, err = viaFFmpeg(AIFF, name, err, in)
@@ -329,7 +328,7 @@ func newReader(in io.Reader, name string, regular, byPath bool) (*Reader, error)
 		return nil, bad(Unknown, ErrUnknownFormat, "is not in a known audio format (it starts with %s)",
 			describeBytes(head))
 	default:
-		if byPath && regular && start == 0 && skipped == 0 {
+		if ffmpegByName {
 			src, r.info, err = newFFmpeg(format, name, nil)
 		} else {
 			src, r.info, err = newFFmpeg(format, name, br)
@@ -366,7 +365,7 @@ func (r *Reader) Info() Info { return r.info }
 // Warnings again after io.EOF.
 func (r *Reader) Warnings() []error {
 	if w, ok := r.src.(*wavSource); ok {
-		return w.warnings()
+		return w.r.Warnings()
 	}
 	return nil
 }

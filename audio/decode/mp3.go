@@ -23,8 +23,7 @@ type mp3Source struct {
 	ch   int
 	buf  []byte // whole stereo frames of 4 bytes
 	trim mp3Gapless
-	pos  int64 // frames go-mp3 has handed out so far, dropped ones included
-	kept int64 // frames handed out to the caller
+	pos  int64 // frames go-mp3 has handed out so far, dropped ones included: trim.keptOf(pos) went to the caller
 	rate int
 }
 
@@ -77,18 +76,12 @@ func parseMP3Gapless(b []byte) mp3Gapless {
 		lsf, spf = 1, 576
 	}
 	kbps := mp3Bitrates[lsf][b[2]>>4]
-	rate := mp3Rates[(b[2]>>2)&3]
-	switch version {
-	case 2:
-		rate /= 2
-	case 0:
-		rate /= 4
-	}
+	rate := mp3HeaderRate(b)
 	if kbps == 0 {
 		return mp3Gapless{} // free format: the frame's length is not in its header
 	}
 	size := (144/(lsf+1))*kbps*1000/rate + int(b[2]>>1&1)
-	mono := b[3]>>6 == 3
+	mono := mpegChannels(b) == 1
 	// The side information's length, which the Xing header follows (ffmpeg's xing_offtbl; it ignores a CRC,
 	// which encoders do not put on this frame).
 	side := 32
@@ -256,7 +249,6 @@ func (s *mp3Source) read(dst []float32) (int, error) {
 		}
 		b := s.buf[:frames*4]
 		const scale = 1.0 / 32768
-		s.kept += int64(frames)
 		if s.ch == 1 {
 			for i := range frames {
 				dst[i] = float32(int16(uint16(b[4*i])|uint16(b[4*i+1])<<8)) * scale
@@ -274,7 +266,7 @@ func (s *mp3Source) read(dst []float32) (int, error) {
 // inside a frame as if it were whole; the header's count of frames tells.
 func (s *mp3Source) end() error {
 	if g := &s.trim; g.declared > 0 && s.pos+g.spf < g.declared {
-		return truncated(s.name, MP3, s.rate, s.kept, g.keptOf(g.declared), "is truncated: it ends", "")
+		return truncated(s.name, MP3, s.rate, g.keptOf(s.pos), g.keptOf(g.declared), "is truncated: it ends", "")
 	}
 	return io.EOF
 }

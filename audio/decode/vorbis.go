@@ -21,7 +21,6 @@ type vorbisSource struct {
 	pending []float32 // decoded, not yet handed out
 	first   []float32 // the first audio page's decode, held until its start can be trimmed
 	pos     int64     // frames decoded so far, before end trimming
-	reading bool      // past the first page: every frame decoded has been handed out when pending is empty
 	err     error
 }
 
@@ -49,16 +48,11 @@ func newVorbis(r io.Reader, name string) (source, Info, error) {
 	if err := s.readFirstPage(); err != nil {
 		return nil, Info{}, err
 	}
-	s.reading = true
 	return s, Info{Format: Vorbis, SampleRate: s.dec.SampleRate(), Channels: s.ch, Frames: -1}, nil
 }
 
 func (s *vorbisSource) fail(err error, what string) error {
 	switch {
-	case errors.Is(err, io.ErrUnexpectedEOF) && s.reading:
-		// Every frame decoded before the page that was cut has been handed out (none of the first page's
-		// before it is complete).
-		return truncated(s.name, Vorbis, s.dec.SampleRate(), s.pos, -1, "is truncated: it ends inside an Ogg page", "")
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return &Error{File: s.name, Format: Vorbis, Err: ErrTruncated, Msg: what + ": it is truncated: it ends inside an Ogg page"}
 	case err == io.EOF:
@@ -107,17 +101,24 @@ func (s *vorbisSource) read(dst []float32) (int, error) {
 			return 0, s.err
 		}
 		p, err := s.ogg.next()
-		if err != nil {
-			if err == io.EOF {
-				s.err = io.EOF
-			} else {
-				s.err = s.fail(err, fmt.Sprintf("cannot read after %d frames", s.pos))
-			}
+		if err == io.EOF {
+			s.err = io.EOF
 			continue
 		}
-		out, err := s.dec.DecodeInto(p, s.out)
-		if err != nil {
-			s.err = s.fail(err, fmt.Sprintf("cannot decode the packet after %d frames", s.pos))
+		what := "cannot read"
+		var out []float32
+		if err == nil {
+			what = "cannot decode the packet"
+			out, err = s.dec.DecodeInto(p, s.out)
+		}
+		switch {
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			// Every frame decoded before the page that was cut has been handed out (none of the first page's
+			// before it is complete).
+			s.err = truncated(s.name, Vorbis, s.dec.SampleRate(), s.pos, -1, "is truncated: it ends inside an Ogg page", "")
+			continue
+		case err != nil:
+			s.err = s.fail(err, fmt.Sprintf("%s after %d frames", what, s.pos))
 			continue
 		}
 		s.pos += int64(len(out) / s.ch)

@@ -1,7 +1,6 @@
 package decode
 
 import (
-	"errors"
 	"io"
 
 	"github.com/levelmeter/levelmeter/audio/wavfile"
@@ -9,20 +8,13 @@ import (
 
 // wavSource reads WAV through audio/wavfile, which reads a stream that cannot seek front to back by itself:
 // a size that was never written (0, 0xFFFFFFFF, SoX's 0x7FFFF000) runs to the end of the input.
-type wavSource struct {
-	r    *wavfile.Reader
-	name string
-}
+type wavSource struct{ r *wavfile.Reader }
 
 // newWAV reads the WAV header from in: a file, or a stream (anything that is not an io.Seeker is read once,
 // front to back).
 func newWAV(in io.Reader, name string) (source, Info, error) {
-	r, err := wavfile.NewReader(in)
+	r, err := wavfile.NewNamedReader(in, name)
 	if err != nil {
-		var fe *wavfile.FormatError
-		if errors.As(err, &fe) && fe.File == "" {
-			fe.File = name // wavfile names the file only when it opened it
-		}
 		return nil, Info{}, err
 	}
 	wi := r.Info()
@@ -31,31 +23,12 @@ func newWAV(in io.Reader, name string) (source, Info, error) {
 	if wi.Encoding == wavfile.PCM {
 		info.ClipLevel = clipLevel(wi.BitsPerSample)
 	}
-	return &wavSource{r: r, name: name}, info, nil
+	return &wavSource{r: r}, info, nil
 }
 
 func (s *wavSource) read(dst []float32) (int, error) { return s.r.Read(dst) }
 
 func (s *wavSource) close() error { return s.r.Close() }
-
-// warnings are wavfile's, naming the input as the errors do (wavfile names the file only when it opened it).
-func (s *wavSource) warnings() []error {
-	ws := s.r.Warnings()
-	for _, w := range ws {
-		var fe *wavfile.FormatError
-		var te *wavfile.TruncatedError
-		switch {
-		case errors.As(w, &te):
-			fe = &te.FormatError
-		case !errors.As(w, &fe):
-			continue
-		}
-		if fe.File == "" {
-			fe.File = s.name
-		}
-	}
-	return ws
-}
 
 // stream hides every method of a reader but Read, so that wavfile reads it as a stream.
 type stream struct{ io.Reader }

@@ -65,3 +65,12 @@ func ExampleReader_Warnings() {
 	// warning: wavfile: its data chunk size was never written (0x00000000): read to the end of the file, 4800 frames (0.100 s)
 	// 4800 frames
 }
+
+// An input read from somewhere other than a file (standard input, a network stream) is named in its errors and
+// warnings as a file Open opened is.
+func ExampleNewNamedReader() {
+	_, err := wavfile.NewNamedReader(bytes.NewReader([]byte("fLaC\x00\x00\x00\x22")), "take1.wav")
+	fmt.Println(err)
+	// Output:
+	// take1.wav: is not a WAV file (it looks like FLAC)
+}

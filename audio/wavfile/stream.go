@@ -219,7 +219,7 @@ func (r *Reader) fillStream() error {
 func (r *Reader) endStream(partial int) {
 	delivered := (r.info.Frames*int64(r.frame) - r.left) / int64(r.frame)
 	switch {
-	case r.raw, r.unknown:
+	case r.unknown:
 		delivered = (maxSize - maxSize%int64(r.frame) - r.left) / int64(r.frame)
 		if partial > 0 {
 			r.warnings = append(r.warnings, &FormatError{File: r.name, Err: ErrTruncated, Msg: fmt.Sprintf(
@@ -272,7 +272,7 @@ func plausibleAt(b []byte, k int) bool {
 // unsigned, 16-, 24- or 32-bit signed integers, 32- or 64-bit floats, all little-endian; an unsupported one is
 // refused with the error a WAV file of that format would get.
 func NewRawReader(in io.Reader, info Info) (*Reader, error) {
-	r := &Reader{in: in, stream: true, unknown: true, raw: true}
+	r := &Reader{in: in, stream: true, unknown: true}
 	var b [16]byte
 	le := binary.LittleEndian
 	tag := uint16(tagPCM)

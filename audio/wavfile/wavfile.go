@@ -167,8 +167,7 @@ type Reader struct {
 	rs       io.ReadSeeker // nil for a stream
 	in       io.Reader     // what the frames are read from: rs, or a stream's buffered reader
 	stream   bool          // the input cannot seek: see stream.go
-	unknown  bool          // a stream whose data size was never written: read to the end of the input
-	raw      bool          // headerless PCM (NewRawReader): a stream to the end of the input
+	unknown  bool          // a stream whose data size was never written, or headerless (NewRawReader): read to its end
 	carry    int           // a stream's bytes of a partial frame, kept at buf[w:w+carry] for the next fill
 	file     *os.File      // set when Open opened it
 	name     string
@@ -218,6 +217,10 @@ func Open(name string) (*Reader, error) {
 // frames read.
 // A stream cannot Rewind, and a data chunk before the `fmt ` chunk cannot be read from one (ErrUnsupported).
 func NewReader(in io.Reader) (*Reader, error) { return newReader(in, "") }
+
+// NewNamedReader is NewReader for an input known by a name (a path, "-" for standard input): its errors and
+// warnings name it, as Open's do.
+func NewNamedReader(in io.Reader, name string) (*Reader, error) { return newReader(in, name) }
 
 // Info returns the file's format.
 func (r *Reader) Info() Info { return r.info }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/levelmeter/levelmeter/alarm"
 	"github.com/levelmeter/levelmeter/audio/decode"
-	"github.com/levelmeter/levelmeter/audio/wavfile"
 	"github.com/levelmeter/levelmeter/config"
 	"github.com/levelmeter/levelmeter/dsp"
 	"github.com/levelmeter/levelmeter/internal/batch"
@@ -335,7 +334,7 @@ func measureFile(ctx context.Context, name string, opts analyzeOptions, seriesNa
 	}
 	if opts.strict {
 		for _, w := range a.Warnings {
-			if errors.Is(w, wavfile.ErrTruncated) || errors.Is(w, decode.ErrTruncated) {
+			if isTruncated(w) {
 				if a.out != nil && a.out.f != nil {
 					os.Remove(a.out.name) // a refused file leaves no series, as it leaves no report
 				}

@@ -204,7 +204,7 @@ func withFileRemedy(err error) error {
 	case errors.Is(err, wavfile.ErrChannelCount), errors.Is(err, decode.ErrChannelCount):
 		return fmt.Errorf("%w; levelmeter measures at most %d channels: extract the channels to measure, e.g. "+
 			"ffmpeg -i in.wav -af 'pan=7.1|c0=c0|c1=c1|c2=c2|c3=c3|c4=c4|c5=c5|c6=c6|c7=c7' out.wav", err, dsp.MaxChannels)
-	case errors.Is(err, decode.ErrNeedsFFmpeg) && (errors.Is(err, wavfile.ErrEncoding) || errors.Is(err, decode.ErrEncoding)):
+	case errors.Is(err, decode.ErrNeedsFFmpeg) && isEncoding(err):
 		return fmt.Errorf("%w; install ffmpeg (e.g. apt-get install ffmpeg) to read it, or convert it to PCM WAV "+
 			"with another tool, e.g. sox in.wav -e signed-integer -b 24 out.wav", err)
 	case errors.Is(err, decode.ErrNeedsFFmpeg):
@@ -216,14 +216,24 @@ func withFileRemedy(err error) error {
 			"keeps its index at the end)", err)
 	case errors.Is(err, decode.ErrNeedsSeek):
 		return fmt.Errorf("%w; give the file's path instead of a pipe, or rewrite it, e.g. ffmpeg -i in.aiff out.wav", err)
-	case errors.Is(err, decode.ErrFFmpeg) && (errors.Is(err, wavfile.ErrEncoding) || errors.Is(err, decode.ErrEncoding)):
+	case errors.Is(err, decode.ErrFFmpeg) && isEncoding(err):
 		return fmt.Errorf("%w; convert it to PCM or float WAV with a tool that reads it", err)
 	case errors.Is(err, decode.ErrFFmpeg):
 		return fmt.Errorf("%w; the file may be damaged or incomplete", err)
-	case errors.Is(err, wavfile.ErrEncoding), errors.Is(err, decode.ErrEncoding):
+	case isEncoding(err):
 		return fmt.Errorf("%w; convert it to PCM or float WAV first, e.g. ffmpeg -i in.wav -c:a pcm_s24le out.wav", err)
 	}
 	return err
+}
+
+// isEncoding reports whether err is a sample encoding that was not decoded, as audio/wavfile or audio/decode says it.
+func isEncoding(err error) bool {
+	return errors.Is(err, wavfile.ErrEncoding) || errors.Is(err, decode.ErrEncoding)
+}
+
+// isTruncated reports whether err is a file cut short, as audio/wavfile or audio/decode says it.
+func isTruncated(err error) bool {
+	return errors.Is(err, wavfile.ErrTruncated) || errors.Is(err, decode.ErrTruncated)
 }
 
 func rateError(file string, rate int) error {
@@ -269,7 +279,7 @@ func warningCause(w error) string {
 		return "size_unknown"
 	case errors.Is(w, wavfile.ErrSizeWrapped):
 		return "size_wrapped"
-	case errors.Is(w, wavfile.ErrTruncated), errors.Is(w, decode.ErrTruncated):
+	case isTruncated(w):
 		return "truncated"
 	}
 	return "other"
