@@ -108,7 +108,10 @@ func TestTimedWaitsZeroAllocs(t *testing.T) {
 	// The functions sent to the helper are made here: a closure sent on a channel escapes, so making it in an op
 	// would count as an allocation of the op.
 	pPush := func() { p.Push(frame{}) }
-	qPop := func() { q.Pop() }
+	// The MPSC's one consumer role passes from the helper back to the op: the op reads only after the helper's
+	// Pop has returned (WaitFree returns as soon as the slot is free, while Pop may still be waking producers).
+	popped := make(chan struct{}, 1)
+	qPop := func() { q.Pop(); popped <- struct{}{} }
 	bPush := func() { b.Push(frame{}) }
 	bPop := func() { b.Pop() }
 	tests := []struct {
@@ -128,6 +131,7 @@ func TestTimedWaitsZeroAllocs(t *testing.T) {
 			q.Write(full)
 			later <- qPop
 			q.WaitFree(1, time.Second)
+			<-popped
 			q.Read(full)
 		}},
 		{"Buffer Wait timeout after GC", func() { runtime.GC(); b.Wait(1, time.Microsecond) }},
