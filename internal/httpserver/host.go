@@ -36,11 +36,16 @@ func HostAllowed(host string, local net.Addr, allowed []string) bool {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		name = h
 	}
-	name = strings.TrimSuffix(strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(name, "["), "]")), ".")
+	bare := strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(name, "["), "]"))
+	name = strings.TrimSuffix(bare, ".") // a name may end in the root's dot
 	if name == "" {
 		return false
 	}
-	if ip, err := netip.ParseAddr(name); err == nil {
+	ip, err := netip.ParseAddr(bare) // as written: an IPv6 zone may end in a dot too
+	if err != nil {
+		ip, err = netip.ParseAddr(name)
+	}
+	if err == nil {
 		ip = ip.Unmap().WithZone("")
 		if ip.IsLoopback() || ip == localIP(local) {
 			return true
